@@ -1,0 +1,73 @@
+/**
+ * GPUs the planner knows. Memory is what the cloud API (and `nvidia-smi`) reports, not the marketing number:
+ * an "A10G 24 GB" exposes 22,888 MiB (about 22.35 GiB), and a fit computed from "24" would pass configs that
+ * vLLM then refuses to start. Source: ../shared/reference/runtime-facts.md §F (Karpenter's generated
+ * instance-type reference and its AWS pricing table, us-east-1 on-demand, generated 2026-07-20).
+ */
+export interface GpuSpec {
+  /** Catalog id used in config (`target.gpu.type`). */
+  readonly id: string;
+  /** Human name. */
+  readonly displayName: string;
+  /** Memory per GPU as the API reports it, MiB. */
+  readonly memoryMiB: number;
+  /** Memory bandwidth per GPU, GB/s (NVIDIA datasheets; used for throughput estimates). */
+  readonly bandwidthGBps: number;
+  /** Smallest AWS instance carrying this GPU, with its GPU count and on-demand $/h (us-east-1). */
+  readonly aws?: { readonly instanceType: string; readonly gpus: number; readonly usdPerHour: number };
+}
+
+export const GPUS: readonly GpuSpec[] = [
+  {
+    id: "T4",
+    displayName: "NVIDIA T4 16 GB",
+    memoryMiB: 16384,
+    bandwidthGBps: 320,
+    aws: { instanceType: "g4dn.xlarge", gpus: 1, usdPerHour: 0.526 },
+  },
+  {
+    id: "A10G",
+    displayName: "NVIDIA A10G 24 GB",
+    memoryMiB: 22888,
+    bandwidthGBps: 600,
+    aws: { instanceType: "g5.xlarge", gpus: 1, usdPerHour: 1.006 },
+  },
+  {
+    id: "L4",
+    displayName: "NVIDIA L4 24 GB",
+    memoryMiB: 22888,
+    bandwidthGBps: 300,
+    aws: { instanceType: "g6.xlarge", gpus: 1, usdPerHour: 0.8048 },
+  },
+  {
+    id: "L40S",
+    displayName: "NVIDIA L40S 48 GB",
+    memoryMiB: 45776,
+    bandwidthGBps: 864,
+    aws: { instanceType: "g6e.xlarge", gpus: 1, usdPerHour: 1.861 },
+  },
+  {
+    id: "A100-40GB",
+    displayName: "NVIDIA A100 40 GB",
+    memoryMiB: 40960,
+    bandwidthGBps: 1555,
+    aws: { instanceType: "p4d.24xlarge", gpus: 8, usdPerHour: 21.958 },
+  },
+  {
+    id: "H100",
+    displayName: "NVIDIA H100 80 GB",
+    memoryMiB: 81920,
+    bandwidthGBps: 3350,
+    aws: { instanceType: "p5.48xlarge", gpus: 8, usdPerHour: 55.04 },
+  },
+];
+
+/** Looks a GPU up by id (case-insensitive). */
+export function findGpu(id: string): GpuSpec | undefined {
+  const wanted = id.toLowerCase();
+  return GPUS.find((g) => g.id.toLowerCase() === wanted);
+}
+
+export function gpuMemoryGiB(gpu: Pick<GpuSpec, "memoryMiB">): number {
+  return gpu.memoryMiB / 1024;
+}

@@ -1,0 +1,3 @@
+export * from "./gpus";
+export * from "./models";
+export * from "./images";

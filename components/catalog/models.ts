@@ -1,0 +1,145 @@
+/**
+ * Open models the planner knows: architecture numbers for memory sizing and the same model's name on each
+ * runtime (an Ollama library tag for dev, a Hugging Face repo for vLLM). Numbers are from each model's
+ * Hugging Face config.json (num_hidden_layers, num_key_value_heads, head_dim = hidden_size /
+ * num_attention_heads unless the config sets head_dim, max_position_embeddings).
+ * A model missing here is described in config under `layer.catalog.models` with the same fields.
+ */
+export type ModelKind = "chat" | "embedding";
+
+/** Weight precision. Ollama's default library tags are Q4_K_M (about 4.8 bits per weight). */
+export type Precision = "bf16" | "fp16" | "fp8" | "int8" | "int4";
+
+export interface ModelSpec {
+  /** Catalog id used in config (`layer.models[].model`). */
+  readonly id: string;
+  /** chat (serves /v1/chat/completions) or embedding (serves /v1/embeddings). */
+  readonly kind: ModelKind;
+  /** Parameters, billions. */
+  readonly paramsB: number;
+  /** Transformer layers (num_hidden_layers). */
+  readonly layers: number;
+  /** Key/value heads (num_key_value_heads; equals attention heads without GQA). */
+  readonly kvHeads: number;
+  /** Dimension of one attention head. */
+  readonly headDim: number;
+  /** Longest context the model supports natively, tokens. */
+  readonly maxContext: number;
+  /** Ollama library tag of this model (its default quantization). */
+  readonly ollamaTag: string;
+  /** Precision of the Ollama tag's weights. */
+  readonly ollamaPrecision: Precision;
+  /** Hugging Face repository of the same model (served by vLLM). */
+  readonly huggingFaceRepo: string;
+}
+
+/**
+ * Bytes per weight by precision. int4 is the effective figure of Ollama's Q4_K_M files (llama3.1:8b is 4.9 GB
+ * for 8.03 B parameters ≈ 0.61 B/param: 4-bit blocks plus scales, some tensors kept at higher precision).
+ */
+export const BYTES_PER_PARAM: Readonly<Record<Precision, number>> = {
+  bf16: 2,
+  fp16: 2,
+  fp8: 1,
+  int8: 1.07,
+  int4: 0.61,
+};
+
+const llama = (
+  id: string,
+  paramsB: number,
+  layers: number,
+  headDim: number,
+  ollamaTag: string,
+  repo: string,
+): ModelSpec => ({
+  id,
+  kind: "chat",
+  paramsB,
+  layers,
+  kvHeads: 8,
+  headDim,
+  maxContext: 131072,
+  ollamaTag,
+  ollamaPrecision: "int4",
+  huggingFaceRepo: repo,
+});
+
+export const MODELS: readonly ModelSpec[] = [
+  llama("llama-3.2-1b-instruct", 1.24, 16, 64, "llama3.2:1b", "meta-llama/Llama-3.2-1B-Instruct"),
+  llama("llama-3.2-3b-instruct", 3.21, 28, 128, "llama3.2:3b", "meta-llama/Llama-3.2-3B-Instruct"),
+  llama("llama-3.1-8b-instruct", 8.03, 32, 128, "llama3.1:8b", "meta-llama/Llama-3.1-8B-Instruct"),
+  llama("llama-3.1-70b-instruct", 70.6, 80, 128, "llama3.1:70b", "meta-llama/Llama-3.1-70B-Instruct"),
+  llama("llama-3.3-70b-instruct", 70.6, 80, 128, "llama3.3:70b", "meta-llama/Llama-3.3-70B-Instruct"),
+  {
+    id: "mistral-7b-instruct-v0.3",
+    kind: "chat",
+    paramsB: 7.25,
+    layers: 32,
+    kvHeads: 8,
+    headDim: 128,
+    maxContext: 32768,
+    ollamaTag: "mistral:7b",
+    ollamaPrecision: "int4",
+    huggingFaceRepo: "mistralai/Mistral-7B-Instruct-v0.3",
+  },
+  ...(
+    [
+      ["7b", 7.62, 28, 4],
+      ["14b", 14.7, 48, 8],
+      ["32b", 32.5, 64, 8],
+      ["72b", 72.7, 80, 8],
+    ] as const
+  ).map(
+    ([size, paramsB, layers, kvHeads]): ModelSpec => ({
+      id: `qwen2.5-${size}-instruct`,
+      kind: "chat",
+      paramsB,
+      layers,
+      kvHeads,
+      headDim: 128,
+      // config.json says 131072 only with YaRN rope scaling enabled; 32768 is the native window.
+      maxContext: 32768,
+      ollamaTag: `qwen2.5:${size}`,
+      ollamaPrecision: "int4",
+      huggingFaceRepo: `Qwen/Qwen2.5-${size.toUpperCase()}-Instruct`,
+    }),
+  ),
+  ...(
+    [
+      ["2b", 2.61, 26, 4, 256],
+      ["9b", 9.24, 42, 8, 256],
+      ["27b", 27.2, 46, 16, 128],
+    ] as const
+  ).map(
+    ([size, paramsB, layers, kvHeads, headDim]): ModelSpec => ({
+      id: `gemma-2-${size}-it`,
+      kind: "chat",
+      paramsB,
+      layers,
+      kvHeads,
+      headDim,
+      maxContext: 8192,
+      ollamaTag: `gemma2:${size}`,
+      ollamaPrecision: "int4",
+      huggingFaceRepo: `google/gemma-2-${size}-it`,
+    }),
+  ),
+  {
+    id: "nomic-embed-text-v1.5",
+    kind: "embedding",
+    paramsB: 0.137,
+    layers: 12,
+    kvHeads: 12,
+    headDim: 64,
+    maxContext: 8192,
+    ollamaTag: "nomic-embed-text",
+    // Ollama ships this one unquantized.
+    ollamaPrecision: "fp16",
+    huggingFaceRepo: "nomic-ai/nomic-embed-text-v1.5",
+  },
+];
+
+export function findModel(id: string, extra: readonly ModelSpec[] = []): ModelSpec | undefined {
+  return [...extra, ...MODELS].find((m) => m.id === id);
+}

@@ -1,0 +1,36 @@
+/**
+ * Every default of the layer config, in one place. The schema reads these; the README's config reference
+ * shows them. Change a default here and nowhere else.
+ */
+export const DEFAULTS = {
+  /** Context window given to a model when the config sets none (tokens), capped at the model's maximum. */
+  contextLength: 8192,
+  target: {
+    docker: {
+      /** Host address the published ports bind to: loopback, so a dev box does not expose the layer. */
+      bindAddress: "127.0.0.1",
+      /** Host ports of the services users reach. */
+      ports: { gateway: 4000, grafana: 3000, prometheus: 9090 },
+      /** Host memory the containers may use for models that do not fit on a GPU, GiB. */
+      hostMemoryGiB: 16,
+      /** Cost of the Docker host, USD per hour (a laptop costs nothing extra). */
+      costPerHourUsd: 0,
+      /** How long Pulumi waits for Ollama to pull every model before giving up, seconds. */
+      modelPullTimeoutSeconds: 3600,
+    },
+  },
+  gateway: {
+    routingStrategy: "simple-shuffle" as const,
+    numRetries: 2,
+    timeoutSeconds: 600,
+    streamTimeoutSeconds: 120,
+    allowedFails: 3,
+    cooldownSeconds: 30,
+    dropParams: true,
+  },
+  cache: { enabled: true, ttlSeconds: 600, maxMemoryMb: 256 },
+  monitoring: { enabled: true, scrapeIntervalSeconds: 15, retentionDays: 15 },
+} as const;
+
+/** Hours in a month, for monthly cost figures (365 × 24 / 12). */
+export const HOURS_PER_MONTH = 730;

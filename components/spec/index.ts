@@ -1,0 +1,5 @@
+export * from "./defaults";
+export * from "./schema";
+export * from "./errors";
+export * from "./parse";
+export { extraModels } from "./crossChecks";

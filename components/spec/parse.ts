@@ -1,0 +1,20 @@
+import { crossCheck } from "./crossChecks";
+import { LayerConfigError, problemsFromZod } from "./errors";
+import { LayerSchema, type LayerSpec } from "./schema";
+
+/**
+ * Parses the raw `ai-layer:layer` value into a LayerSpec with every default filled in. Throws one
+ * LayerConfigError listing every problem (path and fix) — call it before creating any resource.
+ */
+export function parseLayerSpec(raw: unknown): LayerSpec {
+  if (raw === undefined || raw === null) {
+    throw new LayerConfigError([
+      { path: "layer", message: "is missing; set the config key ai-layer:layer in the stack file (see README)" },
+    ]);
+  }
+  const result = LayerSchema.safeParse(raw);
+  if (!result.success) throw new LayerConfigError(problemsFromZod(LayerSchema, result.error.issues, raw));
+  const problems = crossCheck(result.data);
+  if (problems.length) throw new LayerConfigError(problems);
+  return result.data;
+}

@@ -1,12 +1,20 @@
 /**
  * Pinned container images, one place for every target. Never `latest`/`main-latest`/`main-stable`: a pinned tag
- * makes `up` reproducible and an upgrade a reviewed one-line change.
+ * makes `up` reproducible and an upgrade a reviewed one-line change. Each tag was checked against the upstream
+ * release workflow and tags (see the comment beside it).
  */
 export const IMAGES = {
-  ollama: "ollama/ollama:0.12.6",
-  gateway: "ghcr.io/berriai/litellm:v1.80.5-stable.1",
-  redis: "redis:7.4.6-alpine",
-  redisExporter: "oliver006/redis_exporter:v1.80.0",
-  prometheus: "prom/prometheus:v3.7.3",
-  grafana: "grafana/grafana:12.2.1",
+  // ollama/ollama release.yaml publishes semver tags without the "v"; v0.32.15 is the newest non-rc tag seen.
+  ollama: "ollama/ollama:0.32.15",
+  // The ghcr tag equals the release tag (_publish-container.yml). v1.104+ refuses a weak or unset master key,
+  // which the stack never gives it (a generated 48-character sk- key).
+  gateway: "ghcr.io/berriai/litellm:v1.104.2",
+  // LiteLLM needs Redis >= 7.0 (litellm-docs prod.md). docker-library/official-images library/redis.
+  redis: "redis:7.4.11-alpine",
+  // FROM scratch: no shell, so no Docker healthcheck; Prometheus' `up` covers it.
+  redisExporter: "oliver006/redis_exporter:v1.88.0",
+  prometheus: "prom/prometheus:v3.14.0",
+  grafana: "grafana/grafana:13.2.1",
 } as const;
+
+export type ImageName = keyof typeof IMAGES;

@@ -1,0 +1,192 @@
+import type { Plan } from "../plan";
+import { yamlFile } from "./yamlFile";
+
+/** Where dashboards live in the Grafana container (the provider below points here). */
+export const GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards";
+/** The datasource uid dashboards reference. */
+export const PROMETHEUS_DATASOURCE_UID = "ai-layer-prometheus";
+
+/** Grafana datasource provisioning (`/etc/grafana/provisioning/datasources/ai-layer.yaml`). */
+export function renderGrafanaDatasources(prometheusUrl: string): string {
+  return yamlFile("Grafana datasources, rendered by ai-layer (renderGrafanaDatasources).", {
+    apiVersion: 1,
+    datasources: [
+      {
+        name: "Prometheus",
+        uid: PROMETHEUS_DATASOURCE_UID,
+        type: "prometheus",
+        access: "proxy",
+        url: prometheusUrl,
+        isDefault: true,
+        editable: false,
+        jsonData: { timeInterval: "15s" },
+      },
+    ],
+  });
+}
+
+/** Grafana dashboard provider (`/etc/grafana/provisioning/dashboards/ai-layer.yaml`). */
+export function renderGrafanaDashboardProvider(): string {
+  return yamlFile("Grafana dashboard provider, rendered by ai-layer (renderGrafanaDashboardProvider).", {
+    apiVersion: 1,
+    providers: [
+      {
+        name: "ai-layer",
+        orgId: 1,
+        folder: "ai-layer",
+        type: "file",
+        disableDeletion: true,
+        allowUiUpdates: false,
+        options: { path: GRAFANA_DASHBOARDS_DIR },
+      },
+    ],
+  });
+}
+
+interface Panel {
+  title: string;
+  description: string;
+  unit: string;
+  targets: { expr: string; legendFormat: string }[];
+  kind?: "timeseries" | "stat";
+}
+
+const RATE = "[$__rate_interval]";
+const byModel = 'requested_model=~"$model"';
+
+/** Panels of the gateway dashboard: traffic, errors, latency, tokens, cache. Names from litellm prometheus.py. */
+export function gatewayPanels(): Panel[] {
+  const quantile = (q: number, metric: string) =>
+    `histogram_quantile(${q}, sum by (le, requested_model) (rate(${metric}_bucket{${byModel}}${RATE})))`;
+  return [
+    {
+      title: "Requests per second",
+      description: "Requests the gateway received, by the model name clients sent.",
+      unit: "reqps",
+      targets: [
+        { expr: `sum by (requested_model) (rate(litellm_proxy_total_requests_metric_total{${byModel}}${RATE}))`, legendFormat: "{{requested_model}}" },
+      ],
+    },
+    {
+      title: "Error ratio",
+      description: "Failed requests / all requests. Above a few percent, check the Ollama container and the gateway log.",
+      unit: "percentunit",
+      targets: [
+        {
+          expr:
+            `sum by (requested_model) (rate(litellm_proxy_failed_requests_metric_total{${byModel}}${RATE})) / ` +
+            `clamp_min(sum by (requested_model) (rate(litellm_proxy_total_requests_metric_total{${byModel}}${RATE})), 1e-9)`,
+          legendFormat: "{{requested_model}}",
+        },
+      ],
+    },
+    {
+      title: "Latency p50 / p95",
+      description: "End-to-end request latency through the gateway.",
+      unit: "s",
+      targets: [
+        { expr: quantile(0.5, "litellm_request_total_latency_metric"), legendFormat: "p50 {{requested_model}}" },
+        { expr: quantile(0.95, "litellm_request_total_latency_metric"), legendFormat: "p95 {{requested_model}}" },
+      ],
+    },
+    {
+      title: "Time to first token p95",
+      description: "Streaming requests only.",
+      unit: "s",
+      targets: [{ expr: quantile(0.95, "litellm_llm_api_time_to_first_token_metric"), legendFormat: "{{requested_model}}" }],
+    },
+    {
+      title: "Tokens per second",
+      description: "Prompt (input) and completion (output) tokens.",
+      unit: "short",
+      targets: [
+        { expr: `sum by (requested_model) (rate(litellm_input_tokens_metric_total{${byModel}}${RATE}))`, legendFormat: "in {{requested_model}}" },
+        { expr: `sum by (requested_model) (rate(litellm_output_tokens_metric_total{${byModel}}${RATE}))`, legendFormat: "out {{requested_model}}" },
+      ],
+    },
+    {
+      title: "Cache hit ratio",
+      description: "Share of requests answered from the Redis cache.",
+      unit: "percentunit",
+      targets: [
+        {
+          expr:
+            `sum(rate(litellm_cache_hits_metric_total${RATE})) / ` +
+            `clamp_min(sum(rate(litellm_cache_hits_metric_total${RATE})) + sum(rate(litellm_cache_misses_metric_total${RATE})), 1e-9)`,
+          legendFormat: "hit ratio",
+        },
+      ],
+    },
+    {
+      title: "Cache memory",
+      description: "Redis memory used against its maxmemory; evictions start at the line.",
+      unit: "bytes",
+      targets: [
+        { expr: "redis_memory_used_bytes", legendFormat: "used" },
+        { expr: "redis_memory_max_bytes", legendFormat: "max" },
+      ],
+    },
+    {
+      title: "Deployment health",
+      description: "0 healthy, 1 partial outage, 2 outage, per backend deployment.",
+      unit: "short",
+      kind: "stat",
+      targets: [{ expr: "max by (litellm_model_name) (litellm_deployment_state)", legendFormat: "{{litellm_model_name}}" }],
+    },
+    {
+      title: "Scrape targets up",
+      description: "1 when Prometheus reaches the service.",
+      unit: "short",
+      kind: "stat",
+      targets: [{ expr: "up", legendFormat: "{{job}}" }],
+    },
+  ];
+}
+
+/** The gateway dashboard as Grafana's classic dashboard JSON (schemaVersion + panels). */
+export function renderGatewayDashboard(plan: Plan): string {
+  const panels = gatewayPanels().map((p, i) => ({
+    id: i + 1,
+    type: p.kind ?? "timeseries",
+    title: p.title,
+    description: p.description,
+    datasource: { type: "prometheus", uid: PROMETHEUS_DATASOURCE_UID },
+    gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
+    fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
+    options: {},
+    targets: p.targets.map((t, j) => ({
+      refId: String.fromCharCode(65 + j),
+      datasource: { type: "prometheus", uid: PROMETHEUS_DATASOURCE_UID },
+      expr: t.expr,
+      legendFormat: t.legendFormat,
+    })),
+  }));
+  const dashboard = {
+    uid: "ai-layer-gateway",
+    title: "ai-layer / Gateway",
+    description: `Traffic, errors, latency, tokens and cache of the LiteLLM gateway (stack ${plan.stack}).`,
+    tags: ["ai-layer", "litellm"],
+    timezone: "browser",
+    schemaVersion: 39,
+    version: 1,
+    editable: false,
+    refresh: "30s",
+    time: { from: "now-1h", to: "now" },
+    templating: {
+      list: [
+        {
+          name: "model",
+          label: "Model",
+          type: "custom",
+          query: plan.models.map((m) => m.name).join(","),
+          includeAll: true,
+          multi: true,
+          allValue: ".*",
+          current: { text: "All", value: "$__all" },
+        },
+      ],
+    },
+    panels,
+  };
+  return `${JSON.stringify(dashboard, null, 2)}\n`;
+}

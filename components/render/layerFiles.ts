@@ -1,0 +1,57 @@
+import type { Plan } from "../plan";
+import { renderGatewayDashboard, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
+import { renderLiteLlmConfig, type GatewayEndpoints } from "./litellmConfig";
+import { renderOllamaEntrypoint, renderOllamaHealthcheck } from "./ollamaScripts";
+import { renderPrometheusConfig, type ScrapeTargets } from "./prometheusConfig";
+import { renderRedisConf } from "./redisConf";
+import type { RenderedFile } from "./yamlFile";
+
+/** How services reach each other on a target; the only input besides the plan. */
+export interface LayerEndpoints {
+  readonly gateway: GatewayEndpoints;
+  readonly scrape: ScrapeTargets;
+  /** Prometheus URL as Grafana reaches it. */
+  readonly prometheusUrl: string;
+}
+
+/** Paths of the rendered files (relative to `files/`), so targets and tests name them one way. */
+export const FILE_PATHS = {
+  litellmConfig: "litellm/config.yaml",
+  redisConf: "redis/redis.conf",
+  prometheusConfig: "prometheus/prometheus.yml",
+  grafanaDatasources: "grafana/provisioning/datasources/ai-layer.yaml",
+  grafanaDashboardProvider: "grafana/provisioning/dashboards/ai-layer.yaml",
+  gatewayDashboard: "grafana/dashboards/gateway.json",
+  ollamaEntrypoint: "ollama/entrypoint.sh",
+  ollamaHealthcheck: "ollama/ready.sh",
+} as const;
+
+export type FileKey = keyof typeof FILE_PATHS;
+
+/** Every artifact the layer deploys, keyed for targets; ordered by path for deterministic output. */
+export function renderLayerFiles(plan: Plan, endpoints: LayerEndpoints): Partial<Record<FileKey, RenderedFile>> {
+  const ollamaModels = plan.models.filter((m) => m.runtime === "ollama");
+  const files: Partial<Record<FileKey, string>> = {
+    litellmConfig: renderLiteLlmConfig(plan, endpoints.gateway),
+    ...(plan.cache.enabled ? { redisConf: renderRedisConf(plan.cache) } : {}),
+    ...(plan.monitoring.enabled
+      ? {
+          prometheusConfig: renderPrometheusConfig(plan, endpoints.scrape),
+          grafanaDatasources: renderGrafanaDatasources(endpoints.prometheusUrl),
+          grafanaDashboardProvider: renderGrafanaDashboardProvider(),
+          gatewayDashboard: renderGatewayDashboard(plan),
+        }
+      : {}),
+    ...(ollamaModels.length
+      ? { ollamaEntrypoint: renderOllamaEntrypoint(ollamaModels), ollamaHealthcheck: renderOllamaHealthcheck(ollamaModels) }
+      : {}),
+  };
+  return Object.fromEntries(
+    Object.entries(files).map(([key, content]) => [key, { path: FILE_PATHS[key as FileKey], content: content! }]),
+  );
+}
+
+/** The files as a list sorted by path. */
+export function fileList(files: Partial<Record<FileKey, RenderedFile>>): RenderedFile[] {
+  return Object.values(files).sort((a, b) => a.path.localeCompare(b.path));
+}

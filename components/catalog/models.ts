@@ -90,41 +90,37 @@ export const MODELS: readonly ModelSpec[] = [
       ["32b", 32.5, 64, 8],
       ["72b", 72.7, 80, 8],
     ] as const
-  ).map(
-    ([size, paramsB, layers, kvHeads]): ModelSpec => ({
-      id: `qwen2.5-${size}-instruct`,
-      kind: "chat",
-      paramsB,
-      layers,
-      kvHeads,
-      headDim: 128,
-      // config.json says 131072 only with YaRN rope scaling enabled; 32768 is the native window.
-      maxContext: 32768,
-      ollamaTag: `qwen2.5:${size}`,
-      ollamaPrecision: "int4",
-      huggingFaceRepo: `Qwen/Qwen2.5-${size.toUpperCase()}-Instruct`,
-    }),
-  ),
+  ).map(([size, paramsB, layers, kvHeads]): ModelSpec => ({
+    id: `qwen2.5-${size}-instruct`,
+    kind: "chat",
+    paramsB,
+    layers,
+    kvHeads,
+    headDim: 128,
+    // config.json says 131072 only with YaRN rope scaling enabled; 32768 is the native window.
+    maxContext: 32768,
+    ollamaTag: `qwen2.5:${size}`,
+    ollamaPrecision: "int4",
+    huggingFaceRepo: `Qwen/Qwen2.5-${size.toUpperCase()}-Instruct`,
+  })),
   ...(
     [
       ["2b", 2.61, 26, 4, 256],
       ["9b", 9.24, 42, 8, 256],
       ["27b", 27.2, 46, 16, 128],
     ] as const
-  ).map(
-    ([size, paramsB, layers, kvHeads, headDim]): ModelSpec => ({
-      id: `gemma-2-${size}-it`,
-      kind: "chat",
-      paramsB,
-      layers,
-      kvHeads,
-      headDim,
-      maxContext: 8192,
-      ollamaTag: `gemma2:${size}`,
-      ollamaPrecision: "int4",
-      huggingFaceRepo: `google/gemma-2-${size}-it`,
-    }),
-  ),
+  ).map(([size, paramsB, layers, kvHeads, headDim]): ModelSpec => ({
+    id: `gemma-2-${size}-it`,
+    kind: "chat",
+    paramsB,
+    layers,
+    kvHeads,
+    headDim,
+    maxContext: 8192,
+    ollamaTag: `gemma2:${size}`,
+    ollamaPrecision: "int4",
+    huggingFaceRepo: `google/gemma-2-${size}-it`,
+  })),
   {
     id: "nomic-embed-text-v1.5",
     kind: "embedding",

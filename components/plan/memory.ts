@@ -18,7 +18,10 @@ export interface MemoryEstimate {
  * KV cache bytes per token: K and V × layers × KV heads × head dim × bytes per element.
  * Llama-3.1-8B at 16-bit: 2 × 32 × 8 × 128 × 2 = 131,072 B = 128 KiB/token (runtime-facts.md §G).
  */
-export function kvBytesPerToken(model: Pick<ModelSpec, "layers" | "kvHeads" | "headDim">, bytesPerElement = 2): number {
+export function kvBytesPerToken(
+  model: Pick<ModelSpec, "layers" | "kvHeads" | "headDim">,
+  bytesPerElement = 2,
+): number {
   return 2 * model.layers * model.kvHeads * model.headDim * bytesPerElement;
 }
 
@@ -39,7 +42,8 @@ export function estimateMemory(
   const kv =
     model.kind === "embedding"
       ? 0
-      : (kvBytesPerToken(model, opts.kvBytesPerElement ?? 2) * opts.contextLength * (opts.sequences ?? 1)) / GiB;
+      : (kvBytesPerToken(model, opts.kvBytesPerElement ?? 2) * opts.contextLength * (opts.sequences ?? 1)) /
+        GiB;
   const overhead = 1 + 0.05 * weights;
   return { weightsGiB: weights, kvCacheGiB: kv, overheadGiB: overhead, totalGiB: weights + kv + overhead };
 }

@@ -1,5 +1,13 @@
 import { findGpu, findModel, gpuMemoryGiB, IMAGES, type ModelSpec, type Precision } from "../catalog";
-import { DEFAULTS, extraModels, formatPath, HOURS_PER_MONTH, LayerConfigError, type ConfigProblem, type LayerSpec } from "../spec";
+import {
+  DEFAULTS,
+  extraModels,
+  formatPath,
+  HOURS_PER_MONTH,
+  LayerConfigError,
+  type ConfigProblem,
+  type LayerSpec,
+} from "../spec";
 import { estimateMemory } from "./memory";
 import { secretNeeds } from "./secrets";
 import type { Placement, Plan, PlannedModel, ServiceAddress, ServiceName } from "./types";
@@ -43,7 +51,11 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
 
   const resolved = spec.models.map((entry) => {
     const model = findModel(entry.model, extras) as ModelSpec;
-    return { entry, model, requested: entry.contextLength ?? Math.min(DEFAULTS.contextLength, model.maxContext) };
+    return {
+      entry,
+      model,
+      requested: entry.contextLength ?? Math.min(DEFAULTS.contextLength, model.maxContext),
+    };
   });
   // Ollama's context length is one server-wide setting; serve the largest any chat model asks for (each model is
   // capped at its own maximum by Ollama).
@@ -57,7 +69,8 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     const contextLength = Math.min(ollamaContextLength, model.maxContext);
     const memory = estimateMemory(model, { precision, contextLength });
     const placement = placeOnHost(memory.totalGiB, gpuGiB, target.hostMemoryGiB);
-    const need = `${model.id} (${entry.ollamaTag ?? model.ollamaTag}, ${precision}) needs about ${round1(memory.totalGiB)} GiB ` +
+    const need =
+      `${model.id} (${entry.ollamaTag ?? model.ollamaTag}, ${precision}) needs about ${round1(memory.totalGiB)} GiB ` +
       `(weights ${round1(memory.weightsGiB)} + KV cache ${round1(memory.kvCacheGiB)} at ${contextLength} tokens + overhead ${round1(memory.overheadGiB)})`;
     if (!placement) {
       problems.push({
@@ -69,9 +82,13 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
           `or a GPU target (target.gpu).`,
       });
     } else if (placement === "gpu+cpu") {
-      warnings.push(`${entry.name}: ${need}; only ${round1(gpuGiB)} GiB of GPU memory, so Ollama runs part of it on the CPU (slow).`);
+      warnings.push(
+        `${entry.name}: ${need}; only ${round1(gpuGiB)} GiB of GPU memory, so Ollama runs part of it on the CPU (slow).`,
+      );
     } else if (placement === "cpu" && model.kind === "chat" && model.paramsB > 4) {
-      warnings.push(`${entry.name}: ${need}; no GPU configured, so it runs on the CPU (expect a few tokens/s).`);
+      warnings.push(
+        `${entry.name}: ${need}; no GPU configured, so it runs on the CPU (expect a few tokens/s).`,
+      );
     }
     return {
       name: entry.name,
@@ -106,7 +123,10 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     urls: {
       gateway: `http://${bind}:${target.ports.gateway}`,
       ...(spec.monitoring.enabled
-        ? { grafana: `http://${bind}:${target.ports.grafana}`, prometheus: `http://${bind}:${target.ports.prometheus}` }
+        ? {
+            grafana: `http://${bind}:${target.ports.grafana}`,
+            prometheus: `http://${bind}:${target.ports.prometheus}`,
+          }
         : {}),
     },
     cost: { perHourUsd, perMonthUsd: Math.round(perHourUsd * HOURS_PER_MONTH * 100) / 100 },

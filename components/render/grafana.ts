@@ -2,7 +2,7 @@ import type { Plan } from "../plan";
 import { yamlFile } from "./yamlFile";
 
 /** Where dashboards live in the Grafana container (the provider below points here). */
-export const GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards";
+export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
 /** The datasource uid dashboards reference. */
 export const PROMETHEUS_DATASOURCE_UID = "ai-layer-prometheus";
 
@@ -64,12 +64,16 @@ export function gatewayPanels(): Panel[] {
       description: "Requests the gateway received, by the model name clients sent.",
       unit: "reqps",
       targets: [
-        { expr: `sum by (requested_model) (rate(litellm_proxy_total_requests_metric_total{${byModel}}${RATE}))`, legendFormat: "{{requested_model}}" },
+        {
+          expr: `sum by (requested_model) (rate(litellm_proxy_total_requests_metric_total{${byModel}}${RATE}))`,
+          legendFormat: "{{requested_model}}",
+        },
       ],
     },
     {
       title: "Error ratio",
-      description: "Failed requests / all requests. Above a few percent, check the Ollama container and the gateway log.",
+      description:
+        "Failed requests / all requests. Above a few percent, check the Ollama container and the gateway log.",
       unit: "percentunit",
       targets: [
         {
@@ -85,23 +89,40 @@ export function gatewayPanels(): Panel[] {
       description: "End-to-end request latency through the gateway.",
       unit: "s",
       targets: [
-        { expr: quantile(0.5, "litellm_request_total_latency_metric"), legendFormat: "p50 {{requested_model}}" },
-        { expr: quantile(0.95, "litellm_request_total_latency_metric"), legendFormat: "p95 {{requested_model}}" },
+        {
+          expr: quantile(0.5, "litellm_request_total_latency_metric"),
+          legendFormat: "p50 {{requested_model}}",
+        },
+        {
+          expr: quantile(0.95, "litellm_request_total_latency_metric"),
+          legendFormat: "p95 {{requested_model}}",
+        },
       ],
     },
     {
       title: "Time to first token p95",
       description: "Streaming requests only.",
       unit: "s",
-      targets: [{ expr: quantile(0.95, "litellm_llm_api_time_to_first_token_metric"), legendFormat: "{{requested_model}}" }],
+      targets: [
+        {
+          expr: quantile(0.95, "litellm_llm_api_time_to_first_token_metric"),
+          legendFormat: "{{requested_model}}",
+        },
+      ],
     },
     {
       title: "Tokens per second",
       description: "Prompt (input) and completion (output) tokens.",
       unit: "short",
       targets: [
-        { expr: `sum by (requested_model) (rate(litellm_input_tokens_metric_total{${byModel}}${RATE}))`, legendFormat: "in {{requested_model}}" },
-        { expr: `sum by (requested_model) (rate(litellm_output_tokens_metric_total{${byModel}}${RATE}))`, legendFormat: "out {{requested_model}}" },
+        {
+          expr: `sum by (requested_model) (rate(litellm_input_tokens_metric_total{${byModel}}${RATE}))`,
+          legendFormat: "in {{requested_model}}",
+        },
+        {
+          expr: `sum by (requested_model) (rate(litellm_output_tokens_metric_total{${byModel}}${RATE}))`,
+          legendFormat: "out {{requested_model}}",
+        },
       ],
     },
     {
@@ -131,7 +152,12 @@ export function gatewayPanels(): Panel[] {
       description: "0 healthy, 1 partial outage, 2 outage, per backend deployment.",
       unit: "short",
       kind: "stat",
-      targets: [{ expr: "max by (litellm_model_name) (litellm_deployment_state)", legendFormat: "{{litellm_model_name}}" }],
+      targets: [
+        {
+          expr: "max by (litellm_model_name) (litellm_deployment_state)",
+          legendFormat: "{{litellm_model_name}}",
+        },
+      ],
     },
     {
       title: "Scrape targets up",

@@ -29,7 +29,10 @@ export const FILE_PATHS = {
 export type FileKey = keyof typeof FILE_PATHS;
 
 /** Every artifact the layer deploys, keyed for targets; ordered by path for deterministic output. */
-export function renderLayerFiles(plan: Plan, endpoints: LayerEndpoints): Partial<Record<FileKey, RenderedFile>> {
+export function renderLayerFiles(
+  plan: Plan,
+  endpoints: LayerEndpoints,
+): Partial<Record<FileKey, RenderedFile>> {
   const ollamaModels = plan.models.filter((m) => m.runtime === "ollama");
   const files: Partial<Record<FileKey, string>> = {
     litellmConfig: renderLiteLlmConfig(plan, endpoints.gateway),
@@ -43,11 +46,17 @@ export function renderLayerFiles(plan: Plan, endpoints: LayerEndpoints): Partial
         }
       : {}),
     ...(ollamaModels.length
-      ? { ollamaEntrypoint: renderOllamaEntrypoint(ollamaModels), ollamaHealthcheck: renderOllamaHealthcheck(ollamaModels) }
+      ? {
+          ollamaEntrypoint: renderOllamaEntrypoint(ollamaModels),
+          ollamaHealthcheck: renderOllamaHealthcheck(ollamaModels),
+        }
       : {}),
   };
   return Object.fromEntries(
-    Object.entries(files).map(([key, content]) => [key, { path: FILE_PATHS[key as FileKey], content: content! }]),
+    Object.entries(files).map(([key, content]) => [
+      key,
+      { path: FILE_PATHS[key as FileKey], content: content! },
+    ]),
   );
 }
 

@@ -39,7 +39,8 @@ function ollamaDeployment(model: PlannedModel, endpoints: GatewayEndpoints) {
 /** The LiteLLM proxy config.yaml, shared by every target. Secrets appear only as `os.environ/` references. */
 export function renderLiteLlmConfig(plan: Plan, endpoints: GatewayEndpoints): string {
   const { gateway, cache } = plan;
-  if (cache.enabled && !endpoints.redis) throw new Error("renderLiteLlmConfig: the cache is enabled but no Redis endpoint was given");
+  if (cache.enabled && !endpoints.redis)
+    throw new Error("renderLiteLlmConfig: the cache is enabled but no Redis endpoint was given");
   const fallbacks = Object.entries(gateway.fallbacks).map(([from, to]) => ({ [from]: to }));
   const config = {
     model_list: plan.models.map((m) => ollamaDeployment(m, endpoints)),

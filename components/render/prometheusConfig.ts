@@ -31,10 +31,21 @@ export function renderPrometheusConfig(plan: Plan, targets: ScrapeTargets): stri
         static_configs: [{ targets: [targets.gateway], labels: { service: "gateway" } }],
       },
       ...(targets.redisExporter
-        ? [{ job_name: "redis", static_configs: [{ targets: [targets.redisExporter], labels: { service: "cache" } }] }]
+        ? [
+            {
+              job_name: "redis",
+              static_configs: [{ targets: [targets.redisExporter], labels: { service: "cache" } }],
+            },
+          ]
         : []),
-      { job_name: "prometheus", static_configs: [{ targets: [targets.prometheus], labels: { service: "monitoring" } }] },
+      {
+        job_name: "prometheus",
+        static_configs: [{ targets: [targets.prometheus], labels: { service: "monitoring" } }],
+      },
     ],
   };
-  return yamlFile(`Prometheus config for stack "${plan.stack}", rendered by ai-layer (renderPrometheusConfig).`, config);
+  return yamlFile(
+    `Prometheus config for stack "${plan.stack}", rendered by ai-layer (renderPrometheusConfig).`,
+    config,
+  );
 }

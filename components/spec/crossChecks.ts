@@ -19,7 +19,10 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
   const extras = extraModels(spec);
   for (const id of Object.keys(spec.catalog.models)) {
     if (MODELS.some((m) => m.id === id)) {
-      add(["catalog", "models", id], `"${id}" is already in the built-in catalog; use it directly or pick another id`);
+      add(
+        ["catalog", "models", id],
+        `"${id}" is already in the built-in catalog; use it directly or pick another id`,
+      );
     }
   }
   const known = [...extras, ...MODELS];
@@ -28,13 +31,19 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
   spec.models.forEach((m, i) => {
     const earlier = firstIndex.get(m.name);
     if (earlier !== undefined) {
-      add(["models", i, "name"], `"${m.name}" is already used by ${formatPath(["models", earlier])}; model names must be unique`);
+      add(
+        ["models", i, "name"],
+        `"${m.name}" is already used by ${formatPath(["models", earlier])}; model names must be unique`,
+      );
     } else {
       firstIndex.set(m.name, i);
     }
     const catalogModel = known.find((k) => k.id === m.model);
     if (!catalogModel) {
-      const guess = closest(m.model, known.map((k) => k.id));
+      const guess = closest(
+        m.model,
+        known.map((k) => k.id),
+      );
       add(
         ["models", i, "model"],
         `unknown model "${m.model}"` +
@@ -48,7 +57,10 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
       );
     }
     if (m.precision !== undefined && m.ollamaTag === undefined) {
-      add(["models", i, "precision"], "describes the weights of `ollamaTag`; set ollamaTag too, or remove precision");
+      add(
+        ["models", i, "precision"],
+        "describes the weights of `ollamaTag`; set ollamaTag too, or remove precision",
+      );
     }
   });
 
@@ -58,16 +70,25 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
   };
   for (const [from, targets] of Object.entries(spec.gateway.fallbacks)) {
     if (!firstIndex.has(from)) {
-      add(["gateway", "fallbacks", from], `no model named "${from}"; fallbacks are keyed by a name in layer.models`);
+      add(
+        ["gateway", "fallbacks", from],
+        `no model named "${from}"; fallbacks are keyed by a name in layer.models`,
+      );
       continue;
     }
     targets.forEach((to, j) => {
       if (to === from) add(["gateway", "fallbacks", from, j], `"${from}" cannot fall back to itself`);
       else if (!firstIndex.has(to)) {
         const guess = closest(to, [...firstIndex.keys()]);
-        add(["gateway", "fallbacks", from, j], `no model named "${to}"${guess ? `; did you mean "${guess}"?` : ""}`);
+        add(
+          ["gateway", "fallbacks", from, j],
+          `no model named "${to}"${guess ? `; did you mean "${guess}"?` : ""}`,
+        );
       } else if (kindOf(from) && kindOf(to) && kindOf(from) !== kindOf(to)) {
-        add(["gateway", "fallbacks", from, j], `"${to}" is an ${kindOf(to)} model and "${from}" a ${kindOf(from)} model; a fallback must serve the same kind`);
+        add(
+          ["gateway", "fallbacks", from, j],
+          `"${to}" is an ${kindOf(to)} model and "${from}" a ${kindOf(from)} model; a fallback must serve the same kind`,
+        );
       }
     });
     const dup = targets.find((t, j) => targets.indexOf(t) !== j);
@@ -78,14 +99,24 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
   const seen = new Map<number, string>();
   for (const [service, p] of Object.entries(target.ports)) {
     const other = seen.get(p);
-    if (other) add(["target", "ports", service], `${p} is also the ${other} port; each service needs its own host port`);
+    if (other)
+      add(
+        ["target", "ports", service],
+        `${p} is also the ${other} port; each service needs its own host port`,
+      );
     else seen.set(p, service);
   }
   if (target.gpu) {
     if (target.gpu.type === undefined && target.gpu.memoryGiB === undefined) {
-      add(["target", "gpu"], `set type (one of ${GPUS.map((g) => g.id).join(", ")}) or memoryGiB for a GPU the catalog lacks`);
+      add(
+        ["target", "gpu"],
+        `set type (one of ${GPUS.map((g) => g.id).join(", ")}) or memoryGiB for a GPU the catalog lacks`,
+      );
     } else if (target.gpu.type !== undefined && !findGpu(target.gpu.type)) {
-      const guess = closest(target.gpu.type, GPUS.map((g) => g.id));
+      const guess = closest(
+        target.gpu.type,
+        GPUS.map((g) => g.id),
+      );
       add(
         ["target", "gpu", "type"],
         `unknown GPU "${target.gpu.type}"${guess ? `; did you mean "${guess}"?` : ""} Known: ${GPUS.map((g) => g.id).join(", ")}; or give memoryGiB instead`,

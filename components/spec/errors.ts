@@ -14,8 +14,10 @@ export class LayerConfigError extends Error {
   readonly problems: readonly ConfigProblem[];
 
   constructor(problems: readonly ConfigProblem[], heading = "Invalid ai-layer config") {
-    super(`${heading} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-      problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"));
+    super(
+      `${heading} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+    );
     this.name = "LayerConfigError";
     this.problems = problems;
   }
@@ -40,7 +42,11 @@ export function editDistance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      row[j] = Math.min(
+        row[j]! + 1,
+        row[j - 1]! + 1,
+        prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+      );
       prev = tmp;
     }
   }
@@ -119,10 +125,20 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-const TYPE_NAMES: Record<string, string> = { object: "an object", array: "a list", number: "a number", string: "a string", boolean: "true or false" };
+const TYPE_NAMES: Record<string, string> = {
+  object: "an object",
+  array: "a list",
+  number: "a number",
+  string: "a string",
+  boolean: "true or false",
+};
 
 /** Turns zod issues into path-named problems a newcomer can act on. */
-export function problemsFromZod(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], data: unknown): ConfigProblem[] {
+export function problemsFromZod(
+  schema: z.ZodType,
+  issues: readonly z.core.$ZodIssue[],
+  data: unknown,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     const path = issue.path as PropertyKey[];

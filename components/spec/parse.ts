@@ -9,7 +9,10 @@ import { LayerSchema, type LayerSpec } from "./schema";
 export function parseLayerSpec(raw: unknown): LayerSpec {
   if (raw === undefined || raw === null) {
     throw new LayerConfigError([
-      { path: "layer", message: "is missing; set the config key ai-layer:layer in the stack file (see README)" },
+      {
+        path: "layer",
+        message: "is missing; set the config key ai-layer:layer in the stack file (see README)",
+      },
     ]);
   }
   const result = LayerSchema.safeParse(raw);

@@ -7,13 +7,7 @@ import { DEFAULTS } from "./defaults";
  * every default comes from ./defaults.ts. Cross-field rules live in ./crossChecks.ts.
  */
 
-const port = (what: string) =>
-  z
-    .number()
-    .int()
-    .min(1)
-    .max(65535)
-    .describe(`${what} (1–65535)`);
+const port = (what: string) => z.number().int().min(1).max(65535).describe(`${what} (1–65535)`);
 
 /** A name clients send to the gateway; also a DNS label on Kubernetes, so lowercase letters, digits, dashes. */
 export const ModelNameSchema = z
@@ -28,9 +22,16 @@ const PrecisionSchema = z.enum(["bf16", "fp16", "fp8", "int8", "int4"]);
 
 export const CatalogModelSchema = z
   .strictObject({
-    kind: z.enum(["chat", "embedding"]).describe("chat (serves /v1/chat/completions) or embedding (/v1/embeddings)"),
+    kind: z
+      .enum(["chat", "embedding"])
+      .describe("chat (serves /v1/chat/completions) or embedding (/v1/embeddings)"),
     paramsB: z.number().positive().max(2000).describe("Parameters, billions"),
-    layers: z.number().int().min(1).max(1000).describe("Transformer layers (num_hidden_layers in config.json)"),
+    layers: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .describe("Transformer layers (num_hidden_layers in config.json)"),
     kvHeads: z.number().int().min(1).max(1024).describe("Key/value heads (num_key_value_heads)"),
     headDim: z.number().int().min(1).max(4096).describe("Dimension of one attention head"),
     maxContext: z.number().int().min(256).max(10_000_000).describe("Longest native context, tokens"),
@@ -91,7 +92,9 @@ export const DockerTargetSchema = z
         message: "must be a Docker host URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376",
       })
       .optional()
-      .describe("Docker daemon to use. Default: the local one (DOCKER_HOST). ssh://user@gpu-box for a remote box"),
+      .describe(
+        "Docker daemon to use. Default: the local one (DOCKER_HOST). ssh://user@gpu-box for a remote box",
+      ),
     gpu: DockerGpuSchema.optional(),
     hostMemoryGiB: z
       .number()
@@ -105,7 +108,9 @@ export const DockerTargetSchema = z
       .string()
       .regex(/^(\d{1,3}\.){3}\d{1,3}$/, { message: "must be an IPv4 address such as 127.0.0.1" })
       .default(DEFAULTS.target.docker.bindAddress)
-      .describe(`Host address published ports bind to. Default ${DEFAULTS.target.docker.bindAddress} (this machine only)`),
+      .describe(
+        `Host address published ports bind to. Default ${DEFAULTS.target.docker.bindAddress} (this machine only)`,
+      ),
     ports: z
       .strictObject({
         gateway: port("Host port of the LiteLLM gateway").default(DEFAULTS.target.docker.ports.gateway),
@@ -169,14 +174,18 @@ export const GatewaySchema = z
       .min(1)
       .max(1000)
       .default(DEFAULTS.gateway.allowedFails)
-      .describe(`Failures per minute before a deployment cools down. Default ${DEFAULTS.gateway.allowedFails}`),
+      .describe(
+        `Failures per minute before a deployment cools down. Default ${DEFAULTS.gateway.allowedFails}`,
+      ),
     cooldownSeconds: z
       .number()
       .int()
       .min(0)
       .max(3600)
       .default(DEFAULTS.gateway.cooldownSeconds)
-      .describe(`How long a failing deployment is skipped, seconds. Default ${DEFAULTS.gateway.cooldownSeconds}`),
+      .describe(
+        `How long a failing deployment is skipped, seconds. Default ${DEFAULTS.gateway.cooldownSeconds}`,
+      ),
     dropParams: z
       .boolean()
       .default(DEFAULTS.gateway.dropParams)
@@ -186,7 +195,10 @@ export const GatewaySchema = z
 
 export const CacheSchema = z
   .strictObject({
-    enabled: z.boolean().default(DEFAULTS.cache.enabled).describe("Answer identical requests from Redis. Default true"),
+    enabled: z
+      .boolean()
+      .default(DEFAULTS.cache.enabled)
+      .describe("Answer identical requests from Redis. Default true"),
     ttlSeconds: z
       .number()
       .int()
@@ -208,14 +220,19 @@ export const CacheSchema = z
 
 export const MonitoringSchema = z
   .strictObject({
-    enabled: z.boolean().default(DEFAULTS.monitoring.enabled).describe("Run Prometheus and Grafana. Default true"),
+    enabled: z
+      .boolean()
+      .default(DEFAULTS.monitoring.enabled)
+      .describe("Run Prometheus and Grafana. Default true"),
     scrapeIntervalSeconds: z
       .number()
       .int()
       .min(5)
       .max(300)
       .default(DEFAULTS.monitoring.scrapeIntervalSeconds)
-      .describe(`How often Prometheus scrapes, seconds. Default ${DEFAULTS.monitoring.scrapeIntervalSeconds}`),
+      .describe(
+        `How often Prometheus scrapes, seconds. Default ${DEFAULTS.monitoring.scrapeIntervalSeconds}`,
+      ),
     retentionDays: z
       .number()
       .int()
@@ -229,7 +246,10 @@ export const MonitoringSchema = z
 export const LayerSchema = z
   .strictObject({
     target: TargetSchema.describe("Where the layer runs: { kind: docker } for dev"),
-    models: z.array(ModelSchema).min(1, { message: "list at least one model" }).describe("Models, one per name"),
+    models: z
+      .array(ModelSchema)
+      .min(1, { message: "list at least one model" })
+      .describe("Models, one per name"),
     gateway: GatewaySchema.default(GatewaySchema.parse({})),
     cache: CacheSchema.default(CacheSchema.parse({})),
     monitoring: MonitoringSchema.default(MonitoringSchema.parse({})),
@@ -237,7 +257,9 @@ export const LayerSchema = z
       .strictObject({
         models: z
           .record(
-            z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { message: "must be lowercase letters, digits, dots, dashes" }),
+            z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9.-]*$/, { message: "must be lowercase letters, digits, dots, dashes" }),
             CatalogModelSchema,
           )
           .default({})

@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Realistic outputs per resource type for the offline plan, so no dependent input silently disappears
+ * (an output a mock does not return resolves to undefined and drops whatever used it; pulumi-practices.md §1.2).
+ * Values are derived from the resource's type and name, so two runs produce the same bytes.
+ */
+export function hex(seed: string, length: number): string {
+  let out = "";
+  for (let i = 0; out.length < length; i++) out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
+  return out.slice(0, length);
+}
+
+type State = Record<string, unknown>;
+type OutputsFor = (args: pulumi.runtime.MockResourceArgs, seed: string) => { id: string; state: State };
+
+const autoname = (args: pulumi.runtime.MockResourceArgs, seed: string) =>
+  (args.inputs.name as string | undefined) ?? `${args.name}-${hex(seed, 7)}`;
+
+const MOCK_OUTPUTS: Record<string, OutputsFor> = {
+  "pulumi:providers:docker": (args, seed) => ({ id: hex(seed, 36), state: args.inputs }),
+  "pulumi:providers:random": (args, seed) => ({ id: hex(seed, 36), state: args.inputs }),
+  "docker:index/network:Network": (args, seed) => ({
+    id: hex(seed, 64),
+    state: {
+      ...args.inputs,
+      name: autoname(args, seed),
+      driver: args.inputs.driver ?? "bridge",
+      scope: "local",
+      ipamConfigs: [{ subnet: "172.28.0.0/16", gateway: "172.28.0.1" }],
+    },
+  }),
+  "docker:index/volume:Volume": (args, seed) => {
+    const name = autoname(args, seed);
+    return {
+      id: name,
+      state: { ...args.inputs, name, driver: "local", mountpoint: `/var/lib/docker/volumes/${name}/_data` },
+    };
+  },
+  "docker:index/remoteImage:RemoteImage": (args, seed) => {
+    const imageId = `sha256:${hex(seed, 64)}`;
+    const repo = String(args.inputs.name).replace(/:[^:/]+$/, "");
+    return {
+      id: `${imageId}${args.inputs.name}`,
+      state: { ...args.inputs, imageId, repoDigest: `${repo}@sha256:${hex(`${seed}/digest`, 64)}` },
+    };
+  },
+  "docker:index/container:Container": (args, seed) => {
+    const id = hex(seed, 64);
+    const octet = 2 + (parseInt(hex(seed, 2), 16) % 250);
+    return {
+      id,
+      state: {
+        ...args.inputs,
+        name: autoname(args, seed),
+        hostname: id.slice(0, 12),
+        exitCode: null,
+        networkData: [
+          {
+            networkName:
+              (args.inputs.networksAdvanced as { name?: string }[] | undefined)?.[0]?.name ?? "bridge",
+            ipAddress: `172.28.0.${octet}`,
+            ipPrefixLength: 16,
+            gateway: "172.28.0.1",
+            macAddress: `02:42:ac:1c:00:${octet.toString(16).padStart(2, "0")}`,
+          },
+        ],
+      },
+    };
+  },
+  "random:index/randomPassword:RandomPassword": (args, seed) => {
+    const length = Number(args.inputs.length ?? 32);
+    return {
+      id: "none",
+      state: {
+        ...args.inputs,
+        result: `mockpw${hex(seed, length)}`.slice(0, length),
+        bcryptHash: `$2a$10$${hex(`${seed}/bcrypt`, 53)}`,
+      },
+    };
+  },
+};
+
+/** The mock for one registration; unknown custom types throw so a missing mock fails loudly. */
+export function mockOutputs(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+  const seed = `${args.type}::${args.name}`;
+  if (!args.custom && !args.type.startsWith("pulumi:providers:")) return { id: undefined, state: {} };
+  const make = MOCK_OUTPUTS[args.type];
+  if (!make)
+    throw new Error(
+      `offline plan: no mock outputs for resource type ${args.type} (${args.name}); add it to bin/offline/mockOutputs.ts`,
+    );
+  return make(args, seed);
+}
+
+/** Known invokes; the program uses none today, and an unknown one must fail loudly. */
+export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+  throw new Error(`offline plan: no mock for invoke ${args.token}; add it to bin/offline/mockOutputs.ts`);
+}

@@ -1,0 +1,107 @@
+/**
+ * `npm run plan -- <stack> [--config FILE] [--out DIR]`: the offline plan. Runs the real program on Pulumi's
+ * mock runtime and writes resources.json, files/ and summary.md. Exit 1: bad config or usage; nothing written.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { plan } from "../components/plan";
+import { LAYER_SECRETS } from "../components/plan";
+import { LayerConfigError, parseLayerSpec } from "../components/spec";
+import { readStackFile, StackFileError } from "./offline/stackFile";
+import { runOffline } from "./offline/run";
+import { renderSummary } from "./offline/summary";
+
+const ROOT = resolve(__dirname, "..");
+const USAGE = "usage: npm run plan -- <stack> [--config FILE] [--out DIR]";
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]) {
+  let stack: string | undefined;
+  let config: string | undefined;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--config" || a === "--out") {
+      const v = argv[++i];
+      if (!v) throw new UsageError(`${a} needs a value\n${USAGE}`);
+      if (a === "--config") config = v;
+      else out = v;
+    } else if (a === "-h" || a === "--help") {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}\n${USAGE}`);
+    else if (stack) throw new UsageError(`one stack at a time (got ${stack} and ${a})\n${USAGE}`);
+    else stack = a;
+  }
+  if (!stack) throw new UsageError(USAGE);
+  if (!/^[\w.-]+$/.test(stack))
+    throw new UsageError(`stack name "${stack}" may hold only letters, digits, _, . and -`);
+  return { stack, config, out };
+}
+
+function stacksAvailable(): string[] {
+  return readdirSync(join(ROOT, "stacks"))
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s);
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const configPath = resolve(args.config ?? join(ROOT, "stacks", `Pulumi.${args.stack}.yaml`));
+  if (!existsSync(configPath)) {
+    throw new UsageError(
+      `no stack config at ${configPath}. Stacks here: ${stacksAvailable().join(", ") || "none"}; or pass --config FILE`,
+    );
+  }
+  const outDir = resolve(args.out ?? join(ROOT, "out", args.stack));
+  const config = readStackFile(configPath);
+  console.log(`ai-layer plan: stack ${args.stack} from ${configPath}`);
+
+  // Validate before the program runs: a bad config writes nothing and registers nothing.
+  const rawLayer = config.values["ai-layer:layer"];
+  const spec = parseLayerSpec(rawLayer === undefined ? undefined : JSON.parse(rawLayer));
+  plan(spec, {
+    stack: args.stack,
+    providedSecrets: new Set(
+      LAYER_SECRETS.map((s) => s.configKey).filter((k) => `ai-layer:${k}` in config.values),
+    ),
+  });
+
+  const result = await runOffline(args.stack, config);
+
+  // Write to a sibling temp dir, then swap it in, so an interrupted run never leaves a half-written plan.
+  const tmp = `${outDir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const write = (rel: string, content: string) => {
+    const p = join(tmp, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, content);
+  };
+  write("resources.json", `${JSON.stringify(result.resources, null, 2)}\n`);
+  for (const f of result.files) write(join("files", f.path), f.content);
+  write("summary.md", renderSummary(result.plan, result.resources, result.files));
+  write("outputs.json", `${JSON.stringify(result.outputs, null, 2)}\n`);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(dirname(outDir), { recursive: true });
+  renameSync(tmp, outDir);
+
+  console.log(`  ${result.resources.length} resources, ${result.files.length} files → ${outDir}`);
+  for (const w of result.plan.warnings) console.log(`  warning: ${w}`);
+  console.log(
+    `  gateway: ${result.plan.urls.gateway}/v1  models: ${result.plan.models.map((m) => m.name).join(", ")}`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof LayerConfigError || e instanceof UsageError || e instanceof StackFileError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(3);
+  },
+);

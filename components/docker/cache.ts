@@ -1,0 +1,83 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { REDIS_CONF_PATH, type RenderedFile } from "../render";
+import { containerDefaults, envVar, pinnedImage, type DockerPlacement } from "./common";
+
+export interface RedisCacheArgs extends DockerPlacement {
+  /** Pinned Redis image (≥ 7.0, which LiteLLM requires). */
+  readonly image: string;
+  /** Pinned redis_exporter image. */
+  readonly exporterImage: string;
+  /** The rendered redis.conf (renderRedisConf). */
+  readonly config: RenderedFile;
+  /** Password required by every client. Secret. */
+  readonly password: pulumi.Input<string>;
+  /** Container memory limit, MiB (maxmemory plus headroom). */
+  readonly memoryMb: number;
+  /** Network aliases and ports of Redis and its exporter. */
+  readonly address: { readonly host: string; readonly port: number };
+  readonly exporterAddress: { readonly host: string; readonly port: number };
+}
+
+/** Redis as a pure LRU cache (no persistence, password required) plus its Prometheus exporter. */
+export class RedisCache extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  public readonly exporter: docker.Container;
+
+  constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-layer:index:RedisCache", name, { image: args.image, memoryMb: args.memoryMb }, opts);
+    const built = createRedisCache(name, args, this);
+    this.container = built.container;
+    this.exporter = built.exporter;
+    this.registerOutputs({});
+  }
+}
+
+/**
+ * Starts redis-server with the rendered config and the password from the env: redis.conf cannot read env vars,
+ * and a password written into an uploaded file would sit in the Pulumi state in clear.
+ */
+export const REDIS_START_SCRIPT = `exec docker-entrypoint.sh redis-server ${REDIS_CONF_PATH} --requirepass "$REDIS_PASSWORD"`;
+
+/** @internal */
+export function createRedisCache(name: string, args: RedisCacheArgs, parent: pulumi.Resource) {
+  const image = pinnedImage(`${name}-image`, args.image, parent);
+  const container = new docker.Container(
+    name,
+    {
+      ...containerDefaults(args, "cache", args.address.host, args.image),
+      image: image.imageId,
+      entrypoints: ["/bin/sh", "-c", REDIS_START_SCRIPT],
+      // REDISCLI_AUTH lets the healthcheck's redis-cli authenticate without the password on its command line.
+      envs: [envVar("REDIS_PASSWORD", args.password), envVar("REDISCLI_AUTH", args.password)],
+      uploads: [{ file: REDIS_CONF_PATH, content: args.config.content }],
+      memory: args.memoryMb,
+      healthcheck: {
+        tests: ["CMD-SHELL", "redis-cli ping | grep -q PONG"],
+        interval: "10s",
+        timeout: "5s",
+        retries: 5,
+        startPeriod: "10s",
+      },
+      wait: true,
+      waitTimeout: 120,
+    },
+    { parent },
+  );
+  const exporterImage = pinnedImage(`${name}-exporter-image`, args.exporterImage, parent);
+  const exporter = new docker.Container(
+    `${name}-exporter`,
+    {
+      ...containerDefaults(args, "cache-exporter", args.exporterAddress.host, args.exporterImage),
+      image: exporterImage.imageId,
+      envs: [
+        `REDIS_ADDR=redis://${args.address.host}:${args.address.port}`,
+        envVar("REDIS_PASSWORD", args.password),
+        `REDIS_EXPORTER_WEB_LISTEN_ADDRESS=0.0.0.0:${args.exporterAddress.port}`,
+      ],
+      // The exporter image is FROM scratch (no shell, no healthcheck tool); Prometheus' `up` watches it.
+    },
+    { parent, dependsOn: [container] },
+  );
+  return { image, container, exporterImage, exporter };
+}

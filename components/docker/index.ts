@@ -1,0 +1,7 @@
+export * from "./common";
+export * from "./ollama";
+export * from "./gateway";
+export * from "./cache";
+export * from "./monitoring";
+export * from "./secrets";
+export * from "./layer";

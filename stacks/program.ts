@@ -1,0 +1,52 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DockerLayer } from "../components/docker";
+import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
+import { parseLayerSpec } from "../components/spec";
+
+/** The raw layer config and the secret keys the stack sets, read once from Pulumi config. */
+export function readLayerConfig(config = new pulumi.Config("ai-layer")) {
+  const raw = config.getObject<unknown>("layer");
+  const secrets: Partial<Record<LayerSecretKey, pulumi.Output<string>>> = {};
+  for (const { configKey } of LAYER_SECRETS) {
+    const value = config.getSecret(configKey);
+    if (value !== undefined) secrets[configKey] = value;
+  }
+  return { raw, secrets };
+}
+
+/** What the program exports: URLs, model names, cost, and the keys as secrets. */
+export interface LayerOutputs {
+  gatewayUrl: string;
+  /** OpenAI-compatible base URL for SDKs (`${gatewayUrl}/v1`). */
+  openaiBaseUrl: string;
+  grafanaUrl?: string;
+  prometheusUrl?: string;
+  models: string[];
+  costPerHourUsd: number;
+  costPerMonthUsd: number;
+  gatewayMasterKey: pulumi.Output<string>;
+  grafanaAdminPassword?: pulumi.Output<string>;
+}
+
+/**
+ * The program: read → parse → plan → place on the target → outputs. Parsing and planning run before any
+ * resource is constructed, so a bad config throws one path-named error and registers nothing.
+ */
+export function deployLayer(): { plan: Plan; layer: DockerLayer; outputs: LayerOutputs } {
+  const { raw, secrets } = readLayerConfig();
+  const spec = parseLayerSpec(raw);
+  const layerPlan = plan(spec, { stack: pulumi.getStack(), providedSecrets: new Set(Object.keys(secrets)) });
+  const layer = new DockerLayer("ai-layer", { plan: layerPlan, secrets });
+  const outputs: LayerOutputs = {
+    gatewayUrl: layer.gatewayUrl,
+    openaiBaseUrl: `${layer.gatewayUrl}/v1`,
+    ...(layer.grafanaUrl ? { grafanaUrl: layer.grafanaUrl } : {}),
+    ...(layer.prometheusUrl ? { prometheusUrl: layer.prometheusUrl } : {}),
+    models: layerPlan.models.map((m) => m.name),
+    costPerHourUsd: layerPlan.cost.perHourUsd,
+    costPerMonthUsd: layerPlan.cost.perMonthUsd,
+    gatewayMasterKey: layer.gatewayMasterKey,
+    ...(layer.grafanaAdminPassword ? { grafanaAdminPassword: layer.grafanaAdminPassword } : {}),
+  };
+  return { plan: layerPlan, layer, outputs };
+}

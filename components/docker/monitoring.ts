@@ -36,7 +36,7 @@ export function prometheusStartScript(retentionDays: number, port: number): stri
   return [
     "set -eu",
     "umask 077",
-    `mkdir -p ${PROMETHEUS_RUN_DIR}/$(dirname ${GATEWAY_METRICS_KEY_FILE})`,
+    `mkdir -p "${PROMETHEUS_RUN_DIR}/$(dirname ${GATEWAY_METRICS_KEY_FILE})"`,
     `cp ${PROMETHEUS_CONFIG_PATH} ${PROMETHEUS_RUN_DIR}/prometheus.yml`,
     `printf '%s' "$GATEWAY_MASTER_KEY" > ${PROMETHEUS_RUN_DIR}/${GATEWAY_METRICS_KEY_FILE}`,
     `exec /bin/prometheus --config.file=${PROMETHEUS_RUN_DIR}/prometheus.yml --storage.tsdb.path=/prometheus ` +

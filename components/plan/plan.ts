@@ -79,7 +79,7 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
           `${need}, but the host offers ${gpu ? `${round1(gpuGiB)} GiB of GPU memory and ` : ""}${target.hostMemoryGiB} GiB of RAM ` +
           `(layer.target${gpu ? ".gpu / layer.target" : ""}.hostMemoryGiB). Fixes: a smaller model (e.g. llama-3.1-8b-instruct), ` +
           `a shorter contextLength, a more quantized ollamaTag, a host with more memory (raise hostMemoryGiB if it has it), ` +
-          `or a GPU target (target.gpu).`,
+          (gpu ? `or a bigger GPU or more of them (target.gpu).` : `or a GPU target (target.gpu).`),
       });
     } else if (placement === "gpu+cpu") {
       warnings.push(

@@ -29,7 +29,9 @@ until /bin/ollama list >/dev/null 2>&1; do
   sleep 1
 done
 
-for tag in ${tags.map(shellQuote).join(" ")}; do
+# The tags as positional parameters: one quoted word each, and no single-word loop for shellcheck to flag.
+set -- ${tags.map(shellQuote).join(" ")}
+for tag in "$@"; do
   echo "ai-layer: pulling $tag"
   attempt=1
   until /bin/ollama pull "$tag"; do
@@ -58,7 +60,8 @@ export function renderOllamaHealthcheck(models: readonly PlannedModel[]): string
 # Rendered by ai-layer (renderOllamaHealthcheck): ready when every model of the layer is pulled.
 set -eu
 installed=$(/bin/ollama list) || exit 1
-for tag in ${tags.map(shellQuote).join(" ")}; do
+set -- ${tags.map(shellQuote).join(" ")}
+for tag in "$@"; do
   case "$tag" in
     *:*) want="$tag" ;;
     *) want="$tag:latest" ;;

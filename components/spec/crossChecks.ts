@@ -47,7 +47,7 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
       add(
         ["models", i, "model"],
         `unknown model "${m.model}"` +
-          (guess ? `; did you mean "${guess}"?` : "") +
+          (guess ? `; did you mean "${guess}"?` : ".") +
           ` Known: ${known.map((k) => k.id).join(", ")}. Describe other models under layer.catalog.models`,
       );
     } else if (m.contextLength !== undefined && m.contextLength > catalogModel.maxContext) {
@@ -119,7 +119,7 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
       );
       add(
         ["target", "gpu", "type"],
-        `unknown GPU "${target.gpu.type}"${guess ? `; did you mean "${guess}"?` : ""} Known: ${GPUS.map((g) => g.id).join(", ")}; or give memoryGiB instead`,
+        `unknown GPU "${target.gpu.type}"${guess ? `; did you mean "${guess}"?` : "."} Known: ${GPUS.map((g) => g.id).join(", ")}; or give memoryGiB instead`,
       );
     }
   }

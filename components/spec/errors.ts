@@ -152,7 +152,7 @@ export function problemsFromZod(
             message:
               `unknown key` +
               (guess ? `; did you mean "${guess}"?` : "") +
-              (allowed.length ? ` Allowed here: ${allowed.join(", ")}` : ""),
+              (allowed.length ? `${guess ? "" : "."} Allowed here: ${allowed.join(", ")}` : ""),
           });
         }
         break;

@@ -3,3 +3,4 @@ export * from "./schema";
 export * from "./errors";
 export * from "./parse";
 export { extraModels } from "./crossChecks";
+export { configReference } from "./reference";

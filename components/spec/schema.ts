@@ -55,6 +55,7 @@ export const ModelSchema = z
       .number()
       .int()
       .min(256)
+      .max(10_000_000)
       .optional()
       .describe(
         `Context window served, tokens. Default ${DEFAULTS.contextLength}, capped at the model's maximum; memory grows with it`,

@@ -1,0 +1,66 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEV_PASSPHRASE, pulumiCommands } from "../bin/pulumi-local";
+
+const ROOT = join(__dirname, "..");
+const hasPulumi = !spawnSync("pulumi", ["version"], { stdio: "ignore" }).error;
+const hasDocker = spawnSync("docker", ["info"], { stdio: "ignore" }).status === 0;
+
+describe("npm run up/preview/down", () => {
+  it("uses a file backend under .pulumi/ and the dev passphrase only when none is set", () => {
+    const cmd = pulumiCommands("up", "dev", ["--yes"], { PATH: "/bin" });
+    expect(cmd.env.PULUMI_BACKEND_URL).toBe(`file://${join(ROOT, ".pulumi")}`);
+    expect(cmd.env.PULUMI_CONFIG_PASSPHRASE).toBe(DEV_PASSPHRASE);
+    expect(cmd.steps).toEqual([
+      ["stack", "select", "--create", "dev", "--secrets-provider", "passphrase"],
+      ["up", "--stack", "dev", "--yes"],
+    ]);
+    const own = pulumiCommands("destroy", "dev", [], {
+      PULUMI_CONFIG_PASSPHRASE_FILE: "/run/pp",
+      PULUMI_BACKEND_URL: "s3://b",
+    });
+    expect(own.env.PULUMI_CONFIG_PASSPHRASE).toBeUndefined();
+    expect(own.env.PULUMI_BACKEND_URL).toBe("s3://b");
+    expect(own.steps[1]).toEqual(["destroy", "--stack", "dev"]);
+  });
+
+  it("rejects a bad config before calling pulumi", () => {
+    const r = spawnSync(
+      join(ROOT, "node_modules", ".bin", "tsx"),
+      [join(ROOT, "bin", "pulumi-local.ts"), "up", "nosuchstack"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("no stack config");
+  });
+
+  // The real engine: needs the Pulumi CLI (downloads the docker and random plugins on first use) and a Docker
+  // engine. Neither exists on CI machines here, so this runs on developer machines that have both.
+  describe.skipIf(!hasPulumi || !hasDocker)(
+    `pulumi preview of the dev stack on a real engine${hasPulumi ? "" : " (skipped: pulumi CLI not installed)"}${hasDocker ? "" : " (skipped: no Docker engine)"}`,
+    () => {
+      it("previews without errors", () => {
+        const state = mkdtempSync(join(tmpdir(), "ai-layer-state-"));
+        try {
+          const r = spawnSync(
+            join(ROOT, "node_modules", ".bin", "tsx"),
+            [join(ROOT, "bin", "pulumi-local.ts"), "preview", "dev"],
+            {
+              encoding: "utf8",
+              env: { ...process.env, PULUMI_BACKEND_URL: `file://${state}` },
+              timeout: 600_000,
+            },
+          );
+          expect(r.status, r.stdout + r.stderr).toBe(0);
+        } finally {
+          rmSync(state, { recursive: true, force: true });
+        }
+      }, 600_000);
+    },
+  );
+});

@@ -4,12 +4,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { plan } from "../components/plan";
-import { LAYER_SECRETS } from "../components/plan";
-import { LayerConfigError, parseLayerSpec } from "../components/spec";
+import { LayerConfigError } from "../components/spec";
 import { readStackFile, StackFileError } from "./offline/stackFile";
 import { runOffline } from "./offline/run";
 import { renderSummary } from "./offline/summary";
+import { validateStackConfig } from "./offline/validate";
 
 const ROOT = resolve(__dirname, "..");
 const USAGE = "usage: npm run plan -- <stack> [--config FILE] [--out DIR]";
@@ -59,14 +58,7 @@ async function main(): Promise<number> {
   console.log(`ai-layer plan: stack ${args.stack} from ${configPath}`);
 
   // Validate before the program runs: a bad config writes nothing and registers nothing.
-  const rawLayer = config.values["ai-layer:layer"];
-  const spec = parseLayerSpec(rawLayer === undefined ? undefined : JSON.parse(rawLayer));
-  plan(spec, {
-    stack: args.stack,
-    providedSecrets: new Set(
-      LAYER_SECRETS.map((s) => s.configKey).filter((k) => `ai-layer:${k}` in config.values),
-    ),
-  });
+  validateStackConfig(args.stack, config);
 
   const result = await runOffline(args.stack, config);
 

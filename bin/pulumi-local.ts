@@ -6,9 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { LAYER_SECRETS, plan } from "../components/plan";
-import { LayerConfigError, parseLayerSpec } from "../components/spec";
-import { readStackFile } from "./offline/stackFile";
+import { LayerConfigError } from "../components/spec";
+import { readStackFile, StackFileError } from "./offline/stackFile";
+import { validateStackConfig } from "./offline/validate";
 
 const ROOT = resolve(__dirname, "..");
 /** Dev default passphrase: it guards only secrets of a local dev stack; set PULUMI_CONFIG_PASSPHRASE for others. */
@@ -48,17 +48,10 @@ function main(): number {
     return 1;
   }
   if (action !== "destroy") {
-    const config = readStackFile(configPath);
-    const raw = config.values["ai-layer:layer"];
     try {
-      plan(parseLayerSpec(raw === undefined ? undefined : JSON.parse(raw)), {
-        stack,
-        providedSecrets: new Set(
-          LAYER_SECRETS.map((s) => s.configKey).filter((k) => `ai-layer:${k}` in config.values),
-        ),
-      });
+      validateStackConfig(stack, readStackFile(configPath));
     } catch (e) {
-      if (e instanceof LayerConfigError) {
+      if (e instanceof LayerConfigError || e instanceof StackFileError) {
         console.error(e.message);
         return 1;
       }

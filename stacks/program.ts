@@ -3,9 +3,22 @@ import { DockerLayer } from "../components/docker";
 import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
 import { parseLayerSpec } from "../components/spec";
 
+/**
+ * A config value as the runtime stores it (objects JSON-encoded) back to data. A value that is not JSON stays
+ * a string, so the schema reports "expected an object, got the string …" at `layer` instead of a JSON error.
+ */
+export function decodeConfigValue(value: string | undefined): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
 /** The raw layer config and the secret keys the stack sets, read once from Pulumi config. */
 export function readLayerConfig(config = new pulumi.Config("ai-layer")) {
-  const raw = config.getObject<unknown>("layer");
+  const raw = decodeConfigValue(config.get("layer"));
   const secrets: Partial<Record<LayerSecretKey, pulumi.Output<string>>> = {};
   for (const { configKey } of LAYER_SECRETS) {
     const value = config.getSecret(configKey);

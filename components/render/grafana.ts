@@ -7,7 +7,7 @@ export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
 export const PROMETHEUS_DATASOURCE_UID = "ai-layer-prometheus";
 
 /** Grafana datasource provisioning (`/etc/grafana/provisioning/datasources/ai-layer.yaml`). */
-export function renderGrafanaDatasources(prometheusUrl: string): string {
+export function renderGrafanaDatasources(prometheusUrl: string, scrapeIntervalSeconds: number): string {
   return yamlFile("Grafana datasources, rendered by ai-layer (renderGrafanaDatasources).", {
     apiVersion: 1,
     datasources: [
@@ -19,7 +19,8 @@ export function renderGrafanaDatasources(prometheusUrl: string): string {
         url: prometheusUrl,
         isDefault: true,
         editable: false,
-        jsonData: { timeInterval: "15s" },
+        // Grafana sizes $__rate_interval from this: it must be the real scrape interval or rate panels go blank.
+        jsonData: { timeInterval: `${scrapeIntervalSeconds}s` },
       },
     ],
   });

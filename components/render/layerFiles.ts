@@ -40,7 +40,10 @@ export function renderLayerFiles(
     ...(plan.monitoring.enabled
       ? {
           prometheusConfig: renderPrometheusConfig(plan, endpoints.scrape),
-          grafanaDatasources: renderGrafanaDatasources(endpoints.prometheusUrl),
+          grafanaDatasources: renderGrafanaDatasources(
+            endpoints.prometheusUrl,
+            plan.monitoring.scrapeIntervalSeconds,
+          ),
           grafanaDashboardProvider: renderGrafanaDashboardProvider(),
           gatewayDashboard: renderGatewayDashboard(plan),
         }

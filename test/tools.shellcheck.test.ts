@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { REDIS_START_SCRIPT } from "../components/docker/cache";
+import { prometheusStartScript } from "../components/docker/monitoring";
+import type { PlannedModel } from "../components/plan";
+import { parseLayerSpec } from "../components/spec";
+import { renderOllamaEntrypoint, renderOllamaHealthcheck } from "../components/render";
+import { devLayerRaw, itRequiresToolInCi, planOf, requireTool, run, toolTitle } from "./helpers/tools";
+
+const INSTALL = "apt-get install shellcheck";
+const has = requireTool("shellcheck");
+
+/** shellcheck as /bin/sh (POSIX), script on stdin; every severity counts. */
+const shellcheck = (script: string) => run("shellcheck", ["-s", "sh", "-"], { input: script });
+
+/** The dev layer with its models replaced. */
+function modelsOf(models: unknown[]): PlannedModel[] {
+  return planOf({ ...devLayerRaw(), models, gateway: {} }).models.filter((m) => m.runtime === "ollama");
+}
+
+const ODD_TAG = "library/foo:1.0-q4_K_M";
+const oddModels = () => modelsOf([{ name: "odd", model: "llama-3.2-3b-instruct", ollamaTag: ODD_TAG }]);
+// The schema rejects an apostrophe (see below); the renderer still quotes one safely if a tag ever has it.
+const APOSTROPHE_TAG = "it's:a-tag";
+const apostropheModels = () => [{ ...oddModels()[0]!, ollamaTag: APOSTROPHE_TAG }];
+
+const scripts: [string, () => string][] = [
+  ["Ollama entrypoint (dev models)", () => renderOllamaEntrypoint(planOf(devLayerRaw()).models)],
+  ["Ollama healthcheck (dev models)", () => renderOllamaHealthcheck(planOf(devLayerRaw()).models)],
+  [`Ollama entrypoint (${ODD_TAG})`, () => renderOllamaEntrypoint(oddModels())],
+  [`Ollama healthcheck (${ODD_TAG})`, () => renderOllamaHealthcheck(oddModels())],
+  [`Ollama entrypoint (${APOSTROPHE_TAG})`, () => renderOllamaEntrypoint(apostropheModels())],
+  [`Ollama healthcheck (${APOSTROPHE_TAG})`, () => renderOllamaHealthcheck(apostropheModels())],
+  ["Redis start script", () => `#!/bin/sh\n${REDIS_START_SCRIPT}\n`],
+  ["Prometheus start script", () => `#!/bin/sh\n${prometheusStartScript(15, 9090)}\n`],
+];
+
+itRequiresToolInCi("shellcheck", INSTALL);
+
+describe.skipIf(!has)(
+  toolTitle("shellcheck -s sh on the rendered scripts", "shellcheck", has, INSTALL),
+  () => {
+    it.each(scripts)("%s passes", (_name, script) => {
+      const r = shellcheck(script());
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+    });
+
+    it("negative control: a broken script is flagged", () => {
+      const r = shellcheck('#!/bin/sh\nfor f in $(ls *.txt); do\n  if [ $f == x ]; then echo "$f"\ndone\n');
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toMatch(/SC\d{4}/);
+    });
+
+    it("negative control: an unquoted command substitution is flagged", () => {
+      const r = shellcheck("#!/bin/sh\nmkdir -p /tmp/x/$(dirname a/b)\n");
+      expect(r.stdout).toContain("SC2046");
+    });
+  },
+);
+
+/** Runs the script's `set -- …` line in sh and returns the words the `for tag in "$@"` loop goes over. */
+function loopWords(script: string): string[] {
+  const line = script.split("\n").find((l) => l.startsWith("set -- "));
+  expect(line).toBeDefined();
+  expect(script).toContain('for tag in "$@"; do');
+  const r = run("/bin/sh", ["-c", `${line}\nprintf '%s\\n' "$@"`]);
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.split("\n").filter(Boolean);
+}
+
+describe("Ollama tags survive shell quoting", () => {
+  it("the dev tags loop as written, once each", () => {
+    const models = planOf(devLayerRaw()).models;
+    const tags = [...new Set(models.map((m) => m.ollamaTag))];
+    expect(loopWords(renderOllamaEntrypoint(models))).toEqual(tags);
+    expect(loopWords(renderOllamaHealthcheck(models))).toEqual(tags);
+  });
+
+  it.each([ODD_TAG, APOSTROPHE_TAG])("%s reaches ollama pull as one word", (tag) => {
+    const models = [{ ...oddModels()[0]!, ollamaTag: tag }];
+    expect(loopWords(renderOllamaEntrypoint(models))).toEqual([tag]);
+    expect(loopWords(renderOllamaHealthcheck(models))).toEqual([tag]);
+  });
+
+  it("the schema accepts the odd tag and rejects an apostrophe", () => {
+    expect(oddModels()[0]!.ollamaTag).toBe(ODD_TAG);
+    const raw = {
+      ...devLayerRaw(),
+      gateway: {},
+      models: [{ name: "odd", model: "llama-3.2-3b-instruct", ollamaTag: APOSTROPHE_TAG }],
+    };
+    expect(() => parseLayerSpec(raw)).toThrow(/models\[0\]\.ollamaTag/);
+  });
+});

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { withReference } from "../bin/config-reference";
-import { LayerSchema } from "../components/spec";
+import { configReference, LayerSchema } from "../components/spec";
 
 const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
 
@@ -16,5 +16,12 @@ describe("README", () => {
     expect(readme).toContain("npm ci && npm run plan -- dev");
     expect(readme).toContain("npm ci && npm test");
     expect(readme).toContain("npm run up -- dev");
+  });
+
+  it("has a description for every config field", () => {
+    const rows = configReference().split("\n").slice(2);
+    expect(rows.length).toBeGreaterThan(40);
+    const undocumented = rows.filter((r) => r.trimEnd().endsWith("|  |") || /\|\s*\|$/.test(r.trimEnd()));
+    expect(undocumented).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ set -eu
 
 /bin/ollama serve &
 server=$!
-trap 'kill "$server" 2>/dev/null' TERM INT
+trap 'kill "$server" 2>/dev/null; exit 143' TERM INT
 
 until /bin/ollama list >/dev/null 2>&1; do
   if ! kill -0 "$server" 2>/dev/null; then

@@ -26,6 +26,7 @@ export function renderPrometheusConfig(plan: Plan, targets: ScrapeTargets): stri
     scrape_configs: [
       {
         job_name: "litellm",
+        // /metrics answers 307 -> /metrics/ (BerriAI/litellm#30079, #33676): scrape the canonical path directly.
         metrics_path: "/metrics/",
         authorization: { type: "Bearer", credentials_file: GATEWAY_METRICS_KEY_FILE },
         static_configs: [{ targets: [targets.gateway], labels: { service: "gateway" } }],

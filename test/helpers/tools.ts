@@ -27,13 +27,12 @@ export function toolTitle(title: string, tool: string, has: boolean, install: st
 }
 
 /**
- * Outside CI a missing tool only skips its tests; in CI (CI=true) this `it` fails, so a runner without the
- * tool cannot pass silently. Call it at the top level of a test file.
+ * Outside CI a missing tool only skips its tests; in CI (CI=true) this test runs and fails when the tool is
+ * missing, so a runner without the tool cannot pass silently. Call it at the top level of a test file.
  */
 export function itRequiresToolInCi(tool: string, install: string): void {
-  it(`${tool} is installed (required when CI=true)`, () => {
-    if (process.env.CI === "true")
-      expect(requireTool(tool), `${tool} is missing on CI; ${install}`).toBe(true);
+  it.runIf(process.env.CI === "true")(`${tool} is installed (checked when CI=true)`, () => {
+    expect(requireTool(tool), `${tool} is missing on CI; ${install}`).toBe(true);
   });
 }
 

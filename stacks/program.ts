@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerLayer } from "../components/docker";
+import { KubernetesLayer } from "../components/kubernetes";
 import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
 import { parseLayerSpec } from "../components/spec";
 
@@ -35,8 +36,11 @@ export interface LayerOutputs {
   grafanaUrl?: string;
   prometheusUrl?: string;
   models: string[];
+  /** Estimated $/h and $/month at min scale, and at max scale (GPU-hours on kubernetes; the host on docker). */
   costPerHourUsd: number;
   costPerMonthUsd: number;
+  costPerHourMaxUsd: number;
+  costPerMonthMaxUsd: number;
   gatewayMasterKey: pulumi.Output<string>;
   grafanaAdminPassword?: pulumi.Output<string>;
 }
@@ -45,11 +49,14 @@ export interface LayerOutputs {
  * The program: read → parse → plan → place on the target → outputs. Parsing and planning run before any
  * resource is constructed, so a bad config throws one path-named error and registers nothing.
  */
-export function deployLayer(): { plan: Plan; layer: DockerLayer; outputs: LayerOutputs } {
+export function deployLayer(): { plan: Plan; layer: DockerLayer | KubernetesLayer; outputs: LayerOutputs } {
   const { raw, secrets } = readLayerConfig();
   const spec = parseLayerSpec(raw);
   const layerPlan = plan(spec, { stack: pulumi.getStack(), providedSecrets: new Set(Object.keys(secrets)) });
-  const layer = new DockerLayer("ai-layer", { plan: layerPlan, secrets });
+  const layer =
+    layerPlan.target.kind === "docker"
+      ? new DockerLayer("ai-layer", { plan: layerPlan, secrets })
+      : new KubernetesLayer("ai-layer", { plan: layerPlan, secrets });
   const outputs: LayerOutputs = {
     gatewayUrl: layer.gatewayUrl,
     openaiBaseUrl: `${layer.gatewayUrl}/v1`,
@@ -58,6 +65,8 @@ export function deployLayer(): { plan: Plan; layer: DockerLayer; outputs: LayerO
     models: layerPlan.models.map((m) => m.name),
     costPerHourUsd: layerPlan.cost.perHourUsd,
     costPerMonthUsd: layerPlan.cost.perMonthUsd,
+    costPerHourMaxUsd: layerPlan.cost.perHourMaxUsd,
+    costPerMonthMaxUsd: layerPlan.cost.perMonthMaxUsd,
     gatewayMasterKey: layer.gatewayMasterKey,
     ...(layer.grafanaAdminPassword ? { grafanaAdminPassword: layer.grafanaAdminPassword } : {}),
   };

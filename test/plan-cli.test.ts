@@ -78,7 +78,7 @@ describe("npm run plan -- dev", () => {
   it("summarises models, memory, endpoints and cost", () => {
     const summary = readFileSync(join(tmp, "a", "summary.md"), "utf8");
     expect(summary).toMatch(
-      /\| chat \| llama-3\.1-8b-instruct \(chat\) \| ollama \| llama3\.1:8b \| int4 \| 8192 \| 6\.8 /,
+      /\| chat \| ollama \| llama-3\.1-8b-instruct \(chat\) \| llama3\.1:8b \| int4 \| 8192 \| 6\.8 /,
     );
     expect(summary).toContain("http://127.0.0.1:4000/v1");
     expect(summary).toContain("$0.00/h");

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { findModel } from "../components/catalog";
-import { estimateMemory, kvBytesPerToken, placeOnHost, plan, weightsGiB } from "../components/plan";
+import {
+  estimateMemory,
+  isOllama,
+  kvBytesPerToken,
+  placeOnHost,
+  plan,
+  weightsGiB,
+  type OllamaModel,
+  type Plan,
+} from "../components/plan";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
 
 const GiB = 2 ** 30;
@@ -10,6 +19,19 @@ const planOf = (raw: Record<string, unknown>, opts: { providedSecrets?: Set<stri
 const chat8b = { name: "chat", model: "llama-3.1-8b-instruct" };
 const embed = { name: "embed", model: "nomic-embed-text-v1.5" };
 const big70b = { name: "big", model: "llama-3.1-70b-instruct" };
+
+/** The plan's models, all of which must be Ollama models (docker target). */
+function ollama(p: Plan): OllamaModel[] {
+  const models = p.models.filter(isOllama);
+  expect(models).toHaveLength(p.models.length);
+  return models;
+}
+
+/** GPU memory of a docker plan's target, GiB. */
+function gpuMemoryGiB(p: Plan): number | undefined {
+  if (p.target.kind !== "docker") throw new Error(`expected a docker target, got ${p.target.kind}`);
+  return p.target.gpuMemoryGiB;
+}
 
 describe("memory arithmetic", () => {
   it("kvBytesPerToken = 2 × layers × kvHeads × headDim × 2 bytes", () => {
@@ -89,7 +111,7 @@ describe("plan()", () => {
     // Only the 70B is reported; the 8B fits.
     expect(problems.map((p) => p.path)).toEqual(["layer.models[1].model"]);
     const message = (error as LayerConfigError).message;
-    expect(message).toMatch(/^The layer does not fit its host \(1 problem\):/);
+    expect(message).toMatch(/^The layer does not fit where it runs \(1 problem\):/);
     expect(message).toContain("needs about 45.6 GiB"); // 40.1 + 2.5 + 3.0
     expect(message).toContain("weights 40.1 + KV cache 2.5 at 8192 tokens");
     expect(message).toContain("22.4 GiB of GPU memory and 16 GiB of RAM"); // 22888 MiB / 1024
@@ -102,8 +124,8 @@ describe("plan()", () => {
       target: { kind: "docker", gpu: { type: "L4" }, hostMemoryGiB: 64 },
       models: [big70b],
     });
-    expect(p.models[0]!.placement).toBe("gpu+cpu");
-    expect(p.target.gpuMemoryGiB).toBeCloseTo(22888 / 1024, 10);
+    expect(ollama(p)[0]!.placement).toBe("gpu+cpu");
+    expect(gpuMemoryGiB(p)).toBeCloseTo(22888 / 1024, 10);
     expect(p.warnings).toHaveLength(1);
     expect(p.warnings[0]).toMatch(/^big: .*45\.6 GiB.*only 22\.4 GiB of GPU memory/);
   });
@@ -113,9 +135,9 @@ describe("plan()", () => {
       target: { kind: "docker", gpu: { memoryGiB: 24, count: 2 } },
       models: [big70b, chat8b],
     });
-    expect(p.target.gpuMemoryGiB).toBe(24);
+    expect(gpuMemoryGiB(p)).toBe(24);
     // 45.6 GiB ≤ 2 × 24: on the GPUs, no warning.
-    expect(p.models.map((m) => m.placement)).toEqual(["gpu", "gpu"]);
+    expect(ollama(p).map((m) => m.placement)).toEqual(["gpu", "gpu"]);
     expect(p.warnings).toEqual([]);
   });
 
@@ -124,7 +146,7 @@ describe("plan()", () => {
       target: { kind: "docker" },
       models: [chat8b, { name: "small", model: "llama-3.2-3b-instruct" }, embed],
     });
-    expect(p.models.map((m) => m.placement)).toEqual(["cpu", "cpu", "cpu"]);
+    expect(ollama(p).map((m) => m.placement)).toEqual(["cpu", "cpu", "cpu"]);
     expect(p.warnings).toHaveLength(1);
     expect(p.warnings[0]).toMatch(/^chat: .*no GPU configured/);
   });
@@ -140,10 +162,10 @@ describe("plan()", () => {
       ],
     });
     expect(p.ollamaContextLength).toBe(16384);
-    expect(p.models.map((m) => m.contextLength)).toEqual([16384, 16384, 8192, 8192]);
+    expect(ollama(p).map((m) => m.contextLength)).toEqual([16384, 16384, 8192, 8192]);
     // The KV cache follows the served length: 131072 B × 16384 = 2 GiB; the embedding model has none.
-    expect(p.models[0]!.memory.kvCacheGiB).toBe(2);
-    expect(p.models[3]!.memory.kvCacheGiB).toBe(0);
+    expect(ollama(p)[0]!.memory.kvCacheGiB).toBe(2);
+    expect(ollama(p)[3]!.memory.kvCacheGiB).toBe(0);
   });
 
   it("uses the default contextLength capped at the model's maximum, and the embedding's when no chat model", () => {
@@ -157,17 +179,21 @@ describe("plan()", () => {
       models: [{ ...chat8b, ollamaTag: "llama3.1:8b-instruct-q8_0", precision: "int8" }],
     });
     expect(p.models[0]).toMatchObject({ ollamaTag: "llama3.1:8b-instruct-q8_0", precision: "int8" });
-    expect(p.models[0]!.memory.weightsGiB).toBeCloseTo((8.03e9 * 1.07) / GiB, 10);
+    expect(ollama(p)[0]!.memory.weightsGiB).toBeCloseTo((8.03e9 * 1.07) / GiB, 10);
   });
 
   it("costs costPerHourUsd × 730 hours a month, rounded to cents", () => {
     expect(planOf({ target: { kind: "docker" }, models: [chat8b] }).cost).toEqual({
       perHourUsd: 0,
+      perHourMaxUsd: 0,
       perMonthUsd: 0,
+      perMonthMaxUsd: 0,
     });
     expect(planOf({ target: { kind: "docker", costPerHourUsd: 0.8048 }, models: [chat8b] }).cost).toEqual({
       perHourUsd: 0.8048,
+      perHourMaxUsd: 0.8048,
       perMonthUsd: 587.5, // 587.504
+      perMonthMaxUsd: 587.5,
     });
     expect(
       planOf({ target: { kind: "docker", costPerHourUsd: 1.25 }, models: [chat8b] }).cost.perMonthUsd,
@@ -225,10 +251,10 @@ describe("plan()", () => {
   it("resolves each model's runtime name and kind from the catalog", () => {
     const p = planOf({ target: { kind: "docker" }, models: [chat8b, embed] });
     expect(p.stack).toBe("test");
-    expect(p.models.map((m) => [m.name, m.catalogId, m.kind, m.ollamaTag, m.precision, m.runtime])).toEqual([
+    expect(ollama(p).map((m) => [m.name, m.catalogId, m.kind, m.ollamaTag, m.precision, m.runtime])).toEqual([
       ["chat", "llama-3.1-8b-instruct", "chat", "llama3.1:8b", "int4", "ollama"],
       ["embed", "nomic-embed-text-v1.5", "embedding", "nomic-embed-text", "fp16", "ollama"],
     ]);
-    expect(p.models[1]!.memory.kvCacheGiB).toBe(0);
+    expect(ollama(p)[1]!.memory.kvCacheGiB).toBe(0);
   });
 });

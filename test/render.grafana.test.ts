@@ -8,6 +8,7 @@ import {
   renderGrafanaDatasources,
 } from "../components/render";
 import knownMetrics from "./fixtures/known-metrics.json";
+import { metricNames } from "./helpers/promql";
 import { devLayerRaw, planOf } from "./helpers/tools";
 
 interface Target {
@@ -31,24 +32,6 @@ const datasources = parse(
   datasources: { uid: string; type: string; url: string; isDefault?: boolean }[];
 };
 const ALLOWED = new Set(Object.values(knownMetrics.metrics).flat());
-
-const PROMQL_KEYWORDS = new Set([
-  "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset",
-]); // prettier-ignore
-
-/**
- * Metric names in a PromQL expression: drops string literals, label matchers `{…}`, ranges `[…]` and
- * `by/without (…)` label lists, then keeps identifiers that are not function calls, keywords or numbers.
- */
-function metricNames(expr: string): string[] {
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
-    .replace(/\{[^}]*\}/g, " ")
-    .replace(/\[[^\]]*\]/g, " ")
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ");
-  const names = [...stripped.matchAll(/(?<![\w.:])([a-zA-Z_:][\w:]*)(?![\w:])(?!\s*\()/g)].map((m) => m[1]!);
-  return [...new Set(names.filter((n) => !PROMQL_KEYWORDS.has(n) && !/^(inf|nan)$/i.test(n)))];
-}
 
 describe("metricNames (the PromQL metric extractor)", () => {
   it("skips functions, keywords, label names, values and numbers", () => {

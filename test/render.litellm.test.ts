@@ -6,7 +6,7 @@ import { dockerEndpoints } from "../components/docker/common";
 import type { Plan } from "../components/plan";
 import { FILE_PATHS, renderLiteLlmConfig } from "../components/render";
 import known from "./fixtures/known-keys.litellm.json";
-import { DEV_STACK_FILE, devLayerRaw, planOf } from "./helpers/tools";
+import { DEV_STACK_FILE, devLayerRaw, ollamaModels, planOf } from "./helpers/tools";
 
 interface Deployment {
   model_name: string;
@@ -65,7 +65,7 @@ describe("LiteLLM config content", () => {
     expect(p.models.some((m) => m.kind === "chat") && p.models.some((m) => m.kind === "embedding")).toBe(
       true,
     );
-    for (const m of p.models) {
+    for (const m of ollamaModels(p)) {
       const d = config.model_list.find((x) => x.model_name === m.name)!;
       const prefix = m.kind === "chat" ? "ollama_chat" : "ollama";
       expect(d.litellm_params.model).toBe(`${prefix}/${m.ollamaTag}`);

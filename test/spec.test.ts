@@ -4,8 +4,22 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { findModel, MODELS } from "../components/catalog";
 import { plan } from "../components/plan";
-import { DEFAULTS, extraModels, formatPath, LayerConfigError, parseLayerSpec } from "../components/spec";
+import {
+  DEFAULTS,
+  extraModels,
+  formatPath,
+  LayerConfigError,
+  parseLayerSpec,
+  type DockerTarget,
+  type LayerSpec,
+} from "../components/spec";
 import { CATALOG_ENTRY, validLayer } from "./fixtures/invalidConfigs";
+
+/** The spec's target, which must be a docker one. */
+function dockerTarget(spec: LayerSpec): DockerTarget {
+  if (spec.target.kind !== "docker") throw new Error(`expected a docker target, got ${spec.target.kind}`);
+  return spec.target;
+}
 
 describe("parseLayerSpec on valid configs", () => {
   it("fills every default from DEFAULTS", () => {
@@ -19,7 +33,7 @@ describe("parseLayerSpec on valid configs", () => {
       costPerHourUsd: docker.costPerHourUsd,
       modelPullTimeoutSeconds: docker.modelPullTimeoutSeconds,
     });
-    expect(spec.gateway).toEqual({ ...DEFAULTS.gateway, fallbacks: {} });
+    expect(spec.gateway).toEqual({ ...DEFAULTS.gateway, fallbacks: {}, replicas: { min: 1, max: 1 } });
     expect(spec.cache).toEqual(DEFAULTS.cache);
     expect(spec.monitoring).toEqual(DEFAULTS.monitoring);
     expect(spec.catalog).toEqual({ models: {} });
@@ -30,8 +44,8 @@ describe("parseLayerSpec on valid configs", () => {
     expect(spec.gateway.numRetries).toBe(2);
     expect(spec.cache.ttlSeconds).toBe(600);
     expect(spec.cache.maxMemoryMb).toBe(256);
-    expect(spec.target.ports).toEqual({ gateway: 4000, grafana: 3000, prometheus: 9090 });
-    expect(spec.target.bindAddress).toBe("127.0.0.1");
+    expect(dockerTarget(spec).ports).toEqual({ gateway: 4000, grafana: 3000, prometheus: 9090 });
+    expect(dockerTarget(spec).bindAddress).toBe("127.0.0.1");
   });
 
   it("keeps values the config sets and defaults only the rest of each object", () => {
@@ -42,9 +56,9 @@ describe("parseLayerSpec on valid configs", () => {
       cache: { ttlSeconds: 60 },
       monitoring: { enabled: false },
     });
-    expect(spec.target.ports).toEqual({ gateway: 8080, grafana: 3000, prometheus: 9090 });
-    expect(spec.target.hostMemoryGiB).toBe(48);
-    expect(spec.target.gpu).toEqual({ type: "L4", count: 1 });
+    expect(dockerTarget(spec).ports).toEqual({ gateway: 8080, grafana: 3000, prometheus: 9090 });
+    expect(dockerTarget(spec).hostMemoryGiB).toBe(48);
+    expect(dockerTarget(spec).gpu).toEqual({ type: "L4", count: 1 });
     expect(spec.gateway.numRetries).toBe(0);
     expect(spec.gateway.routingStrategy).toBe("least-busy");
     expect(spec.gateway.timeoutSeconds).toBe(DEFAULTS.gateway.timeoutSeconds);
@@ -68,7 +82,10 @@ describe("parseLayerSpec on valid configs", () => {
     const spec = parseLayerSpec(raw);
     expect(spec.target.kind).toBe("docker");
     expect(spec.models.length).toBeGreaterThan(0);
-    for (const m of spec.models) expect(findModel(m.model, extraModels(spec))).toBeDefined();
+    for (const m of spec.models) {
+      expect(m.model).toBeDefined();
+      expect(findModel(m.model!, extraModels(spec))).toBeDefined();
+    }
     // Every fallback resolves to a declared model.
     const names = new Set(spec.models.map((m) => m.name));
     for (const [from, to] of Object.entries(spec.gateway.fallbacks)) {
@@ -123,8 +140,8 @@ describe("parseLayerSpec on valid configs", () => {
     });
     expect(spec.gateway.fallbacks).toEqual({ chat: ["chat-small"] });
     expect(spec.models[0]).toMatchObject({ ollamaTag: "llama3.1:8b-instruct-q8_0", precision: "int8" });
-    expect(spec.target.gpu).toEqual({ memoryGiB: 24, count: 2 });
-    expect(spec.target.host).toBe("ssh://me@gpu-box");
+    expect(dockerTarget(spec).gpu).toEqual({ memoryGiB: 24, count: 2 });
+    expect(dockerTarget(spec).host).toBe("ssh://me@gpu-box");
   });
 
   it("accepts every built-in model at its maximum context", () => {

@@ -15,7 +15,9 @@ describe("stacks/index.ts", () => {
     const mod = (await import("../stacks/index")) as unknown as { default: Record<string, unknown> };
     const program = mod.default;
     expect(Object.keys(program).sort()).toEqual([
+      "costPerHourMaxUsd",
       "costPerHourUsd",
+      "costPerMonthMaxUsd",
       "costPerMonthUsd",
       "gatewayMasterKey",
       "gatewayUrl",

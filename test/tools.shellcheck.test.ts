@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { REDIS_START_SCRIPT } from "../components/docker/cache";
 import { prometheusStartScript } from "../components/docker/monitoring";
-import type { PlannedModel } from "../components/plan";
+import type { OllamaModel } from "../components/plan";
 import { parseLayerSpec } from "../components/spec";
 import { renderOllamaEntrypoint, renderOllamaHealthcheck } from "../components/render";
-import { devLayerRaw, itRequiresToolInCi, planOf, requireTool, run, toolTitle } from "./helpers/tools";
+import {
+  devLayerRaw,
+  itRequiresToolInCi,
+  ollamaModels,
+  planOf,
+  requireTool,
+  run,
+  toolTitle,
+} from "./helpers/tools";
 
 const INSTALL = "apt-get install shellcheck";
 const has = requireTool("shellcheck");
@@ -13,9 +21,12 @@ const has = requireTool("shellcheck");
 const shellcheck = (script: string) => run("shellcheck", ["-s", "sh", "-"], { input: script });
 
 /** The dev layer with its models replaced. */
-function modelsOf(models: unknown[]): PlannedModel[] {
-  return planOf({ ...devLayerRaw(), models, gateway: {} }).models.filter((m) => m.runtime === "ollama");
+function modelsOf(models: unknown[]): OllamaModel[] {
+  return ollamaModels(planOf({ ...devLayerRaw(), models, gateway: {} }));
 }
+
+/** The dev layer's models. */
+const devModels = () => ollamaModels(planOf(devLayerRaw()));
 
 const ODD_TAG = "library/foo:1.0-q4_K_M";
 const oddModels = () => modelsOf([{ name: "odd", model: "llama-3.2-3b-instruct", ollamaTag: ODD_TAG }]);
@@ -24,8 +35,8 @@ const APOSTROPHE_TAG = "it's:a-tag";
 const apostropheModels = () => [{ ...oddModels()[0]!, ollamaTag: APOSTROPHE_TAG }];
 
 const scripts: [string, () => string][] = [
-  ["Ollama entrypoint (dev models)", () => renderOllamaEntrypoint(planOf(devLayerRaw()).models)],
-  ["Ollama healthcheck (dev models)", () => renderOllamaHealthcheck(planOf(devLayerRaw()).models)],
+  ["Ollama entrypoint (dev models)", () => renderOllamaEntrypoint(devModels())],
+  ["Ollama healthcheck (dev models)", () => renderOllamaHealthcheck(devModels())],
   [`Ollama entrypoint (${ODD_TAG})`, () => renderOllamaEntrypoint(oddModels())],
   [`Ollama healthcheck (${ODD_TAG})`, () => renderOllamaHealthcheck(oddModels())],
   [`Ollama entrypoint (${APOSTROPHE_TAG})`, () => renderOllamaEntrypoint(apostropheModels())],
@@ -69,7 +80,7 @@ function loopWords(script: string): string[] {
 
 describe("Ollama tags survive shell quoting", () => {
   it("the dev tags loop as written, once each", () => {
-    const models = planOf(devLayerRaw()).models;
+    const models = devModels();
     const tags = [...new Set(models.map((m) => m.ollamaTag))];
     expect(loopWords(renderOllamaEntrypoint(models))).toEqual(tags);
     expect(loopWords(renderOllamaHealthcheck(models))).toEqual(tags);

@@ -21,6 +21,22 @@ const autoname = (args: pulumi.runtime.MockResourceArgs, seed: string) =>
 const MOCK_OUTPUTS: Record<string, OutputsFor> = {
   "pulumi:providers:docker": (args, seed) => ({ id: hex(seed, 36), state: args.inputs }),
   "pulumi:providers:random": (args, seed) => ({ id: hex(seed, 36), state: args.inputs }),
+  "pulumi:providers:kubernetes": (args, seed) => ({ id: hex(seed, 36), state: args.inputs }),
+  "kubernetes:helm.sh/v3:Release": (args, seed) => ({
+    id: `${args.inputs.namespace}/${args.name}-${hex(seed, 7)}`,
+    state: {
+      ...args.inputs,
+      name: `${args.name}-${hex(seed, 7)}`,
+      status: {
+        name: `${args.name}-${hex(seed, 7)}`,
+        namespace: args.inputs.namespace,
+        status: "deployed",
+        version: 1,
+        chart: args.inputs.chart,
+        appVersion: args.inputs.version,
+      },
+    },
+  }),
   "docker:index/network:Network": (args, seed) => ({
     id: hex(seed, 64),
     state: {
@@ -82,11 +98,34 @@ const MOCK_OUTPUTS: Record<string, OutputsFor> = {
   },
 };
 
+/** Any Kubernetes object: the API server echoes the object with a uid, and Services get a cluster IP. */
+function kubernetesObject(args: pulumi.runtime.MockResourceArgs, seed: string): { id: string; state: State } {
+  const metadata = (args.inputs.metadata ?? {}) as Record<string, unknown>;
+  const name = (metadata.name as string | undefined) ?? `${args.name}-${hex(seed, 8)}`;
+  const namespace = metadata.namespace as string | undefined;
+  const uid = hex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+  const state: State = {
+    ...args.inputs,
+    metadata: { ...metadata, name, uid, resourceVersion: "1", generation: 1 },
+  };
+  if (args.type === "kubernetes:core/v1:Service") {
+    const octets = hex(seed, 4)
+      .match(/../g)!
+      .map((h) => parseInt(h, 16));
+    const spec = (args.inputs.spec ?? {}) as Record<string, unknown>;
+    state.spec = { ...spec, clusterIP: `10.96.${octets[0]}.${octets[1]}` };
+    if (spec.type === "LoadBalancer")
+      state.status = { loadBalancer: { ingress: [{ hostname: `a${hex(seed, 31)}.elb.amazonaws.com` }] } };
+  }
+  return { id: namespace ? `${namespace}/${name}` : name, state };
+}
+
 /** The mock for one registration; unknown custom types throw so a missing mock fails loudly. */
 export function mockOutputs(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
   const seed = `${args.type}::${args.name}`;
   if (!args.custom && !args.type.startsWith("pulumi:providers:")) return { id: undefined, state: {} };
-  const make = MOCK_OUTPUTS[args.type];
+  const make =
+    MOCK_OUTPUTS[args.type] ?? (args.type.startsWith("kubernetes:") ? kubernetesObject : undefined);
   if (!make)
     throw new Error(
       `offline plan: no mock outputs for resource type ${args.type} (${args.name}); add it to bin/offline/mockOutputs.ts`,

@@ -1,36 +1,74 @@
-import type { Plan } from "../../components/plan";
+import { isOllama, isRemote, isVllm, type Plan, type PlannedModel } from "../../components/plan";
 import type { RenderedFile } from "../../components/render";
 import type { PlannedResource } from "./run";
 
 const gib = (n: number) => n.toFixed(1);
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
-/** summary.md: what will exist, per model runtime, memory and placement, endpoints, secrets, cost. */
+function targetLines(plan: Plan): string[] {
+  const t = plan.target;
+  if (t.kind === "docker") {
+    const gpu = t.gpu
+      ? `${t.gpu.count} × ${t.gpu.type ?? "GPU"} (${gib(t.gpuMemoryGiB ?? 0)} GiB each)`
+      : "none (models run on the CPU)";
+    return [
+      `- Target: docker on ${t.host ?? "the local Docker daemon"}; GPU: ${gpu}; host memory for models: ${t.hostMemoryGiB} GiB`,
+      `- Ollama context length (server-wide): ${plan.ollamaContextLength} tokens`,
+    ];
+  }
+  return [
+    `- Target: kubernetes, context \`${t.context}\`${t.kubeconfig ? ` of ${t.kubeconfig}` : ""}, namespace \`${t.namespace}\`; GPU nodes labelled \`${t.gpuNodeLabel}=<type>\``,
+    `- Installs: ${[!t.clusterHas.keda && "KEDA", !t.clusterHas.nvidiaDevicePlugin && "NVIDIA device plugin", !t.clusterHas.dcgmExporter && "DCGM exporter"].filter(Boolean).join(", ") || "nothing cluster-wide"}`,
+  ];
+}
+
+function modelRow(m: PlannedModel): string {
+  if (isOllama(m)) {
+    return (
+      `| ${m.name} | ollama | ${m.catalogId} (${m.kind}) | ${m.ollamaTag} | ${m.precision} | ${m.contextLength} | ` +
+      `${gib(m.memory.totalGiB)} GiB (weights ${gib(m.memory.weightsGiB)} + KV ${gib(m.memory.kvCacheGiB)} + overhead ${gib(m.memory.overheadGiB)}) | ${m.placement} | – |`
+    );
+  }
+  if (isVllm(m)) {
+    const tracks = m.tracks
+      .map(
+        (t) =>
+          `${t.huggingFaceRepo}${t.revision ? `@${t.revision}` : ""}${m.tracks.length > 1 ? ` (${t.track} ${t.weightPercent}%)` : ""}`,
+      )
+      .join("; ");
+    return (
+      `| ${m.name} | vllm | ${m.catalogId} (${m.kind}) | ${tracks} | ${m.precision}${m.kvCacheDtype === "fp8" ? ", KV fp8" : ""} | ${m.maxModelLen} | ` +
+      `${gib(m.fit.requiredGiB)} of ${gib(m.fit.budgetGiB)} GiB per GPU (weights ${gib(m.fit.weightsGiB)} + overhead ${gib(m.fit.overheadGiB)} + one sequence ${gib(m.fit.kvPerSequenceGiB)}); ${Number.isFinite(m.fit.sequencesAtMaxLen) ? `${m.fit.sequencesAtMaxLen} full sequences` : "no KV cache"} | ` +
+      `${m.gpu.count} × ${m.gpu.type}, replicas ${m.replicas.min}–${m.replicas.max} | ${usd(m.usdPerReplicaHour)} |`
+    );
+  }
+  if (isRemote(m)) {
+    return `| ${m.name} | remote | ${m.provider} | ${m.remoteModel} | – | – | – | hosted (key: ai-layer:${m.apiKey.configKey}) | per token |`;
+  }
+  return "";
+}
+
+/** summary.md: what will exist, per model runtime, memory or GPU fit, endpoints, secrets, cost. */
 export function renderSummary(
   plan: Plan,
   resources: readonly PlannedResource[],
   files: readonly RenderedFile[],
 ): string {
-  const t = plan.target;
-  const gpu = t.gpu
-    ? `${t.gpu.count} × ${t.gpu.type ?? "GPU"} (${gib(t.gpuMemoryGiB ?? 0)} GiB each)`
-    : "none (models run on the CPU)";
+  const docker = plan.target.kind === "docker";
   const lines: string[] = [
     `# ai-layer plan: ${plan.stack}`,
     "",
-    `- Target: docker on ${t.host ?? "the local Docker daemon"}; GPU: ${gpu}; host memory for models: ${t.hostMemoryGiB} GiB`,
-    `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`,
-    `- Ollama context length (server-wide): ${plan.ollamaContextLength} tokens`,
+    ...targetLines(plan),
+    docker
+      ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`
+      : `- Estimated GPU cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
+        `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU-hours only, from target.costPerGpuHourUsd or the catalog's AWS on-demand prices)`,
     "",
     "## Models",
     "",
-    "| name | model | runtime | served as | precision | context | memory GiB (weights + KV + overhead) | placement |",
-    "|---|---|---|---|---|---|---|---|",
-    ...plan.models.map(
-      (m) =>
-        `| ${m.name} | ${m.catalogId} (${m.kind}) | ${m.runtime} | ${m.ollamaTag} | ${m.precision} | ${m.contextLength} | ` +
-        `${gib(m.memory.totalGiB)} (${gib(m.memory.weightsGiB)} + ${gib(m.memory.kvCacheGiB)} + ${gib(m.memory.overheadGiB)}) | ${m.placement} |`,
-    ),
+    "| name | runtime | model | served as | precision | context | memory | placement | $/h per replica |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...plan.models.map(modelRow),
     "",
     "## Endpoints",
     "",
@@ -41,15 +79,15 @@ export function renderSummary(
         ]
       : []),
     ...(plan.urls.prometheus ? [`- Prometheus: ${plan.urls.prometheus}`] : []),
+    ...(docker
+      ? []
+      : [
+          "- In-cluster addresses; reach them from a laptop with `kubectl port-forward -n <namespace> svc/<name> <port>`.",
+        ]),
     "",
-    "## Services (Docker network)",
+    "## Images",
     "",
-    "| service | image | address |",
-    "|---|---|---|",
-    ...(Object.keys(plan.services) as (keyof Plan["services"])[])
-      .filter((s) => (s !== "redis" && s !== "redisExporter") || plan.cache.enabled)
-      .filter((s) => (s !== "prometheus" && s !== "grafana") || plan.monitoring.enabled)
-      .map((s) => `| ${s} | ${plan.images[s]} | ${plan.services[s].host}:${plan.services[s].port} |`),
+    ...Object.entries(plan.images).map(([service, image]) => `- ${service}: ${image}`),
     "",
     "## Secrets",
     "",

@@ -13,6 +13,10 @@ export interface GpuSpec {
   readonly memoryMiB: number;
   /** Memory bandwidth per GPU, GB/s (NVIDIA datasheets; used for throughput estimates). */
   readonly bandwidthGBps: number;
+  /** Native bfloat16 (Ampere and newer); a T4 (Turing) must serve fp16. */
+  readonly bf16: boolean;
+  /** FP8 tensor cores (Ada, Hopper): fp8 weights and KV cache run natively. */
+  readonly fp8: boolean;
   /** Smallest AWS instance carrying this GPU, with its GPU count and on-demand $/h (us-east-1). */
   readonly aws?: { readonly instanceType: string; readonly gpus: number; readonly usdPerHour: number };
 }
@@ -23,6 +27,8 @@ export const GPUS: readonly GpuSpec[] = [
     displayName: "NVIDIA T4 16 GB",
     memoryMiB: 16384,
     bandwidthGBps: 320,
+    bf16: false,
+    fp8: false,
     aws: { instanceType: "g4dn.xlarge", gpus: 1, usdPerHour: 0.526 },
   },
   {
@@ -30,6 +36,8 @@ export const GPUS: readonly GpuSpec[] = [
     displayName: "NVIDIA A10G 24 GB",
     memoryMiB: 22888,
     bandwidthGBps: 600,
+    bf16: true,
+    fp8: false,
     aws: { instanceType: "g5.xlarge", gpus: 1, usdPerHour: 1.006 },
   },
   {
@@ -37,6 +45,8 @@ export const GPUS: readonly GpuSpec[] = [
     displayName: "NVIDIA L4 24 GB",
     memoryMiB: 22888,
     bandwidthGBps: 300,
+    bf16: true,
+    fp8: true,
     aws: { instanceType: "g6.xlarge", gpus: 1, usdPerHour: 0.8048 },
   },
   {
@@ -44,6 +54,8 @@ export const GPUS: readonly GpuSpec[] = [
     displayName: "NVIDIA L40S 48 GB",
     memoryMiB: 45776,
     bandwidthGBps: 864,
+    bf16: true,
+    fp8: true,
     aws: { instanceType: "g6e.xlarge", gpus: 1, usdPerHour: 1.861 },
   },
   {
@@ -51,6 +63,8 @@ export const GPUS: readonly GpuSpec[] = [
     displayName: "NVIDIA A100 40 GB",
     memoryMiB: 40960,
     bandwidthGBps: 1555,
+    bf16: true,
+    fp8: false,
     aws: { instanceType: "p4d.24xlarge", gpus: 8, usdPerHour: 21.958 },
   },
   {
@@ -58,6 +72,8 @@ export const GPUS: readonly GpuSpec[] = [
     displayName: "NVIDIA H100 80 GB",
     memoryMiB: 81920,
     bandwidthGBps: 3350,
+    bf16: true,
+    fp8: true,
     aws: { instanceType: "p5.48xlarge", gpus: 8, usdPerHour: 55.04 },
   },
 ];

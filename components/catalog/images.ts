@@ -15,6 +15,18 @@ export const IMAGES = {
   redisExporter: "oliver006/redis_exporter:v1.88.0",
   prometheus: "prom/prometheus:v3.14.0",
   grafana: "grafana/grafana:13.2.1",
+  // vllm-project/vllm .buildkite/scripts/publish-release-images.sh tags vllm/vllm-openai:v<version>; v0.25.1 is
+  // the newest tag verified (its metric names and flags are what the renderers use). The default build is CUDA 13.
+  vllm: "vllm/vllm-openai:v0.25.1",
+  // NVIDIA/k8s-device-plugin deployments/static/nvidia-device-plugin.yml @v0.20.0.
+  nvidiaDevicePlugin: "nvcr.io/nvidia/k8s-device-plugin:v0.20.0",
+  // NVIDIA/dcgm-exporter deployment/values.yaml @4.5.3-4.8.2 (format <dcgm>-<exporter>-<flavour>).
+  dcgmExporter: "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless",
+} as const;
+
+/** Helm charts, pinned like images. kedacore/charts keda/Chart.yaml @v2.20.2 (version = appVersion = 2.20.2). */
+export const CHARTS = {
+  keda: { chart: "keda", version: "2.20.2", repo: "https://kedacore.github.io/charts" },
 } as const;
 
 export type ImageName = keyof typeof IMAGES;

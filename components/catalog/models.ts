@@ -31,6 +31,8 @@ export interface ModelSpec {
   readonly ollamaPrecision: Precision;
   /** Hugging Face repository of the same model (served by vLLM). */
   readonly huggingFaceRepo: string;
+  /** The repository ships custom model code vLLM must be allowed to run (--trust-remote-code). */
+  readonly trustRemoteCode?: boolean;
 }
 
 /**
@@ -133,9 +135,19 @@ export const MODELS: readonly ModelSpec[] = [
     // Ollama ships this one unquantized.
     ollamaPrecision: "fp16",
     huggingFaceRepo: "nomic-ai/nomic-embed-text-v1.5",
+    // nomic-bert is not a transformers architecture; its modeling code lives in the repository.
+    trustRemoteCode: true,
   },
 ];
 
 export function findModel(id: string, extra: readonly ModelSpec[] = []): ModelSpec | undefined {
   return [...extra, ...MODELS].find((m) => m.id === id);
+}
+
+/**
+ * Size of the checkpoint on disk, GiB: 4-bit repos store 4-bit weights; everything else is downloaded at 16 bits
+ * (fp8 is quantized on load).
+ */
+export function weightsOnDisk(model: Pick<ModelSpec, "paramsB">, precision: Precision): number {
+  return (model.paramsB * 1e9 * BYTES_PER_PARAM[precision === "int4" ? "int4" : "bf16"]) / 1024 ** 3;
 }

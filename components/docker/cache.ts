@@ -1,6 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { REDIS_CONF_PATH, type RenderedFile } from "../render";
+import { REDIS_CONF_PATH, REDIS_START_SCRIPT, type RenderedFile } from "../render";
+
+export { REDIS_START_SCRIPT };
 import { containerDefaults, envVar, pinnedImage, type DockerPlacement } from "./common";
 
 export interface RedisCacheArgs extends DockerPlacement {
@@ -32,12 +34,6 @@ export class RedisCache extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
-
-/**
- * Starts redis-server with the rendered config and the password from the env: redis.conf cannot read env vars,
- * and a password written into an uploaded file would sit in the Pulumi state in clear.
- */
-export const REDIS_START_SCRIPT = `exec docker-entrypoint.sh redis-server ${REDIS_CONF_PATH} --requirepass "$REDIS_PASSWORD"`;
 
 /** @internal */
 export function createRedisCache(name: string, args: RedisCacheArgs, parent: pulumi.Resource) {

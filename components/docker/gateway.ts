@@ -15,6 +15,8 @@ export interface LiteLlmGatewayArgs extends DockerPlacement {
   readonly masterKey: pulumi.Input<string>;
   /** Redis password the config references as os.environ/REDIS_PASSWORD; omit when the cache is off. Secret. */
   readonly redisPassword?: pulumi.Input<string>;
+  /** Further secret env vars the config references (remote API keys), by name. Secret. */
+  readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Network alias and container port. Default `litellm`, 4000. */
   readonly address: { readonly host: string; readonly port: number };
   /** Host address and port the gateway is published on, e.g. 127.0.0.1:4000. */
@@ -46,6 +48,7 @@ export function createLiteLlmGateway(name: string, args: LiteLlmGatewayArgs, par
     "LITELLM_LOG=INFO",
   ];
   if (args.redisPassword !== undefined) envs.push(envVar(GATEWAY_ENV.redisPassword, args.redisPassword));
+  for (const [name, value] of Object.entries(args.secretEnv ?? {})) envs.push(envVar(name, value));
   const container = new docker.Container(
     name,
     {

@@ -3,5 +3,5 @@ export * from "./ollama";
 export * from "./gateway";
 export * from "./cache";
 export * from "./monitoring";
-export * from "./secrets";
+
 export * from "./layer";

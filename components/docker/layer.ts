@@ -1,13 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Plan } from "../plan";
+import { isOllama, isRemote, type LayerSecretKey, type Plan } from "../plan";
 import { fileList, redisContainerMemoryMb, renderLayerFiles, type RenderedFile } from "../render";
 import { LiteLlmGateway } from "./gateway";
 import { RedisCache } from "./cache";
 import { dockerEndpoints } from "./common";
 import { Monitoring } from "./monitoring";
 import { OllamaServer } from "./ollama";
-import { resolveSecrets, type LayerSecrets } from "./secrets";
+import { resolveSecrets, type LayerSecrets } from "../secrets";
 
 export interface DockerLayerArgs {
   /** The planned layer (from `plan(parseLayerSpec(raw), { stack })`); its target must be `docker`. */
@@ -55,6 +55,8 @@ export class DockerLayer extends pulumi.ComponentResource {
 export function createDockerLayer(name: string, args: DockerLayerArgs, parent: pulumi.Resource) {
   const { plan } = args;
   const { target, services, images } = plan;
+  if (target.kind !== "docker")
+    throw new Error(`DockerLayer places docker plans; this plan targets ${target.kind}`);
   const provider = new docker.Provider(`${name}-docker`, target.host ? { host: target.host } : {}, {
     parent,
   });
@@ -68,20 +70,23 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
   const secrets = resolveSecrets(name, plan.secrets, args.secrets ?? {}, parent);
   const rendered = renderLayerFiles(plan, dockerEndpoints(plan));
 
-  const ollama = new OllamaServer(
-    `${name}-ollama`,
-    {
-      ...placement,
-      image: images.ollama,
-      entrypoint: rendered.ollamaEntrypoint!,
-      healthcheck: rendered.ollamaHealthcheck!,
-      address: services.ollama,
-      contextLength: plan.ollamaContextLength,
-      gpuCount: target.gpu?.count,
-      pullTimeoutSeconds: target.modelPullTimeoutSeconds,
-    },
-    childOpts,
-  );
+  const hasOllama = plan.models.some(isOllama);
+  const ollama =
+    hasOllama &&
+    new OllamaServer(
+      `${name}-ollama`,
+      {
+        ...placement,
+        image: images.ollama,
+        entrypoint: rendered.ollamaEntrypoint!,
+        healthcheck: rendered.ollamaHealthcheck!,
+        address: services.ollama,
+        contextLength: plan.ollamaContextLength!,
+        gpuCount: target.gpu?.count,
+        pullTimeoutSeconds: target.modelPullTimeoutSeconds,
+      },
+      childOpts,
+    );
   const cache = plan.cache.enabled
     ? new RedisCache(
         `${name}-cache`,
@@ -106,9 +111,14 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
       config: rendered.litellmConfig!,
       masterKey: secrets.gatewayMasterKey,
       redisPassword: cache ? secrets.redisPassword : undefined,
+      secretEnv: Object.fromEntries(
+        plan.models
+          .filter(isRemote)
+          .map((m) => [m.apiKey.env, secrets[m.apiKey.configKey as LayerSecretKey]]),
+      ),
       address: services.gateway,
       publish: { ip: target.bindAddress, port: target.ports.gateway },
-      dependsOn: [ollama, ...(cache ? [cache] : [])],
+      dependsOn: [...(ollama ? [ollama] : []), ...(cache ? [cache] : [])],
     },
     childOpts,
   );

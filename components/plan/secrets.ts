@@ -1,6 +1,6 @@
 import type { SecretNeed } from "./types";
 
-/** The secrets every layer has. Config keys are top-level `ai-layer:<key>` secrets, never inside `layer`. */
+/** The secrets a layer may need. Config keys are top-level `ai-layer:<key>` secrets, never inside `layer`. */
 export const LAYER_SECRETS = [
   {
     configKey: "gatewayMasterKey",
@@ -9,17 +9,37 @@ export const LAYER_SECRETS = [
   },
   { configKey: "redisPassword", purpose: "Redis cache password", env: "REDIS_PASSWORD" },
   { configKey: "grafanaAdminPassword", purpose: "Grafana admin password", env: "GF_SECURITY_ADMIN_PASSWORD" },
+  { configKey: "vllmApiKey", purpose: "Key vLLM servers require from the gateway", env: "VLLM_API_KEY" },
+  { configKey: "hfToken", purpose: "Hugging Face token for gated repositories", env: "HF_TOKEN" },
+  { configKey: "openaiApiKey", purpose: "OpenAI API key (remote models)", env: "OPENAI_API_KEY" },
+  { configKey: "anthropicApiKey", purpose: "Anthropic API key (remote models)", env: "ANTHROPIC_API_KEY" },
+  {
+    configKey: "remoteApiKey",
+    purpose: "Key of the openai-compatible remote endpoint",
+    env: "REMOTE_API_KEY",
+  },
 ] as const;
 
 export type LayerSecretKey = (typeof LAYER_SECRETS)[number]["configKey"];
 
+/** Secrets only a user can supply (nothing to generate). */
+export const USER_SUPPLIED: ReadonlySet<LayerSecretKey> = new Set([
+  "hfToken",
+  "openaiApiKey",
+  "anthropicApiKey",
+  "remoteApiKey",
+]);
+
 export function secretNeeds(
   provided: ReadonlySet<string>,
-  opts: { cache: boolean; monitoring: boolean },
+  wanted: ReadonlySet<LayerSecretKey>,
 ): SecretNeed[] {
-  return LAYER_SECRETS.filter(
-    (s) =>
-      (s.configKey !== "redisPassword" || opts.cache) &&
-      (s.configKey !== "grafanaAdminPassword" || opts.monitoring),
-  ).map((s) => ({ ...s, generated: !provided.has(s.configKey) }));
+  return LAYER_SECRETS.filter((s) => wanted.has(s.configKey)).map((s) => ({
+    ...s,
+    generated: !provided.has(s.configKey) && !USER_SUPPLIED.has(s.configKey),
+  }));
+}
+
+export function secretEnv(key: LayerSecretKey): string {
+  return LAYER_SECRETS.find((s) => s.configKey === key)!.env;
 }

@@ -1,17 +1,29 @@
 import type { ModelKind, Precision } from "../catalog";
-import type { CacheSpec, DockerTarget, GatewaySpec, MonitoringSpec } from "../spec";
+import type { ImageName } from "../catalog/images";
+import type {
+  CacheSpec,
+  DockerTarget,
+  GatewaySpec,
+  KubernetesTarget,
+  MonitoringSpec,
+  RemoteSpec,
+} from "../spec";
+import type { GpuFit } from "./gpuFit";
 import type { MemoryEstimate } from "./memory";
 
 /** Where a model's weights live on a Docker host. */
 export type Placement = "gpu" | "gpu+cpu" | "cpu";
 
-/** A model resolved for its runtime. */
-export interface PlannedModel {
+interface ModelCommon {
   /** Name clients send. */
   readonly name: string;
-  readonly catalogId: string;
   readonly kind: ModelKind;
+}
+
+/** A model served by Ollama (docker target). */
+export interface OllamaModel extends ModelCommon {
   readonly runtime: "ollama";
+  readonly catalogId: string;
   /** Ollama tag pulled and served. */
   readonly ollamaTag: string;
   readonly precision: Precision;
@@ -21,6 +33,54 @@ export interface PlannedModel {
   readonly placement: Placement;
 }
 
+/** One vLLM Deployment of a model name: the stable one, or a canary sharing its traffic. */
+export interface VllmTrack {
+  /** Resource and Service name, e.g. `chat` or `chat-canary`; also LiteLLM's model_info.id. */
+  readonly id: string;
+  readonly track: "stable" | "canary";
+  /** Percent of the name's traffic (LiteLLM weight). */
+  readonly weightPercent: number;
+  readonly huggingFaceRepo: string;
+  readonly revision?: string;
+  /** Pinned vLLM image. */
+  readonly image: string;
+}
+
+/** A model served by vLLM on GPUs (kubernetes target). */
+export interface VllmModel extends ModelCommon {
+  readonly runtime: "vllm";
+  readonly catalogId: string;
+  readonly precision: Precision;
+  /** Always passed as --max-model-len. */
+  readonly maxModelLen: number;
+  readonly gpu: { readonly type: string; readonly memoryMiB: number; readonly count: number };
+  readonly gpuMemoryUtilization: number;
+  readonly kvCacheDtype: "auto" | "fp8";
+  readonly fit: GpuFit;
+  /** Whole-model estimate (all GPUs of a replica), for the summary. */
+  readonly memory: MemoryEstimate;
+  readonly replicas: { readonly min: number; readonly max: number };
+  readonly tracks: readonly VllmTrack[];
+  /** Size of the weight-cache volume, GiB (weights on disk with headroom). */
+  readonly weightCacheGiB: number;
+  /** The model needs custom code from its repo (e.g. nomic-bert). */
+  readonly trustRemoteCode: boolean;
+  /** GPU $/h of one replica, from target.costPerGpuHourUsd or the catalog. */
+  readonly usdPerReplicaHour: number;
+}
+
+/** A hosted API behind the gateway. */
+export interface RemoteModel extends ModelCommon {
+  readonly runtime: "remote";
+  readonly provider: RemoteSpec["provider"];
+  readonly remoteModel: string;
+  readonly apiBase?: string;
+  /** Where its key comes from. */
+  readonly apiKey: { readonly configKey: string; readonly env: string };
+}
+
+export type PlannedModel = OllamaModel | VllmModel | RemoteModel;
+
 /** A service inside the layer's network: its DNS name and port (the same for every client in the network). */
 export interface ServiceAddress {
   readonly host: string;
@@ -29,7 +89,7 @@ export interface ServiceAddress {
 
 export type ServiceName = "ollama" | "gateway" | "redis" | "redisExporter" | "prometheus" | "grafana";
 
-/** A secret the layer needs: read from secret config when set, else generated. */
+/** A secret the layer needs: read from secret config when set, else generated (or required). */
 export interface SecretNeed {
   /** Config key under the `ai-layer` namespace (`pulumi config set --secret ai-layer:<key> …`). */
   readonly configKey: string;
@@ -41,24 +101,36 @@ export interface SecretNeed {
   readonly generated: boolean;
 }
 
+export type PlannedTarget = (DockerTarget & { readonly gpuMemoryGiB?: number }) | KubernetesTarget;
+
 /** Everything a target needs to place the layer: plain data, no Pulumi types. */
 export interface Plan {
   readonly stack: string;
-  readonly target: DockerTarget & { readonly gpuMemoryGiB?: number };
+  readonly target: PlannedTarget;
   readonly models: readonly PlannedModel[];
   readonly gateway: GatewaySpec;
   readonly cache: CacheSpec;
   readonly monitoring: MonitoringSpec;
-  /** In-network addresses of every service. */
+  /** Addresses of every service as other services reach them. */
   readonly services: Readonly<Record<ServiceName, ServiceAddress>>;
   /** Pinned image references by service. */
-  readonly images: Readonly<Record<ServiceName, string>>;
-  /** Context length Ollama serves every model with (OLLAMA_CONTEXT_LENGTH is global). */
-  readonly ollamaContextLength: number;
+  readonly images: Readonly<Record<ImageName, string>>;
+  /** Context length Ollama serves every model with (OLLAMA_CONTEXT_LENGTH is global); docker only. */
+  readonly ollamaContextLength?: number;
   readonly secrets: readonly SecretNeed[];
-  /** URLs users open on the host. */
+  /** URLs users open. */
   readonly urls: { readonly gateway: string; readonly grafana?: string; readonly prometheus?: string };
-  readonly cost: { readonly perHourUsd: number; readonly perMonthUsd: number };
-  /** Things that work but deserve a look (slow CPU offload, …). */
+  /** At min and max scale; a month is 730 h. */
+  readonly cost: {
+    readonly perHourUsd: number;
+    readonly perHourMaxUsd: number;
+    readonly perMonthUsd: number;
+    readonly perMonthMaxUsd: number;
+  };
+  /** Things that work but deserve a look (slow CPU offload, little KV headroom, …). */
   readonly warnings: readonly string[];
 }
+
+export const isOllama = (m: PlannedModel): m is OllamaModel => m.runtime === "ollama";
+export const isVllm = (m: PlannedModel): m is VllmModel => m.runtime === "vllm";
+export const isRemote = (m: PlannedModel): m is RemoteModel => m.runtime === "remote";

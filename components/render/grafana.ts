@@ -44,9 +44,11 @@ export function renderGrafanaDashboardProvider(): string {
   });
 }
 
-interface Panel {
+/** One dashboard panel: a title, a Grafana unit and its PromQL queries (one legend each). */
+export interface Panel {
   title: string;
   description: string;
+  /** Grafana unit id (`s`, `percentunit`, `mbytes`, …). */
   unit: string;
   targets: { expr: string; legendFormat: string }[];
   kind?: "timeseries" | "stat";
@@ -170,9 +172,29 @@ export function gatewayPanels(): Panel[] {
   ];
 }
 
-/** The gateway dashboard as Grafana's classic dashboard JSON (schemaVersion + panels). */
-export function renderGatewayDashboard(plan: Plan): string {
-  const panels = gatewayPanels().map((p, i) => ({
+/** A `custom` template variable: a fixed list of values, multi-select with "All" (matching `.*`). */
+export interface DashboardVariable {
+  readonly name: string;
+  readonly label: string;
+  readonly values: readonly string[];
+}
+
+/** What differs between the layer's dashboards; everything else (datasource, layout, refresh) is shared. */
+export interface DashboardDefinition {
+  readonly uid: string;
+  readonly title: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly variables: readonly DashboardVariable[];
+  readonly panels: readonly Panel[];
+}
+
+/**
+ * Grafana's classic dashboard JSON (schemaVersion 39) for panels and variables: two panels per row, every panel
+ * and query on the provisioned Prometheus datasource. Internal to the renderers; every dashboard goes through it.
+ */
+export function dashboardJson(def: DashboardDefinition): string {
+  const panels = def.panels.map((p, i) => ({
     id: i + 1,
     type: p.kind ?? "timeseries",
     title: p.title,
@@ -189,10 +211,10 @@ export function renderGatewayDashboard(plan: Plan): string {
     })),
   }));
   const dashboard = {
-    uid: "ai-layer-gateway",
-    title: "ai-layer / Gateway",
-    description: `Traffic, errors, latency, tokens and cache of the LiteLLM gateway (stack ${plan.stack}).`,
-    tags: ["ai-layer", "litellm"],
+    uid: def.uid,
+    title: def.title,
+    description: def.description,
+    tags: [...def.tags],
     timezone: "browser",
     schemaVersion: 39,
     version: 1,
@@ -200,20 +222,30 @@ export function renderGatewayDashboard(plan: Plan): string {
     refresh: "30s",
     time: { from: "now-1h", to: "now" },
     templating: {
-      list: [
-        {
-          name: "model",
-          label: "Model",
-          type: "custom",
-          query: plan.models.map((m) => m.name).join(","),
-          includeAll: true,
-          multi: true,
-          allValue: ".*",
-          current: { text: "All", value: "$__all" },
-        },
-      ],
+      list: def.variables.map((v) => ({
+        name: v.name,
+        label: v.label,
+        type: "custom",
+        query: v.values.join(","),
+        includeAll: true,
+        multi: true,
+        allValue: ".*",
+        current: { text: "All", value: "$__all" },
+      })),
     },
     panels,
   };
   return `${JSON.stringify(dashboard, null, 2)}\n`;
+}
+
+/** The gateway dashboard as Grafana's classic dashboard JSON (schemaVersion + panels). */
+export function renderGatewayDashboard(plan: Plan): string {
+  return dashboardJson({
+    uid: "ai-layer-gateway",
+    title: "ai-layer / Gateway",
+    description: `Traffic, errors, latency, tokens and cache of the LiteLLM gateway (stack ${plan.stack}).`,
+    tags: ["ai-layer", "litellm"],
+    variables: [{ name: "model", label: "Model", values: plan.models.map((m) => m.name) }],
+    panels: gatewayPanels(),
+  });
 }

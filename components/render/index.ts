@@ -3,5 +3,7 @@ export * from "./litellmConfig";
 export * from "./redisConf";
 export * from "./prometheusConfig";
 export * from "./grafana";
+export * from "./dashboards";
 export * from "./ollamaScripts";
 export * from "./layerFiles";
+export * from "./vllmArgs";

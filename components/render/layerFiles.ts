@@ -1,4 +1,5 @@
-import type { Plan } from "../plan";
+import { isOllama, isVllm, type Plan } from "../plan";
+import { renderGpuDashboard, renderVllmDashboard } from "./dashboards";
 import { renderGatewayDashboard, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
 import { renderLiteLlmConfig, type GatewayEndpoints } from "./litellmConfig";
 import { renderOllamaEntrypoint, renderOllamaHealthcheck } from "./ollamaScripts";
@@ -22,6 +23,8 @@ export const FILE_PATHS = {
   grafanaDatasources: "grafana/provisioning/datasources/ai-layer.yaml",
   grafanaDashboardProvider: "grafana/provisioning/dashboards/ai-layer.yaml",
   gatewayDashboard: "grafana/dashboards/gateway.json",
+  vllmDashboard: "grafana/dashboards/vllm.json",
+  gpuDashboard: "grafana/dashboards/gpu.json",
   ollamaEntrypoint: "ollama/entrypoint.sh",
   ollamaHealthcheck: "ollama/ready.sh",
 } as const;
@@ -33,7 +36,7 @@ export function renderLayerFiles(
   plan: Plan,
   endpoints: LayerEndpoints,
 ): Partial<Record<FileKey, RenderedFile>> {
-  const ollamaModels = plan.models.filter((m) => m.runtime === "ollama");
+  const ollamaModels = plan.models.filter(isOllama);
   const files: Partial<Record<FileKey, string>> = {
     litellmConfig: renderLiteLlmConfig(plan, endpoints.gateway),
     ...(plan.cache.enabled ? { redisConf: renderRedisConf(plan.cache) } : {}),
@@ -46,6 +49,10 @@ export function renderLayerFiles(
           ),
           grafanaDashboardProvider: renderGrafanaDashboardProvider(),
           gatewayDashboard: renderGatewayDashboard(plan),
+          // vLLM runs on GPUs: its dashboard and the GPU (DCGM) one come with it.
+          ...(plan.models.some(isVllm)
+            ? { vllmDashboard: renderVllmDashboard(plan), gpuDashboard: renderGpuDashboard(plan) }
+            : {}),
         }
       : {}),
     ...(ollamaModels.length

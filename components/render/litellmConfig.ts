@@ -1,39 +1,108 @@
-import type { Plan, PlannedModel } from "../plan";
+import {
+  isOllama,
+  isRemote,
+  isVllm,
+  type OllamaModel,
+  type Plan,
+  type RemoteModel,
+  type VllmModel,
+} from "../plan";
 import { yamlFile } from "./yamlFile";
 
 /** Where the gateway reaches each backend; the only part of the LiteLLM config that differs per target. */
 export interface GatewayEndpoints {
   /** Base URL of the Ollama server as the gateway sees it (no `/v1`: `ollama_chat/` calls `/api/chat`). */
-  readonly ollama: string;
+  readonly ollama?: string;
+  /** Base URL of one vLLM track (a Deployment's Service), ending in `/v1` as LiteLLM's hosted_vllm expects. */
+  readonly vllm?: (trackId: string) => string;
   /** Redis host and port as the gateway sees them (cache enabled only). */
   readonly redis?: { readonly host: string; readonly port: number };
 }
 
 /** Env vars the gateway container must carry; the config references them with `os.environ/NAME`. */
-export const GATEWAY_ENV = { masterKey: "LITELLM_MASTER_KEY", redisPassword: "REDIS_PASSWORD" } as const;
+export const GATEWAY_ENV = {
+  masterKey: "LITELLM_MASTER_KEY",
+  redisPassword: "REDIS_PASSWORD",
+  vllmApiKey: "VLLM_API_KEY",
+} as const;
 
 const env = (name: string) => `os.environ/${name}`;
+
+/** One model_list entry, loosely typed: each provider adds its own litellm_params. */
+interface Deployment {
+  model_name: string;
+  litellm_params: Record<string, string | number>;
+  model_info: Record<string, string | number>;
+}
 
 /**
  * LiteLLM's provider prefix per model kind on Ollama: `ollama_chat/` is the recommended chat route (POST
  * /api/chat); embeddings go through `ollama/` (POST /api/embed). runtime-facts.md §A2.
  */
-function ollamaDeployment(model: PlannedModel, endpoints: GatewayEndpoints) {
+function ollamaDeployment(model: OllamaModel, endpoints: GatewayEndpoints): Deployment[] {
+  if (!endpoints.ollama)
+    throw new Error(`renderLiteLlmConfig: ${model.name} runs on Ollama but no Ollama endpoint was given`);
   const chat = model.kind === "chat";
-  return {
+  return [
+    {
+      model_name: model.name,
+      litellm_params: {
+        model: `${chat ? "ollama_chat" : "ollama"}/${model.ollamaTag}`,
+        api_base: endpoints.ollama,
+        // Keep the model loaded between requests instead of Ollama's 5-minute default.
+        keep_alive: "30m",
+      },
+      model_info: {
+        id: `${model.name}-ollama`,
+        mode: chat ? "chat" : "embedding",
+        max_input_tokens: model.contextLength,
+      },
+    },
+  ];
+}
+
+/**
+ * One deployment per vLLM track. `hosted_vllm/<served name>` with an api_base ending in /v1 (runtime-facts.md
+ * §A2); tracks of one name share its traffic by `weight` (simple-shuffle), which is how a canary gets its share.
+ */
+function vllmDeployments(model: VllmModel, endpoints: GatewayEndpoints): Deployment[] {
+  if (!endpoints.vllm)
+    throw new Error(`renderLiteLlmConfig: ${model.name} runs on vLLM but no vLLM endpoints were given`);
+  return model.tracks.map((track) => ({
     model_name: model.name,
     litellm_params: {
-      model: `${chat ? "ollama_chat" : "ollama"}/${model.ollamaTag}`,
-      api_base: endpoints.ollama,
-      // Keep the model loaded between requests instead of Ollama's 5-minute default.
-      keep_alive: "30m",
+      model: `hosted_vllm/${model.name}`,
+      api_base: endpoints.vllm!(track.id),
+      api_key: env(GATEWAY_ENV.vllmApiKey),
+      ...(model.tracks.length > 1 ? { weight: track.weightPercent } : {}),
     },
     model_info: {
-      id: `${model.name}-ollama`,
-      mode: chat ? "chat" : "embedding",
-      max_input_tokens: model.contextLength,
+      id: track.id,
+      mode: model.kind === "chat" ? "chat" : "embedding",
+      max_input_tokens: model.maxModelLen,
     },
-  };
+  }));
+}
+
+const REMOTE_PREFIX: Record<RemoteModel["provider"], string> = {
+  openai: "openai",
+  anthropic: "anthropic",
+  "openai-compatible": "openai",
+};
+
+/** A hosted API; its key comes from the env like every other secret. */
+function remoteDeployment(model: RemoteModel): Deployment[] {
+  return [
+    {
+      model_name: model.name,
+      litellm_params: {
+        model: `${REMOTE_PREFIX[model.provider]}/${model.remoteModel}`,
+        ...(model.apiBase ? { api_base: model.apiBase } : {}),
+        api_key: env(model.apiKey.env),
+      },
+      model_info: { id: `${model.name}-remote`, mode: "chat" },
+    },
+  ];
 }
 
 /** The LiteLLM proxy config.yaml, shared by every target. Secrets appear only as `os.environ/` references. */
@@ -43,7 +112,15 @@ export function renderLiteLlmConfig(plan: Plan, endpoints: GatewayEndpoints): st
     throw new Error("renderLiteLlmConfig: the cache is enabled but no Redis endpoint was given");
   const fallbacks = Object.entries(gateway.fallbacks).map(([from, to]) => ({ [from]: to }));
   const config = {
-    model_list: plan.models.map((m) => ollamaDeployment(m, endpoints)),
+    model_list: plan.models.flatMap((m) =>
+      isOllama(m)
+        ? ollamaDeployment(m, endpoints)
+        : isVllm(m)
+          ? vllmDeployments(m, endpoints)
+          : isRemote(m)
+            ? remoteDeployment(m)
+            : [],
+    ),
     litellm_settings: {
       drop_params: gateway.dropParams,
       request_timeout: gateway.timeoutSeconds,
@@ -75,6 +152,15 @@ export function renderLiteLlmConfig(plan: Plan, endpoints: GatewayEndpoints): st
       cooldown_time: gateway.cooldownSeconds,
       // Needed for LiteLLM to enforce max_input_tokens before calling a self-hosted model.
       enable_pre_call_checks: true,
+      // Several gateway replicas share cooldowns and rpm/tpm counters through Redis (host/port/password, not
+      // redis_url, which litellm-docs prod.md calls slower).
+      ...(gateway.replicas.max > 1 && endpoints.redis
+        ? {
+            redis_host: endpoints.redis.host,
+            redis_port: endpoints.redis.port,
+            redis_password: env(GATEWAY_ENV.redisPassword),
+          }
+        : {}),
       ...(fallbacks.length ? { fallbacks } : {}),
     },
     general_settings: {

@@ -1,4 +1,4 @@
-import type { PlannedModel } from "../plan";
+import type { OllamaModel } from "../plan";
 
 /** Where the scripts are uploaded in the Ollama container. */
 export const OLLAMA_ENTRYPOINT_PATH = "/usr/local/bin/ai-layer-ollama-entrypoint.sh";
@@ -11,7 +11,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * the container log), then keep serving. The image has no curl/wget, so everything goes through the `ollama`
  * CLI, which talks to OLLAMA_HOST (runtime-facts.md §C).
  */
-export function renderOllamaEntrypoint(models: readonly PlannedModel[]): string {
+export function renderOllamaEntrypoint(models: readonly OllamaModel[]): string {
   const tags = [...new Set(models.map((m) => m.ollamaTag))];
   return `#!/bin/sh
 # Rendered by ai-layer (renderOllamaEntrypoint): serve, then pre-pull the layer's models.
@@ -54,7 +54,7 @@ wait "$server"
  * Healthcheck: healthy only once the server answers and every model is present, so the gateway (created after
  * Ollama is healthy) answers right after \`pulumi up\`.
  */
-export function renderOllamaHealthcheck(models: readonly PlannedModel[]): string {
+export function renderOllamaHealthcheck(models: readonly OllamaModel[]): string {
   const tags = [...new Set(models.map((m) => m.ollamaTag))];
   return `#!/bin/sh
 # Rendered by ai-layer (renderOllamaHealthcheck): ready when every model of the layer is pulled.

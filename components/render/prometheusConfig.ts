@@ -1,12 +1,20 @@
-import type { Plan } from "../plan";
+import { isVllm, VLLM_PORT, type Plan } from "../plan";
 import { yamlFile } from "./yamlFile";
 
-/** Scrape targets as Prometheus reaches them (`host:port`); the only part that differs per target. */
-export interface ScrapeTargets {
+/** Static scrape targets as Prometheus reaches them (`host:port`): the docker target. */
+export interface StaticScrapeTargets {
   readonly gateway: string;
   readonly redisExporter?: string;
   readonly prometheus: string;
 }
+
+/** Service discovery in a namespace instead of fixed addresses: the kubernetes target. */
+export interface KubernetesScrapeTargets {
+  readonly kubernetes: KubernetesScrapeOptions;
+}
+
+/** Where Prometheus finds its targets; the only part of prometheus.yml that differs per target. */
+export type ScrapeTargets = StaticScrapeTargets | KubernetesScrapeTargets;
 
 /**
  * File holding the gateway master key, relative to prometheus.yml (Prometheus resolves relative paths against
@@ -15,20 +23,44 @@ export interface ScrapeTargets {
  */
 export const GATEWAY_METRICS_KEY_FILE = "secrets/gateway-master-key";
 
-export function renderPrometheusConfig(plan: Plan, targets: ScrapeTargets): string {
+/** dcgm-exporter's metrics port (NVIDIA/dcgm-exporter deployment/values.yaml `service.port`; runtime-facts.md §E). */
+export const DCGM_EXPORTER_PORT = 9400;
+
+/** `app.kubernetes.io/name` of the DCGM exporter pods; the scrape job selects them by it. */
+export const DCGM_EXPORTER_COMPONENT = "dcgm-exporter";
+
+/** `app.kubernetes.io/name` of every vLLM Service and pod (one Deployment + Service per model track). */
+export const VLLM_COMPONENT = "vllm";
+
+/** The `global` section both targets share: one interval for scrapes and rule evaluation, the stack as label. */
+function globalSection(plan: Plan) {
   const interval = `${plan.monitoring.scrapeIntervalSeconds}s`;
+  return {
+    scrape_interval: interval,
+    evaluation_interval: interval,
+    external_labels: { stack: plan.stack },
+  };
+}
+
+/** LiteLLM's scrape settings (path and auth), the same wherever it runs. */
+const LITELLM_SCRAPE = {
+  job_name: "litellm",
+  // /metrics answers 307 -> /metrics/ (BerriAI/litellm#30079, #33676): scrape the canonical path directly.
+  metrics_path: "/metrics/",
+  authorization: { type: "Bearer", credentials_file: GATEWAY_METRICS_KEY_FILE },
+} as const;
+
+/**
+ * prometheus.yml: static targets (docker network), or Kubernetes service discovery when `targets.kubernetes`
+ * is set (renderKubernetesPrometheusConfig).
+ */
+export function renderPrometheusConfig(plan: Plan, targets: ScrapeTargets): string {
+  if ("kubernetes" in targets) return renderKubernetesPrometheusConfig(plan, targets.kubernetes);
   const config = {
-    global: {
-      scrape_interval: interval,
-      evaluation_interval: interval,
-      external_labels: { stack: plan.stack },
-    },
+    global: globalSection(plan),
     scrape_configs: [
       {
-        job_name: "litellm",
-        // /metrics answers 307 -> /metrics/ (BerriAI/litellm#30079, #33676): scrape the canonical path directly.
-        metrics_path: "/metrics/",
-        authorization: { type: "Bearer", credentials_file: GATEWAY_METRICS_KEY_FILE },
+        ...LITELLM_SCRAPE,
         static_configs: [{ targets: [targets.gateway], labels: { service: "gateway" } }],
       },
       ...(targets.redisExporter
@@ -47,6 +79,149 @@ export function renderPrometheusConfig(plan: Plan, targets: ScrapeTargets): stri
   };
   return yamlFile(
     `Prometheus config for stack "${plan.stack}", rendered by ai-layer (renderPrometheusConfig).`,
+    config,
+  );
+}
+
+/** Where the kubernetes target's Prometheus looks for targets, and whether GPU nodes run the DCGM exporter. */
+export interface KubernetesScrapeOptions {
+  /** The layer's namespace; discovery stays inside it (the Role grants no more). */
+  readonly namespace: string;
+  /** Scrape the dcgm-exporter DaemonSet's pods (in the same namespace). */
+  readonly dcgm: boolean;
+}
+
+type Relabel = {
+  source_labels?: string[];
+  regex?: string;
+  action?: "keep" | "replace";
+  target_label?: string;
+  replacement?: string;
+};
+
+// Kubernetes SD turns label names into meta labels by replacing every character outside [a-zA-Z0-9_] with `_`
+// (prometheus docs configuration.md, kubernetes_sd_config: `__meta_kubernetes_pod_label_<labelname>`).
+const metaLabel = (kind: "pod" | "service", label: string) =>
+  `__meta_kubernetes_${kind}_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+
+const keep = (source: string, regex: string): Relabel => ({ source_labels: [source], regex, action: "keep" });
+const copy = (source: string, target: string): Relabel => ({ source_labels: [source], target_label: target });
+// No source labels: the (empty) joined value matches the default regex `(.*)` and the target gets the literal.
+const constant = (target: string, value: string): Relabel => ({ target_label: target, replacement: value });
+
+/** Escapes a literal for a relabel regex (anchored by Prometheus). */
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * An endpoints-role job keeping the addresses of Services that match `select`, on one port. The port is matched
+ * on `__address__` (`<ip>:<port>`) rather than the port name, so it does not depend on how a Service names ports.
+ */
+function endpointsJob(
+  namespace: string,
+  job: { name: string; service: string; port: number; select: Relabel[]; extra?: Relabel[] },
+  settings: Record<string, unknown> = {},
+) {
+  return {
+    job_name: job.name,
+    ...settings,
+    // role endpoints: one target per ready or not-ready address of each Service port, with the backing pod's
+    // labels attached (prometheus docs, kubernetes_sd_config "endpoints").
+    kubernetes_sd_configs: [{ role: "endpoints", namespaces: { names: [namespace] } }],
+    relabel_configs: [
+      ...job.select,
+      keep("__address__", `.+:${job.port}`),
+      copy("__meta_kubernetes_namespace", "namespace"),
+      copy("__meta_kubernetes_pod_name", "pod"),
+      constant("service", job.service),
+      ...(job.extra ?? []),
+    ],
+  };
+}
+
+/** First DNS label of a `<name>.<namespace>.svc` host: the Service name. */
+const serviceName = (host: string) => host.split(".")[0]!;
+
+/**
+ * prometheus.yml for the kubernetes target. Targets are discovered in the layer namespace with
+ * `kubernetes_sd_configs` (in-cluster service-account auth, so the config names no API server), and relabelling
+ * keeps only the layer's own services: the LiteLLM gateway, the Redis exporter, every vLLM track (labelled with
+ * its deployment, model and track), the DCGM exporter pods when `opts.dcgm`, and Prometheus itself.
+ */
+export function renderKubernetesPrometheusConfig(plan: Plan, opts: KubernetesScrapeOptions): string {
+  const { namespace } = opts;
+  const s = plan.services;
+  const hasVllm = plan.models.some(isVllm);
+  const config = {
+    global: globalSection(plan),
+    scrape_configs: [
+      endpointsJob(
+        namespace,
+        {
+          name: LITELLM_SCRAPE.job_name,
+          service: "gateway",
+          port: s.gateway.port,
+          select: [keep("__meta_kubernetes_service_name", literal(serviceName(s.gateway.host)))],
+        },
+        { metrics_path: LITELLM_SCRAPE.metrics_path, authorization: LITELLM_SCRAPE.authorization },
+      ),
+      ...(plan.cache.enabled
+        ? [
+            endpointsJob(namespace, {
+              name: "redis",
+              service: "cache",
+              port: s.redisExporter.port,
+              select: [keep("__meta_kubernetes_service_name", literal(serviceName(s.redisExporter.host)))],
+            }),
+          ]
+        : []),
+      ...(hasVllm
+        ? [
+            endpointsJob(
+              namespace,
+              {
+                name: "vllm",
+                service: "inference",
+                port: VLLM_PORT,
+                select: [keep(metaLabel("service", "app.kubernetes.io/name"), VLLM_COMPONENT)],
+                // vLLM labels its series with model_name only (runtime-facts.md §B4); the pod labels say which
+                // Deployment (stable or canary track) served them, so canary and stable can be compared.
+                extra: [
+                  copy(metaLabel("pod", "app.kubernetes.io/instance"), "deployment"),
+                  copy(metaLabel("pod", "ai-layer.dev/model"), "model"),
+                  copy(metaLabel("pod", "ai-layer.dev/track"), "track"),
+                ],
+              },
+              // vLLM serves /metrics without auth even with --api-key (runtime-facts.md §B2).
+              { metrics_path: "/metrics" },
+            ),
+          ]
+        : []),
+      ...(opts.dcgm
+        ? [
+            {
+              job_name: "dcgm",
+              // role pod: the exporter runs as a DaemonSet without a Service; one target per declared port.
+              kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [namespace] } }],
+              relabel_configs: [
+                keep(metaLabel("pod", "app.kubernetes.io/name"), DCGM_EXPORTER_COMPONENT),
+                keep("__meta_kubernetes_pod_container_port_number", String(DCGM_EXPORTER_PORT)),
+                // No `pod`/`namespace` target labels here: with DCGM_EXPORTER_KUBERNETES=true the exporter sets
+                // them to the pod using the GPU, and target labels would rename those to exported_pod/... .
+                copy("__meta_kubernetes_pod_node_name", "node"),
+                constant("service", "gpu"),
+              ],
+            },
+          ]
+        : []),
+      {
+        job_name: "prometheus",
+        static_configs: [{ targets: [`localhost:${s.prometheus.port}`], labels: { service: "monitoring" } }],
+      },
+    ],
+  };
+  return yamlFile(
+    `Prometheus config for stack "${plan.stack}" on Kubernetes (namespace ${namespace}), ` +
+      `rendered by ai-layer (renderKubernetesPrometheusConfig).`,
     config,
   );
 }

@@ -4,6 +4,12 @@ import type { CacheSpec } from "../spec";
 export const REDIS_CONF_PATH = "/usr/local/etc/redis/redis.conf";
 
 /**
+ * Starts redis-server with the rendered config and the password from the env, on every target: redis.conf
+ * cannot read env vars, and a password written into a config file would sit in the Pulumi state in clear.
+ */
+export const REDIS_START_SCRIPT = `exec docker-entrypoint.sh redis-server ${REDIS_CONF_PATH} --requirepass "$REDIS_PASSWORD"`;
+
+/**
  * redis.conf for a pure response cache: bounded memory with LRU eviction over all keys (Redis defaults to
  * `noeviction`, which turns a full cache into write errors), no RDB snapshots, no AOF. The password is not
  * here: the container passes `--requirepass "$REDIS_PASSWORD"` from a secret env var (runtime-facts.md §D).

@@ -1,20 +1,23 @@
-import { findGpu, GPUS, MODELS } from "../catalog";
+import { MODELS } from "../catalog";
 import type { ModelSpec } from "../catalog";
 import { closest, formatPath, type ConfigProblem } from "./errors";
 import type { LayerSpec } from "./schema";
+import { targetChecks } from "./targetChecks";
 
 /** Catalog entries the config adds (`layer.catalog.models`), as full ModelSpecs. */
 export function extraModels(spec: Pick<LayerSpec, "catalog">): ModelSpec[] {
   return Object.entries(spec.catalog.models).map(([id, m]) => ({ id, ...m }));
 }
 
+export type AddProblem = (path: PropertyKey[], message: string) => void;
+
 /**
- * Rules that span fields: names unique, references resolve, context within the model, host ports distinct.
- * Runs after the schema passed, so every field has its type here.
+ * Rules that span fields: names unique, references resolve, context within the model, fallbacks sane, and the
+ * target's own rules (./targetChecks.ts). Runs after the schema passed, so every field has its type here.
  */
 export function crossCheck(spec: LayerSpec): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const add = (path: PropertyKey[], message: string) => problems.push({ path: formatPath(path), message });
+  const add: AddProblem = (path, message) => problems.push({ path: formatPath(path), message });
 
   const extras = extraModels(spec);
   for (const id of Object.keys(spec.catalog.models)) {
@@ -38,6 +41,18 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
     } else {
       firstIndex.set(m.name, i);
     }
+    if (m.remote) {
+      if (m.model !== undefined)
+        add(["models", i, "model"], "set either model (self-hosted) or remote (a hosted API), not both");
+      return;
+    }
+    if (m.model === undefined) {
+      add(
+        ["models", i, "model"],
+        "is required: a catalog id such as llama-3.1-8b-instruct, or set remote for a hosted API",
+      );
+      return;
+    }
     const catalogModel = known.find((k) => k.id === m.model);
     if (!catalogModel) {
       const guess = closest(
@@ -56,16 +71,11 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
         `${m.contextLength} exceeds the ${catalogModel.maxContext} tokens ${catalogModel.id} supports; set ${catalogModel.maxContext} or less`,
       );
     }
-    if (m.precision !== undefined && m.ollamaTag === undefined) {
-      add(
-        ["models", i, "precision"],
-        "describes the weights of `ollamaTag`; set ollamaTag too, or remove precision",
-      );
-    }
   });
 
   const kindOf = (name: string) => {
     const entry = spec.models.find((m) => m.name === name);
+    if (entry?.remote) return "chat";
     return entry && known.find((k) => k.id === entry.model)?.kind;
   };
   for (const [from, targets] of Object.entries(spec.gateway.fallbacks)) {
@@ -94,34 +104,13 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
     const dup = targets.find((t, j) => targets.indexOf(t) !== j);
     if (dup) add(["gateway", "fallbacks", from], `lists "${dup}" twice`);
   }
+  if (spec.gateway.replicas.min > spec.gateway.replicas.max) {
+    add(
+      ["gateway", "replicas", "min"],
+      `${spec.gateway.replicas.min} is above max ${spec.gateway.replicas.max}`,
+    );
+  }
 
-  const target = spec.target;
-  const seen = new Map<number, string>();
-  for (const [service, p] of Object.entries(target.ports)) {
-    const other = seen.get(p);
-    if (other)
-      add(
-        ["target", "ports", service],
-        `${p} is also the ${other} port; each service needs its own host port`,
-      );
-    else seen.set(p, service);
-  }
-  if (target.gpu) {
-    if (target.gpu.type === undefined && target.gpu.memoryGiB === undefined) {
-      add(
-        ["target", "gpu"],
-        `set type (one of ${GPUS.map((g) => g.id).join(", ")}) or memoryGiB for a GPU the catalog lacks`,
-      );
-    } else if (target.gpu.type !== undefined && !findGpu(target.gpu.type)) {
-      const guess = closest(
-        target.gpu.type,
-        GPUS.map((g) => g.id),
-      );
-      add(
-        ["target", "gpu", "type"],
-        `unknown GPU "${target.gpu.type}"${guess ? `; did you mean "${guess}"?` : "."} Known: ${GPUS.map((g) => g.id).join(", ")}; or give memoryGiB instead`,
-      );
-    }
-  }
+  targetChecks(spec, add);
   return problems;
 }

@@ -18,6 +18,16 @@ export const DEFAULTS = {
       /** How long Pulumi waits for Ollama to pull every model before giving up, seconds. */
       modelPullTimeoutSeconds: 3600,
     },
+    kubernetes: {
+      namespace: "ai-layer",
+      /** The one node label that carries the GPU type; node provisioning (aws target) sets the same key. */
+      gpuNodeLabel: "ai-layer.dev/gpu",
+    },
+  },
+  vllm: {
+    /** Fraction of each GPU's memory vLLM may use (weights + activations + KV cache); vLLM's own default. */
+    gpuMemoryUtilization: 0.9,
+    replicas: { min: 1, max: 1 },
   },
   gateway: {
     routingStrategy: "simple-shuffle" as const,
@@ -27,6 +37,7 @@ export const DEFAULTS = {
     allowedFails: 3,
     cooldownSeconds: 30,
     dropParams: true,
+    replicas: { min: 1, max: 1 },
   },
   cache: { enabled: true, ttlSeconds: 600, maxMemoryMb: 256 },
   monitoring: { enabled: true, scrapeIntervalSeconds: 15, retentionDays: 15 },

@@ -3,7 +3,7 @@ import { accessSync, constants, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { expect, it } from "vitest";
 import { parse } from "yaml";
-import { plan, type Plan } from "../../components/plan";
+import { isOllama, plan, type OllamaModel, type Plan } from "../../components/plan";
 import { parseLayerSpec } from "../../components/spec";
 
 /** Whether an executable named `name` is on PATH. */
@@ -71,4 +71,11 @@ export function devLayerRaw(): Record<string, unknown> {
 /** A plan built the way the program builds it: parse, then plan. */
 export function planOf(raw: unknown, stack = "t"): Plan {
   return plan(parseLayerSpec(raw), { stack });
+}
+
+/** A plan's models, every one of which must be served by Ollama (docker target). */
+export function ollamaModels(p: Plan): OllamaModel[] {
+  const models = p.models.filter(isOllama);
+  expect(models.map((m) => m.name)).toEqual(p.models.map((m) => m.name));
+  return models;
 }

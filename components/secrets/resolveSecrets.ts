@@ -24,6 +24,10 @@ export function resolveSecrets(
       out[key] = pulumi.secret(pulumi.output(given));
       continue;
     }
+    if (!need.generated) {
+      // The plan only asks for user-supplied secrets it saw in config; reaching here is a wiring bug.
+      throw new Error(`secret ai-layer:${key} is required but was not passed to the component`);
+    }
     const generated = new random.RandomPassword(`${name}-${key}`, { length: 40, special: false }, { parent });
     out[key] = pulumi.secret(
       key === "gatewayMasterKey" ? pulumi.interpolate`sk-${generated.result}` : generated.result,

@@ -1,0 +1,6 @@
+export * from "./manifests/common";
+export * from "./manifests/vllm";
+export * from "./manifests/gateway";
+export * from "./manifests/cache";
+export * from "./apply";
+export * from "./layer";

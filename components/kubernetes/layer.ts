@@ -1,0 +1,186 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../catalog";
+import { isVllm, VLLM_PORT, vllmResourceName, type LayerSecretKey, type Plan } from "../plan";
+import { fileList, renderLayerFiles, type LayerEndpoints, type RenderedFile } from "../render";
+import { resolveSecrets, type LayerSecrets } from "../secrets";
+import { applyObject } from "./apply";
+import { cacheManifests } from "./manifests/cache";
+import { LAYER_SECRET_NAME, meta, type KubeContext, type KubeObject } from "./manifests/common";
+import { gatewayManifests } from "./manifests/gateway";
+import { monitoringManifests } from "./manifests/monitoring";
+import { vllmManifests } from "./manifests/vllm";
+
+export interface KubernetesLayerArgs {
+  /** The planned layer; its target must be `kubernetes`. */
+  readonly plan: Plan;
+  /** Secrets from config; generated ones are created with @pulumi/random. */
+  readonly secrets?: LayerSecrets;
+}
+
+/** How services reach each other in the cluster: Service DNS names in the layer's namespace. */
+export function kubernetesEndpoints(plan: Plan): LayerEndpoints {
+  if (plan.target.kind !== "kubernetes") throw new Error("kubernetesEndpoints needs a kubernetes plan");
+  const ns = plan.target.namespace;
+  const s = plan.services;
+  return {
+    gateway: {
+      vllm: (trackId) => `http://${vllmResourceName(trackId)}.${ns}.svc:${VLLM_PORT}/v1`,
+      ...(plan.cache.enabled ? { redis: { host: s.redis.host, port: s.redis.port } } : {}),
+    },
+    // Scrape DCGM only where this stack runs the exporter: one in another namespace is out of Prometheus' reach.
+    scrape: {
+      kubernetes: { namespace: ns, dcgm: plan.models.some(isVllm) && !plan.target.clusterHas.dcgmExporter },
+    },
+    prometheusUrl: `http://${s.prometheus.host}:${s.prometheus.port}`,
+  };
+}
+
+/**
+ * The layer on a Kubernetes cluster: vLLM per model (and canary), the LiteLLM gateway, Redis, Prometheus and
+ * Grafana, KEDA, and the NVIDIA device plugin and DCGM exporter where the cluster lacks them. Talks to the
+ * cluster through an explicit provider built from the target's kubeconfig and context, never the ambient one.
+ */
+export class KubernetesLayer extends pulumi.ComponentResource {
+  /** In-cluster gateway URL, e.g. http://litellm.ai-layer.svc:4000. */
+  public readonly gatewayUrl: string;
+  public readonly grafanaUrl?: string;
+  public readonly prometheusUrl?: string;
+  public readonly gatewayMasterKey: pulumi.Output<string>;
+  public readonly grafanaAdminPassword?: pulumi.Output<string>;
+  /** Every file the layer deploys, as rendered. */
+  public readonly files: readonly RenderedFile[];
+  /** Every Kubernetes object the layer applies, as plain data (secret values are not in them). */
+  public readonly objects: readonly KubeObject[];
+
+  constructor(name: string, args: KubernetesLayerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(
+      "ai-layer:index:KubernetesLayer",
+      name,
+      { stack: args.plan.stack, models: args.plan.models.map((m) => m.name) },
+      opts,
+    );
+    const built = createKubernetesLayer(name, args, this);
+    this.gatewayUrl = args.plan.urls.gateway;
+    this.grafanaUrl = args.plan.urls.grafana;
+    this.prometheusUrl = args.plan.urls.prometheus;
+    this.gatewayMasterKey = built.secrets.gatewayMasterKey;
+    this.grafanaAdminPassword = built.secrets.grafanaAdminPassword;
+    this.files = built.files;
+    this.objects = built.objects;
+    this.registerOutputs({ gatewayUrl: this.gatewayUrl, gatewayMasterKey: this.gatewayMasterKey });
+  }
+}
+
+/** The plain objects of the layer (everything but the Secret's values, KEDA's chart and the namespace). */
+export function kubernetesObjects(
+  plan: Plan,
+  ctx: KubeContext,
+  files: ReturnType<typeof renderLayerFiles>,
+): KubeObject[] {
+  if (plan.target.kind !== "kubernetes") throw new Error("kubernetesObjects needs a kubernetes plan");
+  const target = plan.target;
+  const hasVllm = plan.models.some(isVllm);
+  return [
+    ...plan.models.filter(isVllm).flatMap((m) => vllmManifests(ctx, plan, m)),
+    ...(plan.cache.enabled ? cacheManifests(ctx, plan, files.redisConf!.content) : []),
+    ...gatewayManifests(ctx, plan, files.litellmConfig!.content, target.gateway),
+    ...(plan.monitoring.enabled
+      ? monitoringManifests(
+          ctx,
+          plan,
+          {
+            prometheusConfig: files.prometheusConfig!.content,
+            grafanaDatasources: files.grafanaDatasources!.content,
+            grafanaDashboardProvider: files.grafanaDashboardProvider!.content,
+            dashboards: [files.gatewayDashboard, files.vllmDashboard, files.gpuDashboard]
+              .filter((f): f is RenderedFile => !!f)
+              .map((f) => ({ name: f.path.split("/").pop()!, json: f.content })),
+          },
+          {
+            dcgm: hasVllm && !target.clusterHas.dcgmExporter,
+            devicePlugin: hasVllm && !target.clusterHas.nvidiaDevicePlugin,
+          },
+        )
+      : []),
+  ];
+}
+
+/** @internal Places the plan on the cluster under `parent`. */
+export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, parent: pulumi.Resource) {
+  const { plan } = args;
+  const target = plan.target;
+  if (target.kind !== "kubernetes")
+    throw new Error(`KubernetesLayer places kubernetes plans; this plan targets ${target.kind}`);
+  const provider = new k8s.Provider(
+    `${name}-k8s`,
+    { ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), context: target.context },
+    { parent },
+  );
+  const ctx: KubeContext = {
+    namespace: target.namespace,
+    stack: plan.stack,
+    gpuNodeLabel: target.gpuNodeLabel,
+    ...(target.storageClass ? { storageClass: target.storageClass } : {}),
+  };
+  const opts = { parent, provider };
+  const namespace = applyObject(
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: target.namespace, labels: meta(ctx, target.namespace, "namespace").labels },
+    },
+    opts,
+  );
+
+  const secrets = resolveSecrets(name, plan.secrets, args.secrets ?? {}, parent);
+  const secret = new k8s.core.v1.Secret(
+    `${target.namespace}-${LAYER_SECRET_NAME}`,
+    {
+      metadata: meta(ctx, LAYER_SECRET_NAME, "secrets"),
+      type: "Opaque",
+      stringData: Object.fromEntries(
+        plan.secrets.map((s) => [s.configKey, secrets[s.configKey as LayerSecretKey]]),
+      ),
+    },
+    { ...opts, dependsOn: [namespace] },
+  );
+
+  const keda = target.clusterHas.keda
+    ? undefined
+    : new k8s.helm.v3.Release(
+        `${name}-keda`,
+        {
+          chart: CHARTS.keda.chart,
+          version: CHARTS.keda.version,
+          repositoryOpts: { repo: CHARTS.keda.repo },
+          namespace: "keda",
+          createNamespace: true,
+          // Wait for the CRDs and operator before ScaledObjects are applied.
+          atomic: true,
+          timeout: 600,
+        },
+        opts,
+      );
+
+  const rendered = renderLayerFiles(plan, kubernetesEndpoints(plan));
+  const objects = kubernetesObjects(plan, ctx, rendered);
+  for (const obj of objects) {
+    const scaled = obj.kind === "ScaledObject";
+    const isVllmDeployment = obj.kind === "Deployment" && obj.metadata.name.startsWith("vllm-");
+    const gatewayScaled =
+      obj.kind === "Deployment" &&
+      obj.metadata.name === plan.services.gateway.host.split(".")[0] &&
+      plan.gateway.replicas.max > plan.gateway.replicas.min;
+    const autoscaled = isVllmDeployment || gatewayScaled;
+    applyObject(obj, {
+      ...opts,
+      dependsOn: [namespace, secret, ...(scaled && keda ? [keda] : [])],
+      // KEDA/HPA own the replica count once running; Pulumi must not reset it on every update.
+      ...(autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}),
+      // A vLLM rollout downloads weights before it is ready.
+      ...(isVllmDeployment ? { customTimeouts: { create: "60m", update: "60m" } } : {}),
+    });
+  }
+  return { provider, namespace, secret, keda, secrets, objects, files: fileList(rendered) };
+}

@@ -1,0 +1,94 @@
+import type { Plan } from "../../plan";
+import { REDIS_CONF_PATH, REDIS_START_SCRIPT, redisContainerMemoryMb } from "../../render";
+import { clusterIpService, meta, secretEnv, selector, type KubeContext, type KubeObject } from "./common";
+
+const CONFIG_MAP = "redis-config";
+
+/** Redis as the response cache (rendered redis.conf, password from the Secret, no persistence) and its exporter. */
+export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string): KubeObject[] {
+  const redis = plan.services.redis;
+  const exporter = plan.services.redisExporter;
+  const redisName = redis.host.split(".")[0]!;
+  const exporterName = exporter.host.split(".")[0]!;
+  const memory = `${redisContainerMemoryMb(plan.cache)}Mi`;
+  const confDir = REDIS_CONF_PATH.slice(0, REDIS_CONF_PATH.lastIndexOf("/"));
+  return [
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta(ctx, CONFIG_MAP, "redis", redisName),
+      data: { "redis.conf": redisConf },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta(ctx, redisName, "redis"),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector("redis", redisName) },
+        // A cache with no persistence: replace the pod rather than run two that each hold half the keys.
+        strategy: { type: "Recreate" },
+        template: {
+          metadata: { labels: meta(ctx, redisName, "redis").labels },
+          spec: {
+            containers: [
+              {
+                name: "redis",
+                image: plan.images.redis,
+                command: ["/bin/sh", "-c", REDIS_START_SCRIPT],
+                env: [
+                  secretEnv("REDIS_PASSWORD", "redisPassword"),
+                  secretEnv("REDISCLI_AUTH", "redisPassword"),
+                ],
+                ports: [{ name: "redis", containerPort: redis.port, protocol: "TCP" }],
+                resources: { requests: { cpu: "100m", memory }, limits: { memory } },
+                volumeMounts: [{ name: "config", mountPath: confDir, readOnly: true }],
+                readinessProbe: {
+                  exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] },
+                  periodSeconds: 10,
+                },
+                livenessProbe: {
+                  exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] },
+                  periodSeconds: 20,
+                  failureThreshold: 3,
+                },
+              },
+            ],
+            volumes: [{ name: "config", configMap: { name: CONFIG_MAP } }],
+          },
+        },
+      },
+    },
+    clusterIpService(ctx, redisName, "redis", redisName, redis.port),
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta(ctx, exporterName, "redis-exporter"),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector("redis-exporter", exporterName) },
+        template: {
+          metadata: { labels: meta(ctx, exporterName, "redis-exporter").labels },
+          spec: {
+            containers: [
+              {
+                name: "redis-exporter",
+                image: plan.images.redisExporter,
+                env: [
+                  { name: "REDIS_ADDR", value: `redis://${redis.host}:${redis.port}` },
+                  secretEnv("REDIS_PASSWORD", "redisPassword"),
+                  { name: "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", value: `0.0.0.0:${exporter.port}` },
+                ],
+                ports: [{ name: "http", containerPort: exporter.port, protocol: "TCP" }],
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 15 },
+                livenessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 30 },
+              },
+            ],
+          },
+        },
+      },
+    },
+    clusterIpService(ctx, exporterName, "redis-exporter", exporterName, exporter.port),
+  ];
+}

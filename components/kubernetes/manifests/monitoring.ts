@@ -1,0 +1,296 @@
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+import type { Plan } from "../../plan";
+import { GATEWAY_METRICS_KEY_FILE, GRAFANA_DASHBOARDS_DIR } from "../../render";
+import {
+  clusterIpService,
+  LAYER_SECRET_NAME,
+  meta,
+  secretEnv,
+  selector,
+  type KubeContext,
+  type KubeObject,
+} from "./common";
+import { dcgmExporterManifests, nvidiaDevicePluginManifests } from "./gpuAgents";
+
+export * from "./gpuAgents";
+
+/** Rendered files the monitoring pods read (from components/render). */
+export interface MonitoringFiles {
+  /** renderKubernetesPrometheusConfig output. */
+  readonly prometheusConfig: string;
+  /** renderGrafanaDatasources output (URL of the in-cluster Prometheus Service). */
+  readonly grafanaDatasources: string;
+  /** renderGrafanaDashboardProvider output; its path must be GRAFANA_DASHBOARDS_DIR. */
+  readonly grafanaDashboardProvider: string;
+  /** Dashboards by file name (`gateway.json`, or the stem `gateway`). */
+  readonly dashboards: readonly { readonly name: string; readonly json: string }[];
+}
+
+/** Which GPU node agents the layer installs (the cluster may already run them). */
+export interface MonitoringOptions {
+  readonly dcgm: boolean;
+  readonly devicePlugin: boolean;
+}
+
+/** Directory of prometheus.yml in the Prometheus container; relative paths in the config resolve against it. */
+export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
+/** Grafana's provisioning root (the image's GF_PATHS_PROVISIONING). */
+export const GRAFANA_PROVISIONING_DIR = "/etc/grafana/provisioning";
+/** Layer Secret key (the config key, plan/secrets.ts) Prometheus sends LiteLLM as Bearer. */
+export const GATEWAY_MASTER_KEY_SECRET_KEY = "gatewayMasterKey";
+/** Layer Secret key holding Grafana's admin password. */
+export const GRAFANA_ADMIN_PASSWORD_SECRET_KEY = "grafanaAdminPassword";
+
+// prom/prometheus and grafana/grafana run as these users (the images' USER: nobody 65534, grafana 472).
+const PROMETHEUS_UID = 65534;
+const GRAFANA_UID = 472;
+
+/** sha256 of the files a pod reads, as a pod annotation: a changed ConfigMap rolls the Deployment. */
+function checksum(...parts: string[]): Record<string, string> {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p).update("\0");
+  return { "ai-layer.dev/config-checksum": h.digest("hex") };
+}
+
+const httpProbe = (path: string, port: number, extra: Record<string, number>) => ({
+  httpGet: { path, port },
+  ...extra,
+});
+
+// Restricted Pod Security Standard for the monitoring pods: non-root, no privilege escalation, no capabilities.
+const restrictedContainer = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+const restrictedPod = (uid: number) => ({
+  runAsNonRoot: true,
+  runAsUser: uid,
+  runAsGroup: uid,
+  fsGroup: uid,
+  seccompProfile: { type: "RuntimeDefault" },
+});
+
+function configMap(ctx: KubeContext, name: string, component: string, data: Record<string, string>) {
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: meta(ctx, name, component), data } as KubeObject;
+}
+
+/** First DNS label of a `<name>.<namespace>.svc` host: the Service name. */
+const serviceName = (host: string) => host.split(".")[0]!;
+
+/**
+ * Prometheus: ServiceAccount + namespaced Role/RoleBinding for service discovery, prometheus.yml in a
+ * ConfigMap, the gateway key mounted where the config's credentials_file points, a Deployment and its Service.
+ */
+export function prometheusManifests(ctx: KubeContext, plan: Plan, prometheusConfig: string): KubeObject[] {
+  const name = serviceName(plan.services.prometheus.host);
+  const port = plan.services.prometheus.port;
+  const m = meta(ctx, name, "prometheus");
+  // The key file sits at <config dir>/<GATEWAY_METRICS_KEY_FILE>, the path prometheus.yml names relative to itself.
+  const keyDir = posix.join(PROMETHEUS_CONFIG_DIR, posix.dirname(GATEWAY_METRICS_KEY_FILE));
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: m },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: m,
+      // kubernetes_sd_configs roles endpoints and pod list/watch these (prometheus docs, kubernetes_sd_config).
+      rules: [
+        { apiGroups: [""], resources: ["pods", "services", "endpoints"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: m,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace: ctx.namespace }],
+    },
+    configMap(ctx, "prometheus-config", "prometheus", { "prometheus.yml": prometheusConfig }),
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: m,
+      spec: {
+        replicas: 1,
+        // One TSDB per pod on an emptyDir: replace the pod rather than run two scraping side by side.
+        strategy: { type: "Recreate" },
+        selector: { matchLabels: selector("prometheus", name) },
+        template: {
+          metadata: { labels: m.labels, annotations: checksum(prometheusConfig) },
+          spec: {
+            serviceAccountName: name,
+            securityContext: restrictedPod(PROMETHEUS_UID),
+            containers: [
+              {
+                name: "prometheus",
+                image: plan.images.prometheus,
+                args: [
+                  `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
+                  "--storage.tsdb.path=/prometheus",
+                  `--storage.tsdb.retention.time=${plan.monitoring.retentionDays}d`,
+                  `--web.listen-address=:${port}`,
+                ],
+                ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
+                // Prometheus management API (docs/management_api.md): /-/ready answers once the TSDB is open
+                // (after the WAL replay), /-/healthy always, so liveness never kills a long replay.
+                readinessProbe: httpProbe("/-/ready", port, {
+                  initialDelaySeconds: 10,
+                  periodSeconds: 5,
+                  timeoutSeconds: 4,
+                }),
+                livenessProbe: httpProbe("/-/healthy", port, {
+                  initialDelaySeconds: 30,
+                  periodSeconds: 15,
+                  timeoutSeconds: 10,
+                  failureThreshold: 3,
+                }),
+                resources: {
+                  requests: { cpu: "200m", memory: "512Mi" },
+                  limits: { cpu: "1", memory: "2Gi" },
+                },
+                securityContext: { ...restrictedContainer, readOnlyRootFilesystem: true },
+                volumeMounts: [
+                  { name: "config", mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
+                  // Nested inside the config mount: the kubelet creates the mount point for read-only API data
+                  // volumes (kubernetes/kubernetes#60342), so the key lands at <config dir>/secrets/….
+                  { name: "gateway-key", mountPath: keyDir, readOnly: true },
+                  { name: "data", mountPath: "/prometheus" },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "config", configMap: { name: "prometheus-config" } },
+              {
+                name: "gateway-key",
+                secret: {
+                  secretName: LAYER_SECRET_NAME,
+                  items: [
+                    { key: GATEWAY_MASTER_KEY_SECRET_KEY, path: posix.basename(GATEWAY_METRICS_KEY_FILE) },
+                  ],
+                  defaultMode: 0o440,
+                },
+              },
+              // Metrics live for the pod's lifetime; a PVC is a later option (retention is days, not months).
+              { name: "data", emptyDir: { sizeLimit: "10Gi" } },
+            ],
+          },
+        },
+      },
+    },
+    clusterIpService(ctx, name, "prometheus", name, port),
+  ];
+}
+
+/** Grafana: provisioning ConfigMaps (datasource, dashboard provider, dashboards), a Deployment and its Service. */
+export function grafanaManifests(ctx: KubeContext, plan: Plan, files: MonitoringFiles): KubeObject[] {
+  const name = serviceName(plan.services.grafana.host);
+  const port = plan.services.grafana.port;
+  const m = meta(ctx, name, "grafana");
+  const fileName = (n: string) => (n.endsWith(".json") ? n : `${n}.json`);
+  const dashboards = Object.fromEntries(files.dashboards.map((d) => [fileName(d.name), d.json]));
+  const mounts = [
+    {
+      name: "datasources",
+      configMap: "grafana-datasources",
+      path: `${GRAFANA_PROVISIONING_DIR}/datasources`,
+    },
+    {
+      name: "dashboard-provider",
+      configMap: "grafana-dashboard-provider",
+      path: `${GRAFANA_PROVISIONING_DIR}/dashboards`,
+    },
+    // The provider (renderGrafanaDashboardProvider) reads GRAFANA_DASHBOARDS_DIR: mount the dashboards there.
+    { name: "dashboards", configMap: "grafana-dashboards", path: GRAFANA_DASHBOARDS_DIR },
+  ];
+  const env = (n: string, value: string) => ({ name: n, value });
+  return [
+    configMap(ctx, "grafana-datasources", "grafana", { "ai-layer.yaml": files.grafanaDatasources }),
+    configMap(ctx, "grafana-dashboard-provider", "grafana", {
+      "ai-layer.yaml": files.grafanaDashboardProvider,
+    }),
+    configMap(ctx, "grafana-dashboards", "grafana", dashboards),
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: m,
+      spec: {
+        replicas: 1,
+        // SQLite on an emptyDir: one pod at a time.
+        strategy: { type: "Recreate" },
+        selector: { matchLabels: selector("grafana", name) },
+        template: {
+          metadata: {
+            labels: m.labels,
+            annotations: checksum(
+              files.grafanaDatasources,
+              files.grafanaDashboardProvider,
+              ...Object.values(dashboards),
+            ),
+          },
+          spec: {
+            securityContext: restrictedPod(GRAFANA_UID),
+            // Grafana reads no Kubernetes API.
+            automountServiceAccountToken: false,
+            containers: [
+              {
+                name: "grafana",
+                image: plan.images.grafana,
+                // Same settings as the docker target (components/docker/monitoring.ts).
+                env: [
+                  env("GF_SECURITY_ADMIN_USER", "admin"),
+                  secretEnv("GF_SECURITY_ADMIN_PASSWORD", GRAFANA_ADMIN_PASSWORD_SECRET_KEY),
+                  env("GF_USERS_ALLOW_SIGN_UP", "false"),
+                  env("GF_ANALYTICS_REPORTING_ENABLED", "false"),
+                  env("GF_ANALYTICS_CHECK_FOR_UPDATES", "false"),
+                  env("GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES", "false"),
+                  env("GF_SERVER_HTTP_PORT", String(port)),
+                ],
+                ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
+                // /api/health is unauthenticated and checks the database (grafana/helm-charts grafana values).
+                readinessProbe: httpProbe("/api/health", port, { periodSeconds: 10, timeoutSeconds: 5 }),
+                livenessProbe: httpProbe("/api/health", port, {
+                  initialDelaySeconds: 60,
+                  timeoutSeconds: 30,
+                  failureThreshold: 10,
+                }),
+                resources: {
+                  requests: { cpu: "100m", memory: "256Mi" },
+                  limits: { cpu: "500m", memory: "512Mi" },
+                },
+                securityContext: restrictedContainer,
+                volumeMounts: [
+                  ...mounts.map((v) => ({ name: v.name, mountPath: v.path, readOnly: true })),
+                  { name: "data", mountPath: "/var/lib/grafana" },
+                ],
+              },
+            ],
+            volumes: [
+              ...mounts.map((v) => ({ name: v.name, configMap: { name: v.configMap } })),
+              // Dashboards and datasources are provisioned and the admin password comes from the Secret, so
+              // nothing in the data dir needs to survive a restart.
+              { name: "data", emptyDir: { sizeLimit: "1Gi" } },
+            ],
+          },
+        },
+      },
+    },
+    clusterIpService(ctx, name, "grafana", name, port),
+  ];
+}
+
+/**
+ * Every monitoring object of the kubernetes target: Prometheus, Grafana and, as chosen, the DCGM exporter
+ * (GPU metrics) and the NVIDIA device plugin (in kube-system; needed on AL2023 NVIDIA nodes, already present on
+ * Bottlerocket, runtime-facts.md §E).
+ */
+export function monitoringManifests(
+  ctx: KubeContext,
+  plan: Plan,
+  files: MonitoringFiles,
+  opts: MonitoringOptions,
+): KubeObject[] {
+  return [
+    ...prometheusManifests(ctx, plan, files.prometheusConfig),
+    ...grafanaManifests(ctx, plan, files),
+    ...(opts.dcgm ? dcgmExporterManifests(ctx, plan) : []),
+    ...(opts.devicePlugin ? nvidiaDevicePluginManifests(ctx, plan) : []),
+  ];
+}

@@ -1,0 +1,197 @@
+import { VLLM_PORT, vllmResourceName, type Plan, type VllmModel, type VllmTrack } from "../../plan";
+import { HF_CACHE_PATH, renderVllmArgs, VLLM_COMPONENT } from "../../render";
+import {
+  clusterIpService,
+  GPU_TAINT,
+  meta,
+  podDisruptionBudget,
+  secretEnv,
+  selector,
+  SURGE_ROLLOUT,
+  type KubeContext,
+  type KubeObject,
+} from "./common";
+
+/** Same component label the Prometheus config discovers vLLM Services by. */
+const COMPONENT = VLLM_COMPONENT;
+
+/** First start downloads the weights: give the startup probe this long before liveness takes over, seconds. */
+export const VLLM_STARTUP_BUDGET_SECONDS = 1800;
+
+/** KEDA scales a track up when more than this many requests wait per replica (production-stack's default). */
+export const WAITING_REQUESTS_PER_REPLICA = 5;
+
+const gi = (n: number) => `${Math.ceil(n)}Gi`;
+
+/** Replicas of one track: the stable track follows the model's min/max; a canary runs at least one. */
+export function trackReplicas(model: VllmModel, track: VllmTrack): { min: number; max: number } {
+  if (track.track === "stable") return model.replicas;
+  const max = Math.max(1, Math.ceil((model.replicas.max * track.weightPercent) / 100));
+  return { min: Math.min(1, max), max };
+}
+
+/** The vLLM Deployment of one track: GPUs, node placement, /dev/shm, weight cache, probes, secrets from env. */
+export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTrack): KubeObject {
+  const name = vllmResourceName(track.id);
+  const podLabels = {
+    ...meta(ctx, name, COMPONENT).labels,
+    "ai-layer.dev/model": model.name,
+    "ai-layer.dev/track": track.track,
+  };
+  const gpus = String(model.gpu.count);
+  // Host memory: vLLM stages weights through RAM on load; weights + 8 GiB covers the server and tokenizer.
+  const memory = gi(model.fit.weightsGiB * model.gpu.count + 8);
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { ...meta(ctx, name, COMPONENT), labels: podLabels },
+    spec: {
+      replicas: trackReplicas(model, track).min,
+      selector: { matchLabels: selector(COMPONENT, name) },
+      strategy: SURGE_ROLLOUT,
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          nodeSelector: { [ctx.gpuNodeLabel]: model.gpu.type },
+          tolerations: [{ key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect }],
+          terminationGracePeriodSeconds: 60,
+          containers: [
+            {
+              name: "vllm",
+              image: track.image,
+              args: renderVllmArgs(model, track, VLLM_PORT),
+              ports: [{ name: "http", containerPort: VLLM_PORT, protocol: "TCP" }],
+              env: [
+                secretEnv("VLLM_API_KEY", "vllmApiKey"),
+                // Both names are read (runtime-facts.md §B2); optional, so public models need no token.
+                secretEnv("HF_TOKEN", "hfToken", true),
+                { name: "HF_HOME", value: HF_CACHE_PATH },
+              ],
+              resources: {
+                requests: { cpu: String(2 * model.gpu.count), memory, "nvidia.com/gpu": gpus },
+                limits: { memory, "nvidia.com/gpu": gpus },
+              },
+              volumeMounts: [
+                { name: "dshm", mountPath: "/dev/shm" },
+                { name: "weights", mountPath: HF_CACHE_PATH },
+              ],
+              // The socket opens before the engine loads (vLLM issue #8204), so probe /health, not TCP.
+              startupProbe: {
+                httpGet: { path: "/health", port: "http" },
+                periodSeconds: 10,
+                failureThreshold: VLLM_STARTUP_BUDGET_SECONDS / 10,
+              },
+              readinessProbe: {
+                httpGet: { path: "/health", port: "http" },
+                periodSeconds: 5,
+                failureThreshold: 3,
+              },
+              livenessProbe: {
+                httpGet: { path: "/health", port: "http" },
+                periodSeconds: 10,
+                failureThreshold: 6,
+              },
+            },
+          ],
+          volumes: [
+            // PyTorch uses shared memory between tensor-parallel workers; the default 64 MiB is far too small.
+            { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: gi(Math.max(2, 4 * model.gpu.count)) } },
+            {
+              // One volume per pod, kept across container restarts, so a crash does not re-download the weights.
+              name: "weights",
+              ephemeral: {
+                volumeClaimTemplate: {
+                  metadata: { labels: selector(COMPONENT, name) },
+                  spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    ...(ctx.storageClass ? { storageClassName: ctx.storageClass } : {}),
+                    resources: { requests: { storage: gi(model.weightCacheGiB) } },
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * KEDA ScaledObject for one track: scale on waiting requests of that Deployment. When the pool may reach zero a
+ * second trigger on the gateway's request rate for the name wakes it: no vLLM pod means no waiting-requests
+ * metric, while the gateway answers from the fallback and keeps counting requests.
+ */
+export function vllmScaledObject(
+  ctx: KubeContext,
+  plan: Plan,
+  model: VllmModel,
+  track: VllmTrack,
+): KubeObject {
+  const name = vllmResourceName(track.id);
+  const replicas = trackReplicas(model, track);
+  const prometheus = `http://${plan.services.prometheus.host}:${plan.services.prometheus.port}`;
+  const triggers: object[] = [
+    {
+      type: "prometheus",
+      name: "waiting-requests",
+      metadata: {
+        serverAddress: prometheus,
+        query: `sum(vllm:num_requests_waiting{deployment="${name}"}) or vector(0)`,
+        threshold: String(WAITING_REQUESTS_PER_REPLICA),
+      },
+    },
+  ];
+  if (replicas.min === 0) {
+    triggers.push({
+      type: "prometheus",
+      name: "gateway-requests",
+      metadata: {
+        serverAddress: prometheus,
+        query: `sum(rate(litellm_proxy_total_requests_metric_total{requested_model="${model.name}"}[2m])) or vector(0)`,
+        // Activation only: any traffic wakes the pool; waiting requests drive the scale beyond one.
+        threshold: "1000",
+        activationThreshold: "0",
+      },
+    });
+  }
+  return {
+    apiVersion: "keda.sh/v1alpha1",
+    kind: "ScaledObject",
+    metadata: meta(ctx, name, COMPONENT),
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name },
+      minReplicaCount: replicas.min,
+      maxReplicaCount: replicas.max,
+      pollingInterval: 15,
+      // A GPU replica takes minutes to start; don't drop one the moment a queue empties.
+      cooldownPeriod: 600,
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            scaleDown: {
+              stabilizationWindowSeconds: 600,
+              policies: [{ type: "Pods", value: 1, periodSeconds: 300 }],
+            },
+          },
+        },
+      },
+      triggers,
+    },
+  };
+}
+
+/** Every object of one vLLM model: per track a Deployment, Service, PodDisruptionBudget and ScaledObject. */
+export function vllmManifests(ctx: KubeContext, plan: Plan, model: VllmModel): KubeObject[] {
+  return model.tracks.flatMap((track) => {
+    const name = vllmResourceName(track.id);
+    const service = clusterIpService(ctx, name, COMPONENT, name, VLLM_PORT);
+    (service.metadata.labels as Record<string, string>)["ai-layer.dev/model"] = model.name;
+    return [
+      vllmDeployment(ctx, model, track),
+      service,
+      podDisruptionBudget(ctx, name, COMPONENT, name),
+      vllmScaledObject(ctx, plan, model, track),
+    ];
+  });
+}

@@ -1,0 +1,122 @@
+import { GPUS, type GpuSpec, type ModelSpec, type Precision } from "../catalog";
+import { kvBytesPerToken, weightsGiB } from "./memory";
+
+const GiB = 1024 ** 3;
+
+/**
+ * Memory outside weights and KV cache that vLLM needs per GPU: CUDA context, activations for the largest
+ * batch and CUDA graphs. vLLM's profiler finds about 1–2 GiB on 8B-class models (runtime-facts.md §G);
+ * planning with 2 GiB keeps the estimate on the safe side.
+ */
+export const VLLM_OVERHEAD_GIB_PER_GPU = 2;
+
+export interface GpuFitInput {
+  readonly model: ModelSpec;
+  readonly gpu:
+    | GpuSpec
+    | { readonly id: string; readonly memoryMiB: number; readonly bf16: boolean; readonly fp8: boolean };
+  /** GPUs per replica = tensor-parallel size. */
+  readonly count: number;
+  readonly precision: Precision;
+  readonly maxModelLen: number;
+  readonly gpuMemoryUtilization: number;
+  /** Bytes per KV element: 2 (bf16/fp16) or 1 (fp8). */
+  readonly kvBytesPerElement: number;
+}
+
+/** The arithmetic of one fit, per GPU, GiB. */
+export interface GpuFit {
+  readonly fits: boolean;
+  /** Memory vLLM may use on each GPU: utilization × the API-reported memory. */
+  readonly budgetGiB: number;
+  readonly weightsGiB: number;
+  readonly overheadGiB: number;
+  /** KV cache of one sequence at max-model-len. */
+  readonly kvPerSequenceGiB: number;
+  /** Weights + overhead + one full sequence. */
+  readonly requiredGiB: number;
+  /** How many max-length sequences the KV budget holds (concurrency at full context). */
+  readonly sequencesAtMaxLen: number;
+  /** Longest max-model-len that fits on this shape (0 when not even the weights fit). */
+  readonly maxFittingModelLen: number;
+}
+
+/**
+ * Does `model` at `precision` with `maxModelLen` fit `count` × `gpu` at the memory utilization? vLLM refuses to
+ * start when one max-length sequence does not fit the KV budget, so the plan rejects the config first.
+ * Tensor parallelism shards weights and KV heads across the GPUs; the overhead is per GPU.
+ */
+export function gpuFit(input: GpuFitInput): GpuFit {
+  const { model, gpu, count } = input;
+  const budget = (gpu.memoryMiB / 1024) * input.gpuMemoryUtilization;
+  const weights = weightsGiB(model, input.precision) / count;
+  const kvPerToken = kvBytesPerToken(model, input.kvBytesPerElement) / count / GiB;
+  const kvPerSequence = model.kind === "embedding" ? 0 : kvPerToken * input.maxModelLen;
+  const required = weights + VLLM_OVERHEAD_GIB_PER_GPU + kvPerSequence;
+  const kvBudget = budget - weights - VLLM_OVERHEAD_GIB_PER_GPU;
+  const maxFitting =
+    kvBudget <= 0 ? 0 : model.kind === "embedding" ? model.maxContext : Math.floor(kvBudget / kvPerToken);
+  return {
+    fits: required <= budget,
+    budgetGiB: budget,
+    weightsGiB: weights,
+    overheadGiB: VLLM_OVERHEAD_GIB_PER_GPU,
+    kvPerSequenceGiB: kvPerSequence,
+    requiredGiB: required,
+    sequencesAtMaxLen: kvPerSequence > 0 ? Math.max(0, Math.floor(kvBudget / kvPerSequence)) : Infinity,
+    maxFittingModelLen: Math.min(maxFitting, model.maxContext),
+  };
+}
+
+/** Tensor-parallel sizes vLLM accepts for a model: powers of two that divide its KV heads. */
+export function validTensorParallelSizes(model: Pick<ModelSpec, "kvHeads">): number[] {
+  return [1, 2, 4, 8].filter((tp) => model.kvHeads % tp === 0 || tp % model.kvHeads === 0);
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const floorTo = (n: number, step: number) => Math.floor(n / step) * step;
+
+/**
+ * Concrete ways to make a config fit, each checked with gpuFit: a shorter context, fp8 KV cache, quantized
+ * weights, more GPUs with tensor parallelism, a larger GPU. Returns the sentences, most direct first.
+ */
+export function fitFixes(input: GpuFitInput, fit: GpuFit): string[] {
+  const fixes: string[] = [];
+  const ok = (change: Partial<GpuFitInput>) => gpuFit({ ...input, ...change }).fits;
+  if (fit.maxFittingModelLen >= 1024) {
+    fixes.push(`set contextLength to ${floorTo(fit.maxFittingModelLen, 1024)} or less`);
+  }
+  if (input.kvBytesPerElement === 2 && input.model.kind === "chat" && ok({ kvBytesPerElement: 1 })) {
+    fixes.push("set kvCacheDtype: fp8 (halves the KV cache)");
+  }
+  if ((input.precision === "bf16" || input.precision === "fp16") && ok({ precision: "fp8" })) {
+    fixes.push(
+      `set precision: fp8 (quantizes weights on load${input.gpu.fp8 ? "" : "; slower on GPUs without fp8 tensor cores"})`,
+    );
+  }
+  if (input.precision !== "int4" && ok({ precision: "int4" })) {
+    fixes.push("serve a 4-bit (AWQ/GPTQ) variant: set huggingFaceRepo to it and precision: int4");
+  }
+  const tp = validTensorParallelSizes(input.model).find((n) => n > input.count && ok({ count: n }));
+  if (tp) fixes.push(`use gpu.count: ${tp} (tensor parallelism over ${tp} × ${input.gpu.id})`);
+  const bigger = [...GPUS]
+    .sort((a, b) => a.memoryMiB - b.memoryMiB)
+    .find((g) => g.memoryMiB > input.gpu.memoryMiB && ok({ gpu: g }));
+  if (bigger) fixes.push(`use a larger GPU: gpu.type: ${bigger.id} (${f1(bigger.memoryMiB / 1024)} GiB)`);
+  return fixes;
+}
+
+/** The rejection text: the numbers, then the fixes. */
+export function describeMisfit(input: GpuFitInput, fit: GpuFit): string {
+  const shape =
+    `${input.count} × ${input.gpu.id} (${f1(input.gpu.memoryMiB / 1024)} GiB as reported, ` +
+    `${input.gpuMemoryUtilization} usable → ${f1(fit.budgetGiB)} GiB per GPU)`;
+  const need =
+    `weights ${f1(fit.weightsGiB)} + overhead ${f1(fit.overheadGiB)} + KV cache ${f1(fit.kvPerSequenceGiB)} ` +
+    `for one ${input.maxModelLen}-token sequence = ${f1(fit.requiredGiB)} GiB per GPU`;
+  const fixes = fitFixes(input, fit);
+  return (
+    `${input.model.id} at ${input.precision} does not fit ${shape}: needs ${need}; vLLM would refuse to start. ` +
+    (fixes.length ? `Fixes: ${fixes.join("; or ")}.` : "No single change fits it; pick a smaller model.")
+  );
+}

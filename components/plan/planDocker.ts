@@ -1,0 +1,89 @@
+import { findGpu, gpuMemoryGiB, type ModelSpec, type Precision } from "../catalog";
+import { DEFAULTS, formatPath, type ConfigProblem, type DockerTarget, type ModelEntry } from "../spec";
+import { estimateMemory } from "./memory";
+import type { OllamaModel, Placement, ServiceAddress, ServiceName } from "./types";
+
+/** In-network names and ports on Docker: the renderers and the docker target both read these. */
+export const DOCKER_SERVICES: Readonly<Record<ServiceName, ServiceAddress>> = {
+  ollama: { host: "ollama", port: 11434 },
+  gateway: { host: "litellm", port: 4000 },
+  redis: { host: "redis", port: 6379 },
+  redisExporter: { host: "redis-exporter", port: 9121 },
+  prometheus: { host: "prometheus", port: 9090 },
+  grafana: { host: "grafana", port: 3000 },
+};
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Where a model of `totalGiB` goes on a host with `gpuGiB` of GPU memory (0 = none) and `hostGiB` of RAM. */
+export function placeOnHost(totalGiB: number, gpuGiB: number, hostGiB: number): Placement | undefined {
+  if (gpuGiB > 0 && totalGiB <= gpuGiB) return "gpu";
+  if (totalGiB <= gpuGiB + hostGiB) return gpuGiB > 0 ? "gpu+cpu" : "cpu";
+  return undefined;
+}
+
+export interface SelfHosted {
+  readonly entry: ModelEntry;
+  readonly index: number;
+  readonly model: ModelSpec;
+}
+
+/** Ollama models on one Docker host: one server-wide context length, memory checked against GPU + RAM. */
+export function planOllamaModels(
+  target: DockerTarget,
+  hosted: readonly SelfHosted[],
+  problems: ConfigProblem[],
+  warnings: string[],
+): { models: OllamaModel[]; ollamaContextLength: number; perGpuGiB?: number } {
+  const gpu = target.gpu;
+  const perGpuGiB = gpu ? (gpu.memoryGiB ?? gpuMemoryGiB(findGpu(gpu.type!)!)) : 0;
+  const gpuGiB = gpu ? perGpuGiB * gpu.count : 0;
+  const requested = (h: SelfHosted) =>
+    h.entry.contextLength ?? Math.min(DEFAULTS.contextLength, h.model.maxContext);
+  // Ollama's context length is one server-wide setting; serve the largest any chat model asks for (each model is
+  // capped at its own maximum by Ollama).
+  const chat = hosted.filter((h) => h.model.kind === "chat");
+  const ollamaContextLength = hosted.length
+    ? Math.max(...(chat.length ? chat : hosted).map(requested))
+    : DEFAULTS.contextLength;
+
+  const models = hosted.map(({ entry, model, index }): OllamaModel => {
+    const precision: Precision = entry.precision ?? model.ollamaPrecision;
+    const contextLength = Math.min(ollamaContextLength, model.maxContext);
+    const memory = estimateMemory(model, { precision, contextLength });
+    const placement = placeOnHost(memory.totalGiB, gpuGiB, target.hostMemoryGiB);
+    const need =
+      `${model.id} (${entry.ollamaTag ?? model.ollamaTag}, ${precision}) needs about ${round1(memory.totalGiB)} GiB ` +
+      `(weights ${round1(memory.weightsGiB)} + KV cache ${round1(memory.kvCacheGiB)} at ${contextLength} tokens + overhead ${round1(memory.overheadGiB)})`;
+    if (!placement) {
+      problems.push({
+        path: formatPath(["models", index, "model"]),
+        message:
+          `${need}, but the host offers ${gpu ? `${round1(gpuGiB)} GiB of GPU memory and ` : ""}${target.hostMemoryGiB} GiB of RAM ` +
+          `(layer.target${gpu ? ".gpu / layer.target" : ""}.hostMemoryGiB). Fixes: a smaller model (e.g. llama-3.1-8b-instruct), ` +
+          `a shorter contextLength, a more quantized ollamaTag, a host with more memory (raise hostMemoryGiB if it has it), ` +
+          (gpu ? `or a bigger GPU or more of them (target.gpu).` : `or a GPU target (target.gpu).`),
+      });
+    } else if (placement === "gpu+cpu") {
+      warnings.push(
+        `${entry.name}: ${need}; only ${round1(gpuGiB)} GiB of GPU memory, so Ollama runs part of it on the CPU (slow).`,
+      );
+    } else if (placement === "cpu" && model.kind === "chat" && model.paramsB > 4) {
+      warnings.push(
+        `${entry.name}: ${need}; no GPU configured, so it runs on the CPU (expect a few tokens/s).`,
+      );
+    }
+    return {
+      name: entry.name,
+      catalogId: model.id,
+      kind: model.kind,
+      runtime: "ollama",
+      ollamaTag: entry.ollamaTag ?? model.ollamaTag,
+      precision,
+      contextLength,
+      memory,
+      placement: placement ?? "cpu",
+    };
+  });
+  return { models, ollamaContextLength, ...(gpu ? { perGpuGiB } : {}) };
+}

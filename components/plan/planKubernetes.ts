@@ -1,0 +1,139 @@
+import { findGpu, IMAGES, weightsOnDisk, type Precision } from "../catalog";
+import { DEFAULTS, formatPath, type ConfigProblem, type KubernetesTarget } from "../spec";
+import { describeMisfit, gpuFit, validTensorParallelSizes, type GpuFitInput } from "./gpuFit";
+import { estimateMemory } from "./memory";
+import type { SelfHosted } from "./planDocker";
+import type { ServiceAddress, ServiceName, VllmModel, VllmTrack } from "./types";
+
+/** vLLM's OpenAI server port (runtime-facts.md §B2). */
+export const VLLM_PORT = 8000;
+
+/** Hugging Face organisations whose repositories are gated (a token that accepted the licence is needed). */
+const GATED_ORGS = ["meta-llama/", "google/", "mistralai/"];
+
+/** Service addresses inside the cluster: `<name>.<namespace>.svc`. */
+export function kubernetesServices(namespace: string): Readonly<Record<ServiceName, ServiceAddress>> {
+  const svc = (name: string, port: number) => ({ host: `${name}.${namespace}.svc`, port });
+  return {
+    ollama: svc("ollama", 11434),
+    gateway: svc("litellm", 4000),
+    redis: svc("redis", 6379),
+    redisExporter: svc("redis-exporter", 9121),
+    prometheus: svc("prometheus", 9090),
+    grafana: svc("grafana", 3000),
+  };
+}
+
+/** Kubernetes name of a vLLM track's Deployment and Service. */
+export const vllmResourceName = (trackId: string) => `vllm-${trackId}`;
+
+const ceil = Math.ceil;
+
+/** vLLM models on GPUs: GPU fit checked per model (with fixes), tracks for canaries, cost per replica. */
+export function planVllmModels(
+  target: KubernetesTarget,
+  hosted: readonly SelfHosted[],
+  provided: ReadonlySet<string>,
+  problems: ConfigProblem[],
+  warnings: string[],
+): VllmModel[] {
+  const out: VllmModel[] = [];
+  for (const { entry, model, index } of hosted) {
+    const at = (...p: PropertyKey[]) => formatPath(["models", index, ...p]);
+    const gpu = findGpu(entry.gpu!.type)!;
+    const count = entry.gpu!.count;
+    const precision: Precision = entry.precision ?? (gpu.bf16 ? "bf16" : "fp16");
+    if (precision === "bf16" && !gpu.bf16) {
+      problems.push({
+        path: at("precision"),
+        message: `${gpu.id} has no bfloat16 support; set precision: fp16`,
+      });
+      continue;
+    }
+    if (precision === "fp8" && !gpu.fp8) {
+      warnings.push(
+        `${entry.name}: fp8 on ${gpu.id} (no fp8 tensor cores) runs weight-only fp8: it saves memory, not time.`,
+      );
+    }
+    if (!validTensorParallelSizes(model).includes(count)) {
+      problems.push({
+        path: at("gpu", "count"),
+        message: `tensor parallelism must divide ${model.id}'s ${model.kvHeads} KV heads; use one of ${validTensorParallelSizes(model).join(", ")}`,
+      });
+      continue;
+    }
+    const repo = entry.huggingFaceRepo ?? model.huggingFaceRepo;
+    if (GATED_ORGS.some((o) => repo.startsWith(o)) && !provided.has("hfToken")) {
+      problems.push({
+        path: at("model"),
+        message: `${repo} is gated on Hugging Face; accept its licence and run: pulumi config set --secret ai-layer:hfToken hf_…`,
+      });
+    }
+    const input: GpuFitInput = {
+      model,
+      gpu,
+      count,
+      precision,
+      maxModelLen: entry.contextLength ?? Math.min(DEFAULTS.contextLength, model.maxContext),
+      gpuMemoryUtilization: entry.gpuMemoryUtilization ?? DEFAULTS.vllm.gpuMemoryUtilization,
+      kvBytesPerElement: entry.kvCacheDtype === "fp8" ? 1 : 2,
+    };
+    const fit = gpuFit(input);
+    if (!fit.fits) {
+      problems.push({ path: at("gpu"), message: describeMisfit(input, fit) });
+      continue;
+    }
+    if (model.kind === "chat" && fit.sequencesAtMaxLen < 4) {
+      warnings.push(
+        `${entry.name}: the KV cache holds only ${fit.sequencesAtMaxLen} full ${input.maxModelLen}-token sequences per replica; ` +
+          `long requests will queue (a shorter contextLength, kvCacheDtype: fp8 or more GPUs raise it).`,
+      );
+    }
+    const replicas = entry.replicas ?? DEFAULTS.vllm.replicas;
+    const canary = entry.canary;
+    const stable: VllmTrack = {
+      id: entry.name,
+      track: "stable",
+      weightPercent: 100 - (canary?.weight ?? 0),
+      huggingFaceRepo: repo,
+      ...(entry.revision ? { revision: entry.revision } : {}),
+      image: IMAGES.vllm,
+    };
+    const tracks: VllmTrack[] = [stable];
+    if (canary) {
+      const revision = canary.revision ?? entry.revision;
+      tracks.push({
+        id: `${entry.name}-canary`,
+        track: "canary",
+        weightPercent: canary.weight,
+        huggingFaceRepo: canary.huggingFaceRepo ?? repo,
+        ...(revision ? { revision } : {}),
+        image: canary.image ?? IMAGES.vllm,
+      });
+    }
+    const usdPerGpuHour = target.costPerGpuHourUsd ?? (gpu.aws ? gpu.aws.usdPerHour / gpu.aws.gpus : 0);
+    out.push({
+      name: entry.name,
+      kind: model.kind,
+      runtime: "vllm",
+      catalogId: model.id,
+      precision,
+      maxModelLen: input.maxModelLen,
+      gpu: { type: gpu.id, memoryMiB: gpu.memoryMiB, count },
+      gpuMemoryUtilization: input.gpuMemoryUtilization,
+      kvCacheDtype: entry.kvCacheDtype ?? "auto",
+      fit,
+      memory: estimateMemory(model, {
+        precision,
+        contextLength: input.maxModelLen,
+        kvBytesPerElement: input.kvBytesPerElement,
+      }),
+      replicas,
+      tracks,
+      weightCacheGiB: ceil(weightsOnDisk(model, precision) * 1.2 + 5),
+      trustRemoteCode: model.trustRemoteCode ?? false,
+      usdPerReplicaHour: Math.round(usdPerGpuHour * count * 10_000) / 10_000,
+    });
+  }
+  return out;
+}

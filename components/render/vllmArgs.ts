@@ -1,0 +1,38 @@
+import type { VllmModel, VllmTrack } from "../plan";
+
+/** Where vLLM keeps downloaded weights (HF_HOME); the weight-cache volume is mounted here (runtime-facts.md §B2). */
+export const HF_CACHE_PATH = "/root/.cache/huggingface";
+
+const DTYPE: Partial<Record<VllmModel["precision"], string>> = { bf16: "bfloat16", fp16: "float16" };
+
+/**
+ * Arguments after `vllm serve` (the image's entrypoint; runtime-facts.md §B1) for one track of a model, from the
+ * plan only. `--max-model-len` is always set: the model's own default (131072 for Llama 3.1) does not fit most
+ * GPUs, and vLLM refuses to start when one sequence of that length does not fit. The API key is not here: vLLM
+ * reads VLLM_API_KEY from the env, which comes from a Secret.
+ */
+export function renderVllmArgs(model: VllmModel, track: VllmTrack, port: number): string[] {
+  const args = [
+    track.huggingFaceRepo,
+    "--served-model-name",
+    model.name,
+    "--max-model-len",
+    String(model.maxModelLen),
+    "--tensor-parallel-size",
+    String(model.gpu.count),
+    "--gpu-memory-utilization",
+    String(model.gpuMemoryUtilization),
+    "--port",
+    String(port),
+  ];
+  if (track.revision) args.push("--revision", track.revision);
+  const dtype = DTYPE[model.precision];
+  if (dtype) args.push("--dtype", dtype);
+  // fp8 weights are quantized on load; int4 checkpoints carry their method, which vLLM detects.
+  if (model.precision === "fp8") args.push("--quantization", "fp8");
+  if (model.kvCacheDtype === "fp8") args.push("--kv-cache-dtype", "fp8");
+  // Since v0.13 the task is chosen with --runner/--convert (--task is gone); pooling serves /v1/embeddings.
+  if (model.kind === "embedding") args.push("--runner", "pooling", "--convert", "embed");
+  if (model.trustRemoteCode) args.push("--trust-remote-code");
+  return args;
+}

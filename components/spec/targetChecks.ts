@@ -1,0 +1,158 @@
+import { findGpu, GPUS } from "../catalog";
+import { closest } from "./errors";
+import type { AddProblem } from "./crossChecks";
+import type { ModelEntry } from "./modelSchema";
+import type { LayerSpec } from "./schema";
+
+/** Model fields that only the kubernetes target (vLLM) reads. */
+const VLLM_ONLY = [
+  "gpu",
+  "replicas",
+  "huggingFaceRepo",
+  "revision",
+  "gpuMemoryUtilization",
+  "kvCacheDtype",
+  "canary",
+] as const;
+/** Fields a remote (hosted API) model cannot have. */
+const SELF_HOSTED_ONLY = ["contextLength", "ollamaTag", "precision", ...VLLM_ONLY] as const;
+
+const gpuTypeProblem = (type: string) => {
+  const guess = closest(
+    type,
+    GPUS.map((g) => g.id),
+  );
+  return `unknown GPU "${type}"${guess ? `; did you mean "${guess}"?` : "."} Known: ${GPUS.map((g) => g.id).join(", ")}`;
+};
+
+function remoteChecks(m: ModelEntry, i: number, add: AddProblem) {
+  const remote = m.remote!;
+  for (const key of SELF_HOSTED_ONLY) {
+    if (m[key] !== undefined)
+      add(["models", i, key], `does not apply to a remote model (the provider serves it); remove it`);
+  }
+  if (remote.provider === "openai-compatible" && !remote.apiBase) {
+    add(
+      ["models", i, "remote", "apiBase"],
+      "is required for an openai-compatible provider (its base URL, including /v1)",
+    );
+  }
+  if (remote.provider !== "openai-compatible" && remote.apiBase) {
+    add(
+      ["models", i, "remote", "apiBase"],
+      `applies to openai-compatible only; ${remote.provider}'s URL is built in`,
+    );
+  }
+}
+
+/** Rules that depend on where the layer runs. */
+export function targetChecks(spec: LayerSpec, add: AddProblem): void {
+  const target = spec.target;
+  spec.models.forEach((m, i) => {
+    if (m.remote) return remoteChecks(m, i, add);
+    if (target.kind === "docker") {
+      for (const key of VLLM_ONLY) {
+        if (m[key] !== undefined) {
+          add(
+            ["models", i, key],
+            "applies on the kubernetes target only (on docker, Ollama serves the model; GPUs are set once in layer.target.gpu)",
+          );
+        }
+      }
+      if (m.precision !== undefined && m.ollamaTag === undefined) {
+        add(
+          ["models", i, "precision"],
+          "describes the weights of `ollamaTag`; set ollamaTag too, or remove precision",
+        );
+      }
+      return;
+    }
+    if (m.ollamaTag !== undefined)
+      add(
+        ["models", i, "ollamaTag"],
+        "applies on the docker target only (vLLM serves the Hugging Face repo here)",
+      );
+    if (!m.gpu)
+      add(["models", i, "gpu"], "is required on the kubernetes target, e.g. { type: L4, count: 1 }");
+    else if (!findGpu(m.gpu.type)) add(["models", i, "gpu", "type"], gpuTypeProblem(m.gpu.type));
+    if (m.precision === "int4" && !m.huggingFaceRepo) {
+      add(
+        ["models", i, "precision"],
+        "int4 needs a pre-quantized checkpoint: set huggingFaceRepo to an AWQ or GPTQ variant",
+      );
+    }
+    if (m.precision === "int8")
+      add(["models", i, "precision"], "int8 is not planned for vLLM here; use bf16, fp16, fp8 or int4");
+    const replicas = m.replicas;
+    if (replicas && replicas.min > replicas.max)
+      add(["models", i, "replicas", "min"], `${replicas.min} is above max ${replicas.max}`);
+    if (replicas?.min === 0 && !spec.gateway.fallbacks[m.name]?.length) {
+      add(
+        ["models", i, "replicas", "min"],
+        `0 scales "${m.name}" to zero; add layer.gateway.fallbacks.${m.name} (e.g. a remote model) to answer while no replica runs`,
+      );
+    }
+    if (m.canary && !m.canary.revision && !m.canary.huggingFaceRepo && !m.canary.image) {
+      add(["models", i, "canary"], "set what the canary changes: revision, huggingFaceRepo or image");
+    }
+    if (m.canary?.image && !/(:[\w][\w.-]*|@sha256:[0-9a-f]{64})$/.test(m.canary.image)) {
+      add(
+        ["models", i, "canary", "image"],
+        "pin the image with a version tag or digest (e.g. vllm/vllm-openai:v0.25.1)",
+      );
+    } else if (m.canary?.image && /:(latest|main|nightly)$/.test(m.canary.image)) {
+      add(
+        ["models", i, "canary", "image"],
+        `"${m.canary.image.split(":").pop()}" moves under you; pin a version tag or digest`,
+      );
+    }
+    if (!spec.monitoring.enabled && m.replicas && m.replicas.max > m.replicas.min) {
+      add(
+        ["models", i, "replicas"],
+        "autoscaling reads Prometheus; keep layer.monitoring.enabled, or set min = max",
+      );
+    }
+  });
+
+  if (target.kind === "docker") {
+    if (spec.gateway.replicas.max > 1) {
+      add(
+        ["gateway", "replicas"],
+        "docker runs one gateway container; replicas apply on the kubernetes target",
+      );
+    }
+    const seen = new Map<number, string>();
+    for (const [service, p] of Object.entries(target.ports)) {
+      const other = seen.get(p);
+      if (other)
+        add(
+          ["target", "ports", service],
+          `${p} is also the ${other} port; each service needs its own host port`,
+        );
+      else seen.set(p, service);
+    }
+    if (target.gpu) {
+      if (target.gpu.type === undefined && target.gpu.memoryGiB === undefined) {
+        add(
+          ["target", "gpu"],
+          `set type (one of ${GPUS.map((g) => g.id).join(", ")}) or memoryGiB for a GPU the catalog lacks`,
+        );
+      } else if (target.gpu.type !== undefined && !findGpu(target.gpu.type)) {
+        add(["target", "gpu", "type"], `${gpuTypeProblem(target.gpu.type)}; or give memoryGiB instead`);
+      }
+    }
+    return;
+  }
+  if (target.gateway.expose === "load-balancer" && target.gateway.sourceRanges.length === 0) {
+    add(
+      ["target", "gateway", "sourceRanges"],
+      "list the CIDRs allowed to reach the load balancer (e.g. [203.0.113.0/24]); an open gateway is refused",
+    );
+  }
+  if (target.gateway.sourceRanges.includes("0.0.0.0/0")) {
+    add(
+      ["target", "gateway", "sourceRanges"],
+      "0.0.0.0/0 opens the gateway to the internet; list your networks instead",
+    );
+  }
+}

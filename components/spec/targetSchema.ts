@@ -1,0 +1,156 @@
+import { z } from "zod";
+import { DEFAULTS } from "./defaults";
+
+const port = (what: string) => z.number().int().min(1).max(65535).describe(`${what} (1–65535)`);
+
+const DockerGpuSchema = z
+  .strictObject({
+    type: z.string().optional().describe("GPU catalog id (T4, A10G, L4, L40S, A100-40GB, H100)"),
+    memoryGiB: z
+      .number()
+      .positive()
+      .max(1024)
+      .optional()
+      .describe("Memory per GPU, GiB, for a GPU the catalog lacks (e.g. 24 for an RTX 4090)"),
+    count: z.number().int().min(1).max(16).default(1).describe("GPUs given to Ollama. Default 1"),
+  })
+  .describe("The host's NVIDIA GPUs (needs the NVIDIA Container Toolkit). Omit for CPU only");
+
+export const DockerTargetSchema = z
+  .strictObject({
+    kind: z.literal("docker").describe("Run everything in Docker on one host"),
+    host: z
+      .string()
+      .regex(/^(unix|ssh|tcp|npipe):\/\/\S+$/, {
+        message: "must be a Docker host URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376",
+      })
+      .optional()
+      .describe(
+        "Docker daemon to use. Default: the local one (DOCKER_HOST). ssh://user@gpu-box for a remote box",
+      ),
+    gpu: DockerGpuSchema.optional(),
+    hostMemoryGiB: z
+      .number()
+      .positive()
+      .max(4096)
+      .default(DEFAULTS.target.docker.hostMemoryGiB)
+      .describe(
+        `Host memory available to models that spill off the GPU, GiB. Default ${DEFAULTS.target.docker.hostMemoryGiB}`,
+      ),
+    bindAddress: z
+      .string()
+      .regex(/^(\d{1,3}\.){3}\d{1,3}$/, { message: "must be an IPv4 address such as 127.0.0.1" })
+      .default(DEFAULTS.target.docker.bindAddress)
+      .describe(
+        `Host address published ports bind to. Default ${DEFAULTS.target.docker.bindAddress} (this machine only)`,
+      ),
+    ports: z
+      .strictObject({
+        gateway: port("Host port of the LiteLLM gateway").default(DEFAULTS.target.docker.ports.gateway),
+        grafana: port("Host port of Grafana").default(DEFAULTS.target.docker.ports.grafana),
+        prometheus: port("Host port of Prometheus").default(DEFAULTS.target.docker.ports.prometheus),
+      })
+      .default(DEFAULTS.target.docker.ports)
+      .describe("Host ports of the services users reach. Defaults 4000, 3000, 9090"),
+    costPerHourUsd: z
+      .number()
+      .min(0)
+      .max(10_000)
+      .default(DEFAULTS.target.docker.costPerHourUsd)
+      .describe("What the Docker host costs, USD per hour (0 for a laptop). Used in the cost estimate"),
+    modelPullTimeoutSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(86_400)
+      .default(DEFAULTS.target.docker.modelPullTimeoutSeconds)
+      .describe("How long `up` waits for Ollama to pull every model, seconds. Default 3600"),
+  })
+  .describe("Where the layer runs");
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
+
+export const KubernetesTargetSchema = z
+  .strictObject({
+    kind: z.literal("kubernetes").describe("Run on an existing Kubernetes cluster with NVIDIA GPU nodes"),
+    kubeconfig: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Path to the kubeconfig file. Default: $KUBECONFIG or ~/.kube/config"),
+    context: z
+      .string()
+      .min(1)
+      .describe(
+        "kubeconfig context to deploy to; required, so a stack never lands on whatever cluster is current",
+      ),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+        message: "must be a DNS label (lowercase letters, digits, dashes)",
+      })
+      .max(63)
+      .default(DEFAULTS.target.kubernetes.namespace)
+      .describe(`Namespace of the layer. Default ${DEFAULTS.target.kubernetes.namespace}`),
+    gpuNodeLabel: z
+      .string()
+      .min(1)
+      .default(DEFAULTS.target.kubernetes.gpuNodeLabel)
+      .describe(
+        `Node label whose value is the GPU type (L4, A10G, …); vLLM pods select on it. Default ${DEFAULTS.target.kubernetes.gpuNodeLabel}`,
+      ),
+    clusterHas: z
+      .strictObject({
+        keda: z
+          .boolean()
+          .default(false)
+          .describe("KEDA is installed already (else the stack installs it, pinned)"),
+        nvidiaDevicePlugin: z
+          .boolean()
+          .default(false)
+          .describe("Nodes advertise nvidia.com/gpu already (else the stack runs the NVIDIA device plugin)"),
+        dcgmExporter: z
+          .boolean()
+          .default(false)
+          .describe("A DCGM exporter already runs (else the stack runs one for GPU metrics)"),
+      })
+      .default({ keda: false, nvidiaDevicePlugin: false, dcgmExporter: false })
+      .describe("What the cluster already runs"),
+    storageClass: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("StorageClass of the model-weight caches. Default: the cluster's default class"),
+    gateway: z
+      .strictObject({
+        expose: z
+          .enum(["cluster", "load-balancer"])
+          .default("cluster")
+          .describe(
+            "cluster: a ClusterIP Service only; load-balancer: a LoadBalancer Service limited to sourceRanges",
+          ),
+        sourceRanges: z
+          .array(cidr)
+          .default([])
+          .describe("CIDRs allowed to reach a load-balancer gateway; required with expose: load-balancer"),
+      })
+      .default({ expose: "cluster", sourceRanges: [] })
+      .describe("How clients outside the cluster reach the gateway"),
+    costPerGpuHourUsd: z
+      .number()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe(
+        "What one GPU-hour costs on this cluster, USD. Default: the catalog's AWS on-demand price per GPU",
+      ),
+  })
+  .describe("Where the layer runs");
+
+export const TargetSchema = z.discriminatedUnion("kind", [DockerTargetSchema, KubernetesTargetSchema]);
+
+export type DockerTarget = z.output<typeof DockerTargetSchema>;
+export type KubernetesTarget = z.output<typeof KubernetesTargetSchema>;
+export type TargetSpec = z.output<typeof TargetSchema>;

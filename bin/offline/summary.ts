@@ -1,4 +1,4 @@
-import { isOllama, isRemote, isVllm, type Plan, type PlannedModel } from "../../components/plan";
+import { imagesInUse, isOllama, isRemote, isVllm, type Plan, type PlannedModel } from "../../components/plan";
 import type { RenderedFile } from "../../components/render";
 import type { PlannedResource } from "./run";
 
@@ -87,7 +87,7 @@ export function renderSummary(
     "",
     "## Images",
     "",
-    ...Object.entries(plan.images).map(([service, image]) => `- ${service}: ${image}`),
+    ...Object.entries(imagesInUse(plan)).map(([service, image]) => `- ${service}: ${image}`),
     "",
     "## Secrets",
     "",

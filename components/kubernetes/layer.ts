@@ -8,6 +8,7 @@ import { applyObject } from "./apply";
 import { cacheManifests } from "./manifests/cache";
 import { LAYER_SECRET_NAME, meta, type KubeContext, type KubeObject } from "./manifests/common";
 import { gatewayManifests } from "./manifests/gateway";
+import { nvidiaDevicePluginManifests } from "./manifests/gpuAgents";
 import { monitoringManifests } from "./manifests/monitoring";
 import { vllmManifests } from "./manifests/vllm";
 
@@ -102,7 +103,10 @@ export function kubernetesObjects(
             devicePlugin: hasVllm && !target.clusterHas.nvidiaDevicePlugin,
           },
         )
-      : []),
+      : // The device plugin is what makes GPUs schedulable: it does not depend on monitoring.
+        hasVllm && !target.clusterHas.nvidiaDevicePlugin
+        ? nvidiaDevicePluginManifests(ctx, plan)
+        : []),
   ];
 }
 
@@ -146,22 +150,23 @@ export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, p
     { ...opts, dependsOn: [namespace] },
   );
 
-  const keda = target.clusterHas.keda
-    ? undefined
-    : new k8s.helm.v3.Release(
-        `${name}-keda`,
-        {
-          chart: CHARTS.keda.chart,
-          version: CHARTS.keda.version,
-          repositoryOpts: { repo: CHARTS.keda.repo },
-          namespace: "keda",
-          createNamespace: true,
-          // Wait for the CRDs and operator before ScaledObjects are applied.
-          atomic: true,
-          timeout: 600,
-        },
-        opts,
-      );
+  const keda =
+    target.clusterHas.keda || !plan.monitoring.enabled || !plan.models.some(isVllm)
+      ? undefined
+      : new k8s.helm.v3.Release(
+          `${name}-keda`,
+          {
+            chart: CHARTS.keda.chart,
+            version: CHARTS.keda.version,
+            repositoryOpts: { repo: CHARTS.keda.repo },
+            namespace: "keda",
+            createNamespace: true,
+            // Wait for the CRDs and operator before ScaledObjects are applied.
+            atomic: true,
+            timeout: 600,
+          },
+          opts,
+        );
 
   const rendered = renderLayerFiles(plan, kubernetesEndpoints(plan));
   const objects = kubernetesObjects(plan, ctx, rendered);

@@ -114,3 +114,23 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     warnings,
   };
 }
+
+/** The pinned images this plan actually runs (the catalog pins more than one layer uses). */
+export function imagesInUse(plan: Plan): Partial<Record<keyof Plan["images"], string>> {
+  const t = plan.target;
+  const vllm = plan.models.some(isVllm);
+  const used: (keyof Plan["images"])[] = [
+    ...(plan.models.some((m) => m.runtime === "ollama") ? (["ollama"] as const) : []),
+    ...(vllm ? (["vllm"] as const) : []),
+    "gateway",
+    ...(plan.cache.enabled ? (["redis", "redisExporter"] as const) : []),
+    ...(plan.monitoring.enabled ? (["prometheus", "grafana"] as const) : []),
+    ...(t.kind === "kubernetes" && vllm && !t.clusterHas.nvidiaDevicePlugin
+      ? (["nvidiaDevicePlugin"] as const)
+      : []),
+    ...(t.kind === "kubernetes" && vllm && plan.monitoring.enabled && !t.clusterHas.dcgmExporter
+      ? (["dcgmExporter"] as const)
+      : []),
+  ];
+  return Object.fromEntries(used.map((k) => [k, plan.images[k]]));
+}

@@ -191,7 +191,8 @@ export function vllmManifests(ctx: KubeContext, plan: Plan, model: VllmModel): K
       vllmDeployment(ctx, model, track),
       service,
       podDisruptionBudget(ctx, name, COMPONENT, name),
-      vllmScaledObject(ctx, plan, model, track),
+      // KEDA reads Prometheus; without monitoring the replica count stays fixed (the spec requires min = max).
+      ...(plan.monitoring.enabled ? [vllmScaledObject(ctx, plan, model, track)] : []),
     ];
   });
 }

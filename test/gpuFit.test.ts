@@ -2,7 +2,7 @@
 // the numbers and a concrete fix; every fix fitFixes suggests is itself checked to fit. Expected figures are
 // computed by hand here (not with the planner's helpers), so a wrong formula in the planner fails these tests.
 import { describe, expect, it } from "vitest";
-import { findGpu, findModel, type GpuSpec, type ModelSpec } from "../components/catalog";
+import { findGpu, findModel, type ModelSpec } from "../components/catalog";
 import { fitFixes, gpuFit, plan, type GpuFitInput } from "../components/plan";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
 
@@ -51,14 +51,24 @@ function byHand(o: {
   const budget = (o.mib / 1024) * (o.util ?? 0.9);
   const kvPerToken = (2 * o.layers * o.kvHeads * o.headDim * (o.kvBytes ?? 2)) / o.count / GiB;
   const required = weights + 2 + kvPerToken * o.len;
-  return { weights, budget, kv: kvPerToken * o.len, required, maxLen: Math.floor((budget - weights - 2) / kvPerToken) };
+  return {
+    weights,
+    budget,
+    kv: kvPerToken * o.len,
+    required,
+    maxLen: Math.floor((budget - weights - 2) / kvPerToken),
+  };
 }
 const LLAMA_8B = { paramsB: 8.03, layers: 32, kvHeads: 8, headDim: 128 };
 const LLAMA_70B = { paramsB: 70.6, layers: 80, kvHeads: 8, headDim: 128 };
 const QWEN_72B = { paramsB: 72.7, layers: 80, kvHeads: 8, headDim: 128 };
 const f1 = (n: number) => n.toFixed(1);
 
-const input = (model: string, gpu: string | GpuSpec, over: Partial<GpuFitInput> = {}): GpuFitInput => ({
+const input = (
+  model: string,
+  gpu: string | GpuFitInput["gpu"],
+  over: Partial<GpuFitInput> = {},
+): GpuFitInput => ({
   model: findModel(model) as ModelSpec,
   gpu: typeof gpu === "string" ? findGpu(gpu)! : gpu,
   count: 1,
@@ -76,10 +86,15 @@ function parseFix(fix: string): { input: Partial<GpuFitInput>; entry: Entry } {
     return { input: { maxModelLen: Number(m[1]) }, entry: { contextLength: Number(m[1]) } };
   if (fix.startsWith("set kvCacheDtype: fp8"))
     return { input: { kvBytesPerElement: 1 }, entry: { kvCacheDtype: "fp8" } };
-  if (fix.startsWith("set precision: fp8")) return { input: { precision: "fp8" }, entry: { precision: "fp8" } };
+  if (fix.startsWith("set precision: fp8"))
+    return { input: { precision: "fp8" }, entry: { precision: "fp8" } };
   if (fix.includes("precision: int4"))
-    return { input: { precision: "int4" }, entry: { precision: "int4", huggingFaceRepo: "example/awq-int4" } };
-  if ((m = /^use gpu\.count: (\d+) /.exec(fix))) return { input: { count: Number(m[1]) }, entry: { count: Number(m[1]) } };
+    return {
+      input: { precision: "int4" },
+      entry: { precision: "int4", huggingFaceRepo: "example/awq-int4" },
+    };
+  if ((m = /^use gpu\.count: (\d+) /.exec(fix)))
+    return { input: { count: Number(m[1]) }, entry: { count: Number(m[1]) } };
   if ((m = /^use a larger GPU: gpu\.type: (\S+) /.exec(fix)))
     return { input: { gpu: findGpu(m[1]!)! }, entry: { type: m[1] } };
   throw new Error(`unrecognised fix: ${fix}`);
@@ -142,7 +157,9 @@ describe("configs vLLM would refuse are rejected with the path, the numbers and 
     expect(p.message).toContain("= 21.0 GiB per GPU");
     expect(findGpu("A10G")!.memoryMiB).toBe(22888);
     const marketing = { id: "A10G", memoryMiB: 24 * 1024, bf16: true, fp8: false };
-    expect(byHand({ ...LLAMA_8B, bytes: 2, count: 1, mib: 24 * 1024, len: 32768 }).required).toBeLessThan(21.6);
+    expect(byHand({ ...LLAMA_8B, bytes: 2, count: 1, mib: 24 * 1024, len: 32768 }).required).toBeLessThan(
+      21.6,
+    );
     expect(gpuFit(input("llama-3.1-8b-instruct", marketing, { maxModelLen: 32768 })).fits).toBe(true);
     expect(gpuFit(input("llama-3.1-8b-instruct", "A10G", { maxModelLen: 32768 })).fits).toBe(false);
     const fixes = expectFixesFit(entry, input("llama-3.1-8b-instruct", "A10G", { maxModelLen: 32768 }));
@@ -154,7 +171,9 @@ describe("configs vLLM would refuse are rejected with the path, the numbers and 
     const p = oneProblem(entry);
     const h = byHand({ ...LLAMA_8B, bytes: 2, count: 1, mib: 16384, len: 8192 });
     expect(p.path).toBe("layer.models[0].gpu");
-    expect(p.message).toContain(`at fp16 does not fit 1 × T4 (16.0 GiB as reported, 0.9 usable → ${f1(h.budget)} GiB`);
+    expect(p.message).toContain(
+      `at fp16 does not fit 1 × T4 (16.0 GiB as reported, 0.9 usable → ${f1(h.budget)} GiB`,
+    );
     expect(p.message).toContain(`= ${f1(h.required)} GiB per GPU`);
     expect(p.message).toContain("use gpu.count: 2");
     expectFixesFit(entry, input("llama-3.1-8b-instruct", "T4", { precision: "fp16" }));
@@ -162,7 +181,10 @@ describe("configs vLLM would refuse are rejected with the path, the numbers and 
 
   it("bf16 on a T4 (no bfloat16): a precision error, not a memory one", () => {
     const p = oneProblem({ model: "llama-3.2-1b-instruct", precision: "bf16", gpu: { type: "T4" } });
-    expect(p).toEqual({ path: "layer.models[0].precision", message: expect.stringMatching(/bfloat16.*precision: fp16/) });
+    expect(p).toEqual({
+      path: "layer.models[0].precision",
+      message: expect.stringMatching(/bfloat16.*precision: fp16/),
+    });
     // The default on a T4 is fp16, which fits the 1B model.
     const ok = planOf([{ name: "chat", model: "llama-3.2-1b-instruct", gpu: { type: "T4" } }]);
     expect(ok.models[0]).toMatchObject({ precision: "fp16" });
@@ -221,7 +243,9 @@ describe("configs that fit", () => {
     expect(fit.requiredGiB).toBeCloseTo(h.required, 9);
     expect(fit.maxFittingModelLen).toBe(h.maxLen);
     expect(fit.sequencesAtMaxLen).toBe(Math.floor((h.budget - h.weights - 2) / h.kv));
-    const p = planOf([{ name: "chat", model: "llama-3.1-8b-instruct", contextLength: 8192, gpu: { type: "L4" } }]);
+    const p = planOf([
+      { name: "chat", model: "llama-3.1-8b-instruct", contextLength: 8192, gpu: { type: "L4" } },
+    ]);
     expect(p.models[0]).toMatchObject({ maxModelLen: 8192, gpu: { type: "L4", count: 1 } });
   });
 
@@ -232,7 +256,9 @@ describe("configs that fit", () => {
     expect(fit.fits).toBe(h.required <= h.budget);
     expect(fit.requiredGiB).toBeCloseTo(h.required, 9);
     expect(fit.sequencesAtMaxLen).toBe(1);
-    const p = planOf([{ name: "chat", model: "llama-3.1-70b-instruct", precision: "fp8", gpu: { type: "H100" } }]);
+    const p = planOf([
+      { name: "chat", model: "llama-3.1-70b-instruct", precision: "fp8", gpu: { type: "H100" } },
+    ]);
     expect(p.warnings.join("\n")).toMatch(/holds only 1 full 8192-token/);
   });
 
@@ -242,5 +268,24 @@ describe("configs that fit", () => {
     expect(fit.weightsGiB).toBeCloseTo(h.weights, 9);
     expect(fit.kvPerSequenceGiB).toBeCloseTo(h.kv, 9);
     expect(fit.fits).toBe(true);
+  });
+});
+
+describe("KV heads replicated past their count", () => {
+  it("with more GPUs than KV heads each GPU holds total KV / kvHeads, not / GPUs", () => {
+    const qwen = findModel("qwen2.5-7b-instruct")!; // 4 KV heads, 28 layers, head dim 128
+    const l4 = findGpu("L4")!;
+    const base = {
+      model: qwen,
+      gpu: l4,
+      precision: "bf16" as const,
+      maxModelLen: 32768,
+      gpuMemoryUtilization: 0.9,
+      kvBytesPerElement: 2,
+    };
+    const kvTotal = (2 * 28 * 4 * 128 * 2 * 32768) / 2 ** 30; // 1.75 GiB for one sequence
+    expect(gpuFit({ ...base, count: 4 }).kvPerSequenceGiB).toBeCloseTo(kvTotal / 4, 6);
+    // At 8 GPUs vLLM copies the 4 KV heads, so a GPU still holds a quarter, not an eighth.
+    expect(gpuFit({ ...base, count: 8 }).kvPerSequenceGiB).toBeCloseTo(kvTotal / 4, 6);
   });
 });

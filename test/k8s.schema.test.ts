@@ -57,7 +57,9 @@ describe.each(kubernetesStacks.map((s) => [s.stack, s] as const))("stack %s", (s
   it("runs on mocks; every kubernetes resource but the Helm release becomes an object", async () => {
     const { resources } = await runOffline(stack, config);
     cluster = resources.filter((r) => r.type.startsWith("kubernetes:"));
-    const k8sCount = resources.filter((r) => /^(kubernetes:|pulumi:providers:kubernetes$)/.test(r.type)).length;
+    const k8sCount = resources.filter((r) =>
+      /^(kubernetes:|pulumi:providers:kubernetes$)/.test(r.type),
+    ).length;
     const providers = resources.filter((r) => r.type === "pulumi:providers:kubernetes").length;
     const releases = cluster.filter((r) => NOT_AN_OBJECT.has(r.type)).length;
     objects = cluster.filter((r) => !NOT_AN_OBJECT.has(r.type)).map(toObject);
@@ -123,7 +125,12 @@ describe("a richer kubernetes config through kubernetesObjects()", () => {
     gateway: { replicas: { min: 2, max: 5 }, fallbacks: { big: ["overflow"] } },
   });
   const plan = makePlan(spec, { stack: "prod", providedSecrets: new Set(["hfToken", "openaiApiKey"]) });
-  const ctx: KubeContext = { namespace: "ai", stack: "prod", gpuNodeLabel: "ai-layer.dev/gpu", storageClass: "gp3" };
+  const ctx: KubeContext = {
+    namespace: "ai",
+    stack: "prod",
+    gpuNodeLabel: "ai-layer.dev/gpu",
+    storageClass: "gp3",
+  };
   const objects = kubernetesObjects(plan, ctx, renderLayerFiles(plan, kubernetesEndpoints(plan))) as Json[];
 
   it("has what the config asks for: canary track, LoadBalancer gateway, HPA, no node agents", () => {
@@ -162,7 +169,9 @@ describe("a richer kubernetes config through kubernetesObjects()", () => {
   }, 60_000);
 
   it("negative control: a misspelt field and a bad quantity in a vLLM Deployment are caught", () => {
-    const broken = structuredClone(objects.find((o) => o.metadata.name === "vllm-big" && o.kind === "Deployment"));
+    const broken = structuredClone(
+      objects.find((o) => o.metadata.name === "vllm-big" && o.kind === "Deployment"),
+    );
     broken.spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"] = "two";
     expect(() => validateKubeObject(broken)).toThrow(/vllm-big/);
     const misspelt = structuredClone(broken);

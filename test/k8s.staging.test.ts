@@ -167,7 +167,10 @@ describe("kubernetes target: the staging stack on mocks", async () => {
             ([k, v]) => o.spec.template.metadata.labels[k] === v,
           ),
       );
-      expect(others.map((o) => o.metadata.name), d.metadata.name).toEqual([]);
+      expect(
+        others.map((o) => o.metadata.name),
+        d.metadata.name,
+      ).toEqual([]);
     }
   });
 

@@ -19,6 +19,8 @@ export interface ModelSpec {
   readonly paramsB: number;
   /** Transformer layers (num_hidden_layers). */
   readonly layers: number;
+  /** Attention (query) heads (num_attention_heads); tensor parallelism must divide them. */
+  readonly heads: number;
   /** Key/value heads (num_key_value_heads; equals attention heads without GQA). */
   readonly kvHeads: number;
   /** Dimension of one attention head. */
@@ -51,6 +53,7 @@ const llama = (
   id: string,
   paramsB: number,
   layers: number,
+  heads: number,
   headDim: number,
   ollamaTag: string,
   repo: string,
@@ -59,6 +62,7 @@ const llama = (
   kind: "chat",
   paramsB,
   layers,
+  heads,
   kvHeads: 8,
   headDim,
   maxContext: 131072,
@@ -68,16 +72,17 @@ const llama = (
 });
 
 export const MODELS: readonly ModelSpec[] = [
-  llama("llama-3.2-1b-instruct", 1.24, 16, 64, "llama3.2:1b", "meta-llama/Llama-3.2-1B-Instruct"),
-  llama("llama-3.2-3b-instruct", 3.21, 28, 128, "llama3.2:3b", "meta-llama/Llama-3.2-3B-Instruct"),
-  llama("llama-3.1-8b-instruct", 8.03, 32, 128, "llama3.1:8b", "meta-llama/Llama-3.1-8B-Instruct"),
-  llama("llama-3.1-70b-instruct", 70.6, 80, 128, "llama3.1:70b", "meta-llama/Llama-3.1-70B-Instruct"),
-  llama("llama-3.3-70b-instruct", 70.6, 80, 128, "llama3.3:70b", "meta-llama/Llama-3.3-70B-Instruct"),
+  llama("llama-3.2-1b-instruct", 1.24, 16, 32, 64, "llama3.2:1b", "meta-llama/Llama-3.2-1B-Instruct"),
+  llama("llama-3.2-3b-instruct", 3.21, 28, 24, 128, "llama3.2:3b", "meta-llama/Llama-3.2-3B-Instruct"),
+  llama("llama-3.1-8b-instruct", 8.03, 32, 32, 128, "llama3.1:8b", "meta-llama/Llama-3.1-8B-Instruct"),
+  llama("llama-3.1-70b-instruct", 70.6, 80, 64, 128, "llama3.1:70b", "meta-llama/Llama-3.1-70B-Instruct"),
+  llama("llama-3.3-70b-instruct", 70.6, 80, 64, 128, "llama3.3:70b", "meta-llama/Llama-3.3-70B-Instruct"),
   {
     id: "mistral-7b-instruct-v0.3",
     kind: "chat",
     paramsB: 7.25,
     layers: 32,
+    heads: 32,
     kvHeads: 8,
     headDim: 128,
     maxContext: 32768,
@@ -87,16 +92,17 @@ export const MODELS: readonly ModelSpec[] = [
   },
   ...(
     [
-      ["7b", 7.62, 28, 4],
-      ["14b", 14.7, 48, 8],
-      ["32b", 32.5, 64, 8],
-      ["72b", 72.7, 80, 8],
+      ["7b", 7.62, 28, 28, 4],
+      ["14b", 14.7, 48, 40, 8],
+      ["32b", 32.5, 64, 40, 8],
+      ["72b", 72.7, 80, 64, 8],
     ] as const
-  ).map(([size, paramsB, layers, kvHeads]): ModelSpec => ({
+  ).map(([size, paramsB, layers, heads, kvHeads]): ModelSpec => ({
     id: `qwen2.5-${size}-instruct`,
     kind: "chat",
     paramsB,
     layers,
+    heads,
     kvHeads,
     headDim: 128,
     // config.json says 131072 only with YaRN rope scaling enabled; 32768 is the native window.
@@ -107,15 +113,16 @@ export const MODELS: readonly ModelSpec[] = [
   })),
   ...(
     [
-      ["2b", 2.61, 26, 4, 256],
-      ["9b", 9.24, 42, 8, 256],
-      ["27b", 27.2, 46, 16, 128],
+      ["2b", 2.61, 26, 8, 4, 256],
+      ["9b", 9.24, 42, 16, 8, 256],
+      ["27b", 27.2, 46, 32, 16, 128],
     ] as const
-  ).map(([size, paramsB, layers, kvHeads, headDim]): ModelSpec => ({
+  ).map(([size, paramsB, layers, heads, kvHeads, headDim]): ModelSpec => ({
     id: `gemma-2-${size}-it`,
     kind: "chat",
     paramsB,
     layers,
+    heads,
     kvHeads,
     headDim,
     maxContext: 8192,
@@ -128,6 +135,7 @@ export const MODELS: readonly ModelSpec[] = [
     kind: "embedding",
     paramsB: 0.137,
     layers: 12,
+    heads: 12,
     kvHeads: 12,
     headDim: 64,
     maxContext: 8192,

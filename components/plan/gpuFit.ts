@@ -50,7 +50,9 @@ export function gpuFit(input: GpuFitInput): GpuFit {
   const { model, gpu, count } = input;
   const budget = (gpu.memoryMiB / 1024) * input.gpuMemoryUtilization;
   const weights = weightsGiB(model, input.precision) / count;
-  const kvPerToken = kvBytesPerToken(model, input.kvBytesPerElement) / count / GiB;
+  // Tensor parallelism splits KV heads across GPUs; past the KV-head count vLLM replicates them (one per GPU),
+  // so each GPU holds total / min(count, kvHeads).
+  const kvPerToken = kvBytesPerToken(model, input.kvBytesPerElement) / Math.min(count, model.kvHeads) / GiB;
   const kvPerSequence = model.kind === "embedding" ? 0 : kvPerToken * input.maxModelLen;
   const required = weights + VLLM_OVERHEAD_GIB_PER_GPU + kvPerSequence;
   const kvBudget = budget - weights - VLLM_OVERHEAD_GIB_PER_GPU;
@@ -68,9 +70,14 @@ export function gpuFit(input: GpuFitInput): GpuFit {
   };
 }
 
-/** Tensor-parallel sizes vLLM accepts for a model: powers of two that divide its KV heads. */
-export function validTensorParallelSizes(model: Pick<ModelSpec, "kvHeads">): number[] {
-  return [1, 2, 4, 8].filter((tp) => model.kvHeads % tp === 0 || tp % model.kvHeads === 0);
+/**
+ * Tensor-parallel sizes vLLM accepts for a model: they must divide the attention heads, and either divide the KV
+ * heads or be a multiple of them (then KV heads are replicated). One node has at most 8 GPUs.
+ */
+export function validTensorParallelSizes(model: Pick<ModelSpec, "heads" | "kvHeads">): number[] {
+  return [1, 2, 4, 8].filter(
+    (tp) => model.heads % tp === 0 && (model.kvHeads % tp === 0 || tp % model.kvHeads === 0),
+  );
 }
 
 const f1 = (n: number) => n.toFixed(1);

@@ -64,14 +64,14 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
   for (const m of remotes.values()) wanted.add(m.apiKey.configKey as LayerSecretKey);
 
   const services = target.kind === "docker" ? DOCKER_SERVICES : kubernetesServices(target.namespace);
-  const perHourUsd =
-    target.kind === "docker"
-      ? target.costPerHourUsd
-      : vllm.reduce((s, m) => s + m.replicas.min * m.usdPerReplicaHour, 0);
-  const perHourMaxUsd =
-    target.kind === "docker"
-      ? target.costPerHourUsd
-      : vllm.reduce((s, m) => s + m.replicas.max * m.usdPerReplicaHour, 0);
+  // Every track (stable and canary) runs its own GPUs.
+  const gpuCost = (bound: "min" | "max") =>
+    vllm.reduce(
+      (sum, m) => sum + m.tracks.reduce((n, t) => n + t.replicas[bound], 0) * m.usdPerReplicaHour,
+      0,
+    );
+  const perHourUsd = target.kind === "docker" ? target.costPerHourUsd : gpuCost("min");
+  const perHourMaxUsd = target.kind === "docker" ? target.costPerHourUsd : gpuCost("max");
 
   let urls: Plan["urls"];
   if (target.kind === "docker") {

@@ -29,6 +29,15 @@ export const vllmResourceName = (trackId: string) => `vllm-${trackId}`;
 
 const ceil = Math.ceil;
 
+/**
+ * A canary's replicas: its share of the model's max (at least one), and at least one running unless the model
+ * scales to zero, in which case the canary does too.
+ */
+export function canaryReplicas(model: { min: number; max: number }, weightPercent: number) {
+  const max = Math.max(1, ceil((model.max * weightPercent) / 100));
+  return { min: model.min === 0 ? 0 : 1, max };
+}
+
 /** vLLM models on GPUs: GPU fit checked per model (with fixes), tracks for canaries, cost per replica. */
 export function planVllmModels(
   target: KubernetesTarget,
@@ -58,7 +67,7 @@ export function planVllmModels(
     if (!validTensorParallelSizes(model).includes(count)) {
       problems.push({
         path: at("gpu", "count"),
-        message: `tensor parallelism must divide ${model.id}'s ${model.kvHeads} KV heads; use one of ${validTensorParallelSizes(model).join(", ")}`,
+        message: `tensor parallelism must divide ${model.id}'s ${model.heads} attention heads and fit its ${model.kvHeads} KV heads; use one of ${validTensorParallelSizes(model).join(", ")}`,
       });
       continue;
     }
@@ -95,6 +104,7 @@ export function planVllmModels(
       id: entry.name,
       track: "stable",
       weightPercent: 100 - (canary?.weight ?? 0),
+      replicas,
       huggingFaceRepo: repo,
       ...(entry.revision ? { revision: entry.revision } : {}),
       image: IMAGES.vllm,
@@ -106,6 +116,7 @@ export function planVllmModels(
         id: `${entry.name}-canary`,
         track: "canary",
         weightPercent: canary.weight,
+        replicas: canaryReplicas(replicas, canary.weight),
         huggingFaceRepo: canary.huggingFaceRepo ?? repo,
         ...(revision ? { revision } : {}),
         image: canary.image ?? IMAGES.vllm,

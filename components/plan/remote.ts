@@ -1,6 +1,6 @@
 import { formatPath, type ConfigProblem, type ModelEntry } from "../spec";
 import type { LayerSecretKey } from "./secrets";
-import { secretEnv } from "./secrets";
+import { secretEnvName } from "./secrets";
 import type { RemoteModel } from "./types";
 
 const KEY_FOR: Record<NonNullable<ModelEntry["remote"]>["provider"], LayerSecretKey> = {
@@ -31,6 +31,6 @@ export function planRemote(
     provider: remote.provider,
     remoteModel: remote.model,
     ...(remote.apiBase ? { apiBase: remote.apiBase } : {}),
-    apiKey: { configKey, env: secretEnv(configKey) },
+    apiKey: { configKey, env: secretEnvName(configKey) },
   };
 }

@@ -40,6 +40,6 @@ export function secretNeeds(
   }));
 }
 
-export function secretEnv(key: LayerSecretKey): string {
+export function secretEnvName(key: LayerSecretKey): string {
   return LAYER_SECRETS.find((s) => s.configKey === key)!.env;
 }

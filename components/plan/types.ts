@@ -40,6 +40,8 @@ export interface VllmTrack {
   readonly track: "stable" | "canary";
   /** Percent of the name's traffic (LiteLLM weight). */
   readonly weightPercent: number;
+  /** Replicas of this track's Deployment (KEDA min/max). */
+  readonly replicas: { readonly min: number; readonly max: number };
   readonly huggingFaceRepo: string;
   readonly revision?: string;
   /** Pinned vLLM image. */

@@ -90,6 +90,7 @@ export const CatalogModelSchema = z
       .min(1)
       .max(1000)
       .describe("Transformer layers (num_hidden_layers in config.json)"),
+    heads: z.number().int().min(1).max(1024).describe("Attention heads (num_attention_heads)"),
     kvHeads: z.number().int().min(1).max(1024).describe("Key/value heads (num_key_value_heads)"),
     headDim: z.number().int().min(1).max(4096).describe("Dimension of one attention head"),
     maxContext: z.number().int().min(256).max(10_000_000).describe("Longest native context, tokens"),

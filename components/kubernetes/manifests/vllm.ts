@@ -23,13 +23,6 @@ export const WAITING_REQUESTS_PER_REPLICA = 5;
 
 const gi = (n: number) => `${Math.ceil(n)}Gi`;
 
-/** Replicas of one track: the stable track follows the model's min/max; a canary runs at least one. */
-export function trackReplicas(model: VllmModel, track: VllmTrack): { min: number; max: number } {
-  if (track.track === "stable") return model.replicas;
-  const max = Math.max(1, Math.ceil((model.replicas.max * track.weightPercent) / 100));
-  return { min: Math.min(1, max), max };
-}
-
 /** The vLLM Deployment of one track: GPUs, node placement, /dev/shm, weight cache, probes, secrets from env. */
 export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTrack): KubeObject {
   const name = vllmResourceName(track.id);
@@ -46,7 +39,7 @@ export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTr
     kind: "Deployment",
     metadata: { ...meta(ctx, name, COMPONENT), labels: podLabels },
     spec: {
-      replicas: trackReplicas(model, track).min,
+      replicas: track.replicas.min,
       selector: { matchLabels: selector(COMPONENT, name) },
       strategy: SURGE_ROLLOUT,
       template: {
@@ -129,7 +122,7 @@ export function vllmScaledObject(
   track: VllmTrack,
 ): KubeObject {
   const name = vllmResourceName(track.id);
-  const replicas = trackReplicas(model, track);
+  const replicas = track.replicas;
   const prometheus = `http://${plan.services.prometheus.host}:${plan.services.prometheus.port}`;
   const triggers: object[] = [
     {

@@ -47,7 +47,14 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     ollamaContextLength = docker.ollamaContextLength;
     if (docker.perGpuGiB !== undefined) plannedTarget = { ...target, gpuMemoryGiB: docker.perGpuGiB };
   } else {
-    selfHosted = planVllmModels(target, hosted, provided, problems, warnings);
+    selfHosted = planVllmModels(
+      target,
+      spec.images.vllm ?? IMAGES.vllm,
+      hosted,
+      provided,
+      problems,
+      warnings,
+    );
   }
   if (problems.length) throw new LayerConfigError(problems, "The layer does not fit where it runs");
 
@@ -100,8 +107,9 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     gateway: spec.gateway,
     cache: spec.cache,
     monitoring: spec.monitoring,
+    ...(spec.budget ? { budget: spec.budget } : {}),
     services,
-    images: IMAGES,
+    images: { ...IMAGES, ...spec.images },
     ...(ollamaContextLength !== undefined ? { ollamaContextLength } : {}),
     secrets: secretNeeds(provided, wanted),
     urls,

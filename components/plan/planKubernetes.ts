@@ -1,4 +1,4 @@
-import { findGpu, IMAGES, weightsOnDisk, type Precision } from "../catalog";
+import { findGpu, weightsOnDisk, type Precision } from "../catalog";
 import { DEFAULTS, formatPath, type ConfigProblem, type KubernetesTarget } from "../spec";
 import { describeMisfit, gpuFit, validTensorParallelSizes, type GpuFitInput } from "./gpuFit";
 import { estimateMemory } from "./memory";
@@ -41,6 +41,7 @@ export function canaryReplicas(model: { min: number; max: number }, weightPercen
 /** vLLM models on GPUs: GPU fit checked per model (with fixes), tracks for canaries, cost per replica. */
 export function planVllmModels(
   target: KubernetesTarget,
+  vllmImage: string,
   hosted: readonly SelfHosted[],
   provided: ReadonlySet<string>,
   problems: ConfigProblem[],
@@ -107,7 +108,7 @@ export function planVllmModels(
       replicas,
       huggingFaceRepo: repo,
       ...(entry.revision ? { revision: entry.revision } : {}),
-      image: IMAGES.vllm,
+      image: vllmImage,
     };
     const tracks: VllmTrack[] = [stable];
     if (canary) {
@@ -119,7 +120,7 @@ export function planVllmModels(
         replicas: canaryReplicas(replicas, canary.weight),
         huggingFaceRepo: canary.huggingFaceRepo ?? repo,
         ...(revision ? { revision } : {}),
-        image: canary.image ?? IMAGES.vllm,
+        image: canary.image ?? vllmImage,
       });
     }
     const usdPerGpuHour = target.costPerGpuHourUsd ?? (gpu.aws ? gpu.aws.usdPerHour / gpu.aws.gpus : 0);

@@ -1,6 +1,7 @@
 import type { ModelKind, Precision } from "../catalog";
 import type { ImageName } from "../catalog/images";
 import type {
+  BudgetSpec,
   CacheSpec,
   DockerTarget,
   GatewaySpec,
@@ -113,6 +114,8 @@ export interface Plan {
   readonly gateway: GatewaySpec;
   readonly cache: CacheSpec;
   readonly monitoring: MonitoringSpec;
+  /** The monthly budget, when the config sets one. */
+  readonly budget?: BudgetSpec;
   /** Addresses of every service as other services reach them. */
   readonly services: Readonly<Record<ServiceName, ServiceAddress>>;
   /** Pinned image references by service. */

@@ -40,7 +40,19 @@ export const DEFAULTS = {
     replicas: { min: 1, max: 1 },
   },
   cache: { enabled: true, ttlSeconds: 600, maxMemoryMb: 256 },
-  monitoring: { enabled: true, scrapeIntervalSeconds: 15, retentionDays: 15 },
+  monitoring: {
+    enabled: true,
+    scrapeIntervalSeconds: 15,
+    retentionDays: 15,
+    /** Alert thresholds: what "slipping" means until a team sets its own. */
+    slo: { p95LatencySeconds: 20, errorRatio: 0.05, waitingRequests: 10, kvCacheUsage: 0.95 },
+  },
+  budget: {
+    /** What a breach of the monthly budget does to `plan`/`up`: fail stops them, warn reports it. */
+    onExceed: "fail" as const,
+    /** Share of the hour a GPU replica spends generating, for $ per 1M tokens. */
+    assumedUtilization: 0.5,
+  },
 } as const;
 
 /** Hours in a month, for monthly cost figures (365 × 24 / 12). */

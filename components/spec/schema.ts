@@ -131,8 +131,75 @@ export const MonitoringSchema = z
       .max(3650)
       .default(DEFAULTS.monitoring.retentionDays)
       .describe(`How long Prometheus keeps samples, days. Default ${DEFAULTS.monitoring.retentionDays}`),
+    slo: z
+      .strictObject({
+        p95LatencySeconds: z
+          .number()
+          .positive()
+          .max(3600)
+          .default(DEFAULTS.monitoring.slo.p95LatencySeconds)
+          .describe(
+            `p95 end-to-end latency an alert fires above, seconds. Default ${DEFAULTS.monitoring.slo.p95LatencySeconds}`,
+          ),
+        errorRatio: z
+          .number()
+          .positive()
+          .max(1)
+          .default(DEFAULTS.monitoring.slo.errorRatio)
+          .describe(
+            `Failed / all requests an alert fires above (for 5m). Default ${DEFAULTS.monitoring.slo.errorRatio}`,
+          ),
+        waitingRequests: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(DEFAULTS.monitoring.slo.waitingRequests)
+          .describe(
+            `Requests waiting in a model's queue an alert fires above (for 10m). Default ${DEFAULTS.monitoring.slo.waitingRequests}`,
+          ),
+        kvCacheUsage: z
+          .number()
+          .min(0.5)
+          .max(1)
+          .default(DEFAULTS.monitoring.slo.kvCacheUsage)
+          .describe(
+            `KV-cache fill (0–1) an alert fires above. Default ${DEFAULTS.monitoring.slo.kvCacheUsage}`,
+          ),
+      })
+      .default(DEFAULTS.monitoring.slo)
+      .describe("Alert thresholds"),
   })
   .describe("Prometheus and Grafana");
+
+const imageRef = (service: string) =>
+  z
+    .string()
+    .min(1)
+    .optional()
+    .describe(`Image for ${service}, e.g. a registry mirror; pin a version tag or digest`);
+
+export const BudgetSchema = z
+  .strictObject({
+    monthlyUsd: z
+      .number()
+      .positive()
+      .max(10_000_000)
+      .describe("Monthly budget, USD, checked against max scale (730 h)"),
+    onExceed: z
+      .enum(["fail", "warn"])
+      .default(DEFAULTS.budget.onExceed)
+      .describe("fail: plan/up stop when max scale would exceed the budget; warn: report it. Default fail"),
+    assumedUtilization: z
+      .number()
+      .min(0.01)
+      .max(1)
+      .default(DEFAULTS.budget.assumedUtilization)
+      .describe(
+        `Share of each hour a replica generates, for $ per 1M tokens. Default ${DEFAULTS.budget.assumedUtilization}`,
+      ),
+  })
+  .describe("What the layer may cost");
 
 export const LayerSchema = z
   .strictObject({
@@ -144,6 +211,21 @@ export const LayerSchema = z
     gateway: GatewaySchema.default(GatewaySchema.parse({})),
     cache: CacheSchema.default(CacheSchema.parse({})),
     monitoring: MonitoringSchema.default(MonitoringSchema.parse({})),
+    budget: BudgetSchema.optional(),
+    images: z
+      .strictObject({
+        ollama: imageRef("ollama"),
+        gateway: imageRef("gateway"),
+        redis: imageRef("redis"),
+        redisExporter: imageRef("redisExporter"),
+        prometheus: imageRef("prometheus"),
+        grafana: imageRef("grafana"),
+        vllm: imageRef("vllm"),
+        nvidiaDevicePlugin: imageRef("nvidiaDevicePlugin"),
+        dcgmExporter: imageRef("dcgmExporter"),
+      })
+      .default({})
+      .describe("Image overrides per service (a mirror, a newer pinned tag); the catalog pins the defaults"),
     catalog: z
       .strictObject({
         models: z
@@ -165,3 +247,4 @@ export type LayerSpec = z.output<typeof LayerSchema>;
 export type GatewaySpec = z.output<typeof GatewaySchema>;
 export type CacheSpec = z.output<typeof CacheSchema>;
 export type MonitoringSpec = z.output<typeof MonitoringSchema>;
+export type BudgetSpec = z.output<typeof BudgetSchema>;

@@ -138,6 +138,18 @@ export const KubernetesTargetSchema = z
       })
       .default({ expose: "cluster", sourceRanges: [] })
       .describe("How clients outside the cluster reach the gateway"),
+    cache: z
+      .strictObject({
+        expose: z
+          .enum(["cluster", "load-balancer"])
+          .default("cluster")
+          .describe(
+            "cluster: Redis only inside the cluster; load-balancer: for apps outside it, limited to sourceRanges",
+          ),
+        sourceRanges: z.array(cidr).default([]).describe("CIDRs allowed to reach a load-balancer Redis"),
+      })
+      .default({ expose: "cluster", sourceRanges: [] })
+      .describe("How the Redis cache is reachable (policies refuse an open one)"),
     costPerGpuHourUsd: z
       .number()
       .min(0)

@@ -1,11 +1,21 @@
 import type { Plan } from "../../plan";
 import { REDIS_CONF_PATH, REDIS_START_SCRIPT, redisContainerMemoryMb } from "../../render";
-import { clusterIpService, meta, secretEnv, selector, type KubeContext, type KubeObject } from "./common";
+import {
+  clusterIpService,
+  meta,
+  secretEnv,
+  selector,
+  withLoadBalancer,
+  type KubeContext,
+  type KubeObject,
+} from "./common";
 
 const CONFIG_MAP = "redis-config";
 
 /** Redis as the response cache (rendered redis.conf, password from the Secret, no persistence) and its exporter. */
 export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string): KubeObject[] {
+  const exposure =
+    plan.target.kind === "kubernetes" ? plan.target.cache : { expose: "cluster", sourceRanges: [] };
   const redis = plan.services.redis;
   const exporter = plan.services.redisExporter;
   const redisName = redis.host.split(".")[0]!;
@@ -59,7 +69,12 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string):
         },
       },
     },
-    clusterIpService(ctx, redisName, "redis", redisName, redis.port),
+    exposure.expose === "load-balancer"
+      ? withLoadBalancer(
+          clusterIpService(ctx, redisName, "redis", redisName, redis.port),
+          exposure.sourceRanges,
+        )
+      : clusterIpService(ctx, redisName, "redis", redisName, redis.port),
     {
       apiVersion: "apps/v1",
       kind: "Deployment",

@@ -100,3 +100,15 @@ export function clusterIpService(
     },
   };
 }
+
+/** The same Service as a LoadBalancer reachable only from `sourceRanges` (none listed: open — policies refuse it). */
+export function withLoadBalancer(service: KubeObject, sourceRanges: readonly string[]): KubeObject {
+  return {
+    ...service,
+    spec: {
+      ...(service.spec as object),
+      type: "LoadBalancer",
+      ...(sourceRanges.length ? { loadBalancerSourceRanges: [...sourceRanges] } : {}),
+    },
+  };
+}

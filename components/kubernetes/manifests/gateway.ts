@@ -3,6 +3,7 @@ import { isRemote, isVllm, type Plan } from "../../plan";
 import { GATEWAY_ENV } from "../../render";
 import {
   clusterIpService,
+  withLoadBalancer,
   meta,
   podDisruptionBudget,
   secretEnv,
@@ -99,14 +100,7 @@ export function gatewayManifests(
       },
     },
     exposure.expose === "load-balancer"
-      ? {
-          ...clusterIpService(ctx, name, COMPONENT, name, port),
-          spec: {
-            ...(clusterIpService(ctx, name, COMPONENT, name, port).spec as object),
-            type: "LoadBalancer",
-            loadBalancerSourceRanges: [...exposure.sourceRanges],
-          },
-        }
+      ? withLoadBalancer(clusterIpService(ctx, name, COMPONENT, name, port), exposure.sourceRanges)
       : clusterIpService(ctx, name, COMPONENT, name, port),
     podDisruptionBudget(ctx, name, COMPONENT, name),
   ];

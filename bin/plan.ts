@@ -1,10 +1,20 @@
 /**
  * `npm run plan -- <stack> [--config FILE] [--out DIR]`: the offline plan. Runs the real program on Pulumi's
- * mock runtime and writes resources.json, files/ and summary.md. Exit 1: bad config or usage; nothing written.
+ * mock runtime and writes resources.json, files/, summary.md (with the policy report) and policies.json.
+ * Exit 1: bad config, bad policy config or usage; nothing written. Exit 2: a mandatory policy violation (the plan
+ * is still written so it can be read).
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { LayerConfigError } from "../components/spec";
+import {
+  formatPolicyReport,
+  loadPolicyConfig,
+  PolicyConfigError,
+  policyResources,
+  renderPolicyMarkdown,
+  runPolicies,
+} from "./offline/policyReport";
 import { readStackFile, StackFileError } from "./offline/stackFile";
 import { runOffline } from "./offline/run";
 import { renderSummary } from "./offline/summary";
@@ -59,8 +69,14 @@ async function main(): Promise<number> {
 
   // Validate before the program runs: a bad config writes nothing and registers nothing.
   validateStackConfig(args.stack, config);
+  const policyConfig = loadPolicyConfig(ROOT, args.stack);
 
   const result = await runOffline(args.stack, config);
+  const policies = runPolicies(
+    policyResources(args.stack, result.resources, result.plan, result.outputs),
+    policyConfig.config,
+    policyConfig.file,
+  );
 
   // Write to a sibling temp dir, then swap it in, so an interrupted run never leaves a half-written plan.
   const tmp = `${outDir}.tmp-${process.pid}`;
@@ -72,7 +88,11 @@ async function main(): Promise<number> {
   };
   write("resources.json", `${JSON.stringify(result.resources, null, 2)}\n`);
   for (const f of result.files) write(join("files", f.path), f.content);
-  write("summary.md", renderSummary(result.plan, result.resources, result.files));
+  write(
+    "summary.md",
+    `${renderSummary(result.plan, result.resources, result.files).trimEnd()}\n\n${renderPolicyMarkdown(policies)}`,
+  );
+  write("policies.json", `${JSON.stringify(policies, null, 2)}\n`);
   write("outputs.json", `${JSON.stringify(result.outputs, null, 2)}\n`);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(dirname(outDir), { recursive: true });
@@ -83,13 +103,27 @@ async function main(): Promise<number> {
   console.log(
     `  gateway: ${result.plan.urls.gateway}/v1  models: ${result.plan.models.map((m) => m.name).join(", ")}`,
   );
+  console.log(formatPolicyReport(policies));
+  if (policies.mandatory > 0) {
+    console.error(
+      `ai-layer plan: ${policies.mandatory} mandatory policy violation${policies.mandatory === 1 ? "" : "s"} ` +
+        `(rules: ${[...new Set(policies.findings.filter((f) => f.level === "mandatory").map((f) => f.rule))].join(", ")}); ` +
+        `the plan is in ${outDir}`,
+    );
+    return 2;
+  }
   return 0;
 }
 
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof LayerConfigError || e instanceof UsageError || e instanceof StackFileError) {
+    if (
+      e instanceof LayerConfigError ||
+      e instanceof UsageError ||
+      e instanceof StackFileError ||
+      e instanceof PolicyConfigError
+    ) {
       console.error(e.message);
       process.exit(1);
     }

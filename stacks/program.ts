@@ -28,6 +28,14 @@ export function readLayerConfig(config = new pulumi.Config("ai-layer")) {
   return { raw, secrets };
 }
 
+/** One model's cost estimate as a stack output (plan.costModel; assumptions in summary.md). */
+export interface ModelCostOutput {
+  perHourMinUsd: number;
+  perHourMaxUsd: number;
+  perMonthMaxUsd: number;
+  usdPerMillionOutputTokens: number | null;
+}
+
 /** What the program exports: URLs, model names, cost, and the keys as secrets. */
 export interface LayerOutputs {
   gatewayUrl: string;
@@ -41,6 +49,10 @@ export interface LayerOutputs {
   costPerMonthUsd: number;
   costPerHourMaxUsd: number;
   costPerMonthMaxUsd: number;
+  /** The configured monthly budget, USD (only when layer.budget is set). */
+  budgetMonthlyUsd?: number;
+  /** Per self-hosted GPU model (vLLM): $/h at min and max, $/month at max, $ per 1M output tokens (null: n/a). */
+  costByModel: Record<string, ModelCostOutput>;
   gatewayMasterKey: pulumi.Output<string>;
   grafanaAdminPassword?: pulumi.Output<string>;
 }
@@ -67,6 +79,19 @@ export function deployLayer(): { plan: Plan; layer: DockerLayer | KubernetesLaye
     costPerMonthUsd: layerPlan.cost.perMonthUsd,
     costPerHourMaxUsd: layerPlan.cost.perHourMaxUsd,
     costPerMonthMaxUsd: layerPlan.cost.perMonthMaxUsd,
+    // The policy pack's budget rule reads this from the stack's outputs.
+    ...(layerPlan.budget ? { budgetMonthlyUsd: layerPlan.budget.monthlyUsd } : {}),
+    costByModel: Object.fromEntries(
+      layerPlan.costModel.models.map((m) => [
+        m.name,
+        {
+          perHourMinUsd: m.perHourMinUsd,
+          perHourMaxUsd: m.perHourMaxUsd,
+          perMonthMaxUsd: m.perMonthMaxUsd,
+          usdPerMillionOutputTokens: m.usdPerMillionOutputTokens,
+        },
+      ]),
+    ),
     gatewayMasterKey: layer.gatewayMasterKey,
     ...(layer.grafanaAdminPassword ? { grafanaAdminPassword: layer.grafanaAdminPassword } : {}),
   };

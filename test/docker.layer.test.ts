@@ -98,13 +98,17 @@ describe("docker target: the dev stack", async () => {
     expect(redis.envs).toBe(SECRET_MASK);
   });
 
-  it("publishes Prometheus and Grafana and provisions the datasource and gateway dashboard", () => {
+  it("publishes Prometheus and Grafana and provisions the datasource and the dashboards", () => {
     const prom = byService(rs, "prometheus");
     expect(prom.ports).toEqual([{ internal: 9090, external: 9090, ip: "127.0.0.1" }]);
     expect(prom.entrypoints[2]).toContain("--storage.tsdb.retention.time=15d");
     const grafana = byService(rs, "grafana");
+    // Overview, gateway, Redis (the cache is on) and cost: every dashboard the dev plan renders.
     expect(grafana.uploads.map((u: Inputs) => u.file).sort()).toEqual([
+      "/etc/grafana/dashboards/cost.json",
       "/etc/grafana/dashboards/gateway.json",
+      "/etc/grafana/dashboards/overview.json",
+      "/etc/grafana/dashboards/redis.json",
       "/etc/grafana/provisioning/dashboards/ai-layer.yaml",
       "/etc/grafana/provisioning/datasources/ai-layer.yaml",
     ]);

@@ -125,6 +125,27 @@ describe("Prometheus", () => {
     expect(Object.keys(find("ConfigMap", "prometheus-config").data)).toEqual([posix.basename(file)]);
   });
 
+  it("mounts the rules ConfigMap exactly where prometheus.yml's rule_files points", () => {
+    const cfg = parse(find("ConfigMap", "prometheus-config").data["prometheus.yml"]) as Any;
+    expect(cfg.rule_files).toEqual(["rules/ai-layer.yml"]);
+    const rulesPath = posix.join(posix.dirname(arg("config.file")), cfg.rule_files[0]);
+    const mount = mountOf(posix.dirname(rulesPath));
+    expect(mount?.readOnly).toBe(true);
+    expect(volume(mount.name).configMap.name).toBe("prometheus-rules");
+    expect(find("ConfigMap", "prometheus-rules").data).toEqual({
+      [posix.basename(rulesPath)]: files.alertRules,
+    });
+  });
+
+  it("rolls when the rules change (checksum annotation)", () => {
+    const checksum = (objs: KubeObject[]) =>
+      (objs.find((o) => o.kind === "Deployment" && o.metadata.name === "prometheus") as Any).spec.template
+        .metadata.annotations["ai-layer.dev/config-checksum"];
+    const opts = { dcgm: false, devicePlugin: false };
+    const other = monitoringManifests(ctx, plan, { ...files, alertRules: `${files.alertRules}#\n` }, opts);
+    expect(checksum(other)).not.toBe(checksum(monitoringManifests(ctx, plan, files, opts)));
+  });
+
   it("keeps the TSDB on an emptyDir for the configured retention", () => {
     expect(arg("storage.tsdb.path")).toBe("/prometheus");
     expect(arg("storage.tsdb.retention.time")).toBe(`${plan.monitoring.retentionDays}d`);

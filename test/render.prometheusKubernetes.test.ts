@@ -7,6 +7,8 @@ import { kubernetesEndpoints, kubernetesObjects } from "../components/kubernetes
 import { isVllm, plan as makePlan, VLLM_PORT, vllmResourceName } from "../components/plan";
 import {
   GATEWAY_METRICS_KEY_FILE,
+  PROMETHEUS_RULES_FILE,
+  renderAlertRules,
   renderKubernetesPrometheusConfig,
   renderLayerFiles,
   renderPrometheusConfig,
@@ -159,11 +161,16 @@ const has = requireTool("promtool");
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Writes a config (and, unless told otherwise, the key file it names) into a fresh dir; returns the file. */
+/**
+ * Writes a config, the plan's rules file it names (promtool checks rule files too) and, unless told otherwise,
+ * the key file it names into a fresh dir; returns the file.
+ */
 function writeConfig(content: string, withKeyFile = true): string {
   const dir = mkdtempSync(join(tmpdir(), "ai-layer-promtool-k8s-"));
   dirs.push(dir);
   writeFileSync(join(dir, "prometheus.yml"), content);
+  mkdirSync(dirname(join(dir, PROMETHEUS_RULES_FILE)), { recursive: true });
+  writeFileSync(join(dir, PROMETHEUS_RULES_FILE), renderAlertRules(plan));
   if (withKeyFile) {
     mkdirSync(dirname(join(dir, GATEWAY_METRICS_KEY_FILE)), { recursive: true });
     writeFileSync(join(dir, GATEWAY_METRICS_KEY_FILE), "sk-test-not-a-real-key");

@@ -15,6 +15,7 @@ describe("stacks/index.ts", () => {
     const mod = (await import("../stacks/index")) as unknown as { default: Record<string, unknown> };
     const program = mod.default;
     expect(Object.keys(program).sort()).toEqual([
+      "costByModel",
       "costPerHourMaxUsd",
       "costPerHourUsd",
       "costPerMonthMaxUsd",
@@ -27,6 +28,8 @@ describe("stacks/index.ts", () => {
       "openaiBaseUrl",
       "prometheusUrl",
     ]);
+    // Dev runs Ollama on the Docker host: the host is priced as a whole, no per-model GPU cost.
+    expect(program.costByModel).toEqual({});
     expect(await pulumi.isSecret(program.gatewayMasterKey as pulumi.Output<string>)).toBe(true);
     const key = await new Promise<string>((r) =>
       (program.gatewayMasterKey as pulumi.Output<string>).apply(r),

@@ -7,6 +7,8 @@ import { dockerEndpoints } from "../components/docker/common";
 import type { Plan } from "../components/plan";
 import {
   GATEWAY_METRICS_KEY_FILE,
+  PROMETHEUS_RULES_FILE,
+  renderAlertRules,
   renderGatewayDashboard,
   renderPrometheusConfig,
 } from "../components/render";
@@ -23,11 +25,15 @@ function tempDir(): string {
   return d;
 }
 
-/** Writes prometheus.yml (and, unless told otherwise, the relative key file) into a fresh dir. */
-function writeConfig(p: Plan, withKeyFile = true): string {
+/** Writes prometheus.yml and (unless told otherwise) the relative key and rules files into a fresh dir. */
+function writeConfig(p: Plan, withKeyFile = true, withRules = true): string {
   const dir = tempDir();
   const file = join(dir, "prometheus.yml");
   writeFileSync(file, renderPrometheusConfig(p, dockerEndpoints(p).scrape));
+  if (withRules) {
+    mkdirSync(dirname(join(dir, PROMETHEUS_RULES_FILE)), { recursive: true });
+    writeFileSync(join(dir, PROMETHEUS_RULES_FILE), renderAlertRules(p));
+  }
   if (withKeyFile) {
     const keyFile = join(dir, GATEWAY_METRICS_KEY_FILE);
     mkdirSync(dirname(keyFile), { recursive: true });
@@ -69,6 +75,14 @@ describe.skipIf(!has)(
       const r = checkConfig(writeConfig(planOf(devLayerRaw()), false));
       expect(r.status).not.toBe(0);
       expect(r.stdout + r.stderr).toContain(GATEWAY_METRICS_KEY_FILE);
+    });
+
+    it("checks the rules file prometheus.yml names: valid, and an error when it is missing", () => {
+      const ok = checkConfig(writeConfig(planOf(devLayerRaw())));
+      expect(ok.stdout).toMatch(/SUCCESS: \d+ rules found/);
+      const r = checkConfig(writeConfig(planOf(devLayerRaw()), true, false));
+      expect(r.status).not.toBe(0);
+      expect(r.stdout + r.stderr).toContain(PROMETHEUS_RULES_FILE);
     });
   },
 );

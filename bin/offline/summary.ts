@@ -48,6 +48,65 @@ function modelRow(m: PlannedModel): string {
   return "";
 }
 
+/** Hourly rates to 4 decimals, trailing zeros past the cents dropped: $0.8048, $13.76, $0.00. */
+const rate = (n: number) => `$${n.toFixed(4).replace(/0{1,2}$/, "")}`;
+
+/** The Cost section: per-model $/h, $/month and $ per 1M output tokens, the budget, and the assumptions. */
+function costLines(plan: Plan): string[] {
+  const cm = plan.costModel;
+  const a = cm.assumptions;
+  const util = `${Math.round(a.utilization * 100)}% utilization`;
+  const b = plan.budget;
+  const max = plan.cost.perMonthMaxUsd;
+  const budget = b
+    ? max <= b.monthlyUsd
+      ? `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month is within it (${usd(b.monthlyUsd - max)} to spare)`
+      : `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month EXCEEDS it by ${usd(max - b.monthlyUsd)} (budget.onExceed: ${b.onExceed}; see Warnings)`
+    : "- Budget: none set (set budget.monthlyUsd to check max scale against one)";
+  const rows = cm.models.map((m) => {
+    const t = m.throughput;
+    const tps = t
+      ? `${t.aggregateTokensPerSecond} (C=${t.concurrency}; single stream ${t.singleStreamTokensPerSecond.toFixed(1)}, roofline ${t.rooflineTokensPerSecond.toFixed(1)})`
+      : "– (embedding)";
+    const per =
+      m.usdPerMillionOutputTokens === null ? "n/a" : `${usd(m.usdPerMillionOutputTokens)} at ${util}`;
+    return (
+      `| ${m.name} | ${rate(m.perHourMinUsd)}–${rate(m.perHourMaxUsd)} | ` +
+      `${usd(m.perMonthMinUsd)}–${usd(m.perMonthMaxUsd)} | ${tps} | ${per} |`
+    );
+  });
+  const unpriced = plan.models
+    .filter((m) => !isVllm(m))
+    .map(
+      (m) =>
+        `| ${m.name} | ${isRemote(m) ? "billed per token by " + m.provider : "part of the host"} | – | – | n/a |`,
+    );
+  return [
+    "## Cost",
+    "",
+    `- Layer: ${rate(plan.cost.perHourUsd)}/h at min scale, ${rate(plan.cost.perHourMaxUsd)}/h at max; ` +
+      `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (${a.hoursPerMonth} h)`,
+    budget,
+    "",
+    "| model | $/h min–max | $/month min–max | est. output tok/s per replica | $/1M output tokens |",
+    "|---|---|---|---|---|",
+    ...rows,
+    ...unpriced,
+    "",
+    "Assumptions:",
+    "",
+    `- prices: ${a.pricing}`,
+    // The throughput notes apply to GPU models only; a docker layer is priced as its host.
+    ...(cm.models.length
+      ? [
+          `- utilization: ${a.utilization} of each hour generating (budget.assumedUtilization)`,
+          ...a.notes.map((n) => `- ${n}`),
+        ]
+      : []),
+    "",
+  ];
+}
+
 /** summary.md: what will exist, per model runtime, memory or GPU fit, endpoints, secrets, cost. */
 export function renderSummary(
   plan: Plan,
@@ -70,6 +129,7 @@ export function renderSummary(
     "|---|---|---|---|---|---|---|---|---|",
     ...plan.models.map(modelRow),
     "",
+    ...costLines(plan),
     "## Endpoints",
     "",
     `- Gateway (OpenAI-compatible): ${plan.urls.gateway}/v1 — send \`model\` as one of: ${plan.models.map((m) => m.name).join(", ")}`,

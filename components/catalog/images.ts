@@ -15,6 +15,8 @@ export const IMAGES = {
   redisExporter: "oliver006/redis_exporter:v1.88.0",
   prometheus: "prom/prometheus:v3.14.0",
   grafana: "grafana/grafana:13.2.1",
+  // prometheus/alertmanager git tag v0.34.0 (2026-08-16); prom/* images carry the "v" (like prom/prometheus).
+  alertmanager: "prom/alertmanager:v0.34.0",
   // vllm-project/vllm .buildkite/scripts/publish-release-images.sh tags vllm/vllm-openai:v<version>; v0.25.1 is
   // the newest tag verified (its metric names and flags are what the renderers use). The default build is CUDA 13.
   vllm: "vllm/vllm-openai:v0.25.1",

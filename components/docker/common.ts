@@ -29,6 +29,18 @@ export function dockerEndpoints(plan: Pick<Plan, "services" | "cache">): LayerEn
   };
 }
 
+/**
+ * Memory limits of the fixed-size services, MiB: one runaway container must not take the host (and Ollama's
+ * models) down with it. Ollama's and Redis' limits come from the plan instead.
+ */
+export const MEMORY_LIMIT_MB: Readonly<Record<string, number>> = {
+  gateway: 2048,
+  "cache-exporter": 128,
+  prometheus: 2048,
+  grafana: 512,
+  alertmanager: 256,
+};
+
 /** Settings shared by every container: restart policy, bounded logs, labels that say who made it. */
 export function containerDefaults(
   placement: DockerPlacement,
@@ -47,6 +59,7 @@ export function containerDefaults(
       { label: "ai-layer.image", value: imageRef },
     ],
     networksAdvanced: [{ name: placement.networkName, aliases: [alias] }],
+    ...(MEMORY_LIMIT_MB[service] ? { memory: MEMORY_LIMIT_MB[service] } : {}),
   } satisfies Partial<docker.ContainerArgs>;
 }
 

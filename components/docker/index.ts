@@ -5,3 +5,4 @@ export * from "./cache";
 export * from "./monitoring";
 
 export * from "./layer";
+export * from "./alertmanager";

@@ -1,7 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { isOllama, isRemote, type LayerSecretKey, type Plan } from "../plan";
-import { fileList, redisContainerMemoryMb, renderLayerFiles, type RenderedFile } from "../render";
+import {
+  dashboardFiles,
+  fileList,
+  redisContainerMemoryMb,
+  renderLayerFiles,
+  type RenderedFile,
+} from "../render";
+import { AlertmanagerServer } from "./alertmanager";
 import { LiteLlmGateway } from "./gateway";
 import { RedisCache } from "./cache";
 import { dockerEndpoints } from "./common";
@@ -84,6 +91,7 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
         contextLength: plan.ollamaContextLength!,
         gpuCount: target.gpu?.count,
         pullTimeoutSeconds: target.modelPullTimeoutSeconds,
+        memoryMb: Math.round(target.hostMemoryGiB * 1024) + 1024,
       },
       childOpts,
     );
@@ -130,9 +138,10 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
           prometheusImage: images.prometheus,
           grafanaImage: images.grafana,
           prometheusConfig: rendered.prometheusConfig!,
+          alertRules: rendered.alertRules!,
           grafanaDatasources: rendered.grafanaDatasources!,
           grafanaDashboardProvider: rendered.grafanaDashboardProvider!,
-          dashboards: [rendered.gatewayDashboard!],
+          dashboards: dashboardFiles(rendered),
           gatewayMasterKey: secrets.gatewayMasterKey,
           grafanaAdminPassword: secrets.grafanaAdminPassword,
           retentionDays: plan.monitoring.retentionDays,
@@ -147,5 +156,29 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
         { ...childOpts, dependsOn: [gateway] },
       )
     : undefined;
-  return { provider, network, secrets, ollama, cache, gateway, monitoring, files: fileList(rendered) };
+  const alertmanager = rendered.alertmanagerConfig
+    ? new AlertmanagerServer(
+        `${name}-alertmanager`,
+        {
+          ...placement,
+          image: images.alertmanager,
+          config: rendered.alertmanagerConfig,
+          ...(plan.alerting.slack ? { slackWebhookUrl: secrets.slackWebhookUrl } : {}),
+          ...(plan.alerting.pagerduty ? { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey } : {}),
+          address: services.alertmanager,
+        },
+        childOpts,
+      )
+    : undefined;
+  return {
+    provider,
+    network,
+    secrets,
+    ollama,
+    cache,
+    gateway,
+    monitoring,
+    alertmanager,
+    files: fileList(rendered),
+  };
 }

@@ -1,9 +1,16 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { GATEWAY_METRICS_KEY_FILE, GRAFANA_DASHBOARDS_DIR, type RenderedFile } from "../render";
+import {
+  GATEWAY_METRICS_KEY_FILE,
+  GRAFANA_DASHBOARDS_DIR,
+  PROMETHEUS_RULES_FILE,
+  type RenderedFile,
+} from "../render";
 import { containerDefaults, envVar, pinnedImage, type DockerPlacement } from "./common";
 
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
+/** The rules file, uploaded where prometheus.yml names it (relative to its directory). */
+export const PROMETHEUS_RULES_PATH = `/etc/prometheus/${PROMETHEUS_RULES_FILE}`;
 /** Prometheus runs as `nobody`, which cannot write under /etc/prometheus; the start script works in /tmp. */
 const PROMETHEUS_RUN_DIR = "/tmp/ai-layer-prometheus";
 
@@ -12,6 +19,8 @@ export interface MonitoringArgs extends DockerPlacement {
   readonly grafanaImage: string;
   /** Rendered prometheus.yml (renderPrometheusConfig). */
   readonly prometheusConfig: RenderedFile;
+  /** Rendered recording and alerting rules (renderAlertRules). */
+  readonly alertRules: RenderedFile;
   /** Rendered Grafana provisioning files and dashboards, uploaded under /etc/grafana. */
   readonly grafanaDatasources: RenderedFile;
   readonly grafanaDashboardProvider: RenderedFile;
@@ -29,15 +38,18 @@ export interface MonitoringArgs extends DockerPlacement {
 }
 
 /**
- * Prometheus' start script: copy the config next to a key file written from the env, then exec Prometheus.
- * The key never enters prometheus.yml or an uploaded file (both end up in the Pulumi state).
+ * Prometheus' start script: copy the config and its rules file next to a key file written from the env, then
+ * exec Prometheus (relative paths in prometheus.yml resolve against the run dir). The key never enters
+ * prometheus.yml or an uploaded file (both end up in the Pulumi state).
  */
 export function prometheusStartScript(retentionDays: number, port: number): string {
   return [
     "set -eu",
     "umask 077",
-    `mkdir -p "${PROMETHEUS_RUN_DIR}/$(dirname ${GATEWAY_METRICS_KEY_FILE})"`,
+    `mkdir -p "${PROMETHEUS_RUN_DIR}/$(dirname ${GATEWAY_METRICS_KEY_FILE})" ` +
+      `"${PROMETHEUS_RUN_DIR}/$(dirname ${PROMETHEUS_RULES_FILE})"`,
     `cp ${PROMETHEUS_CONFIG_PATH} ${PROMETHEUS_RUN_DIR}/prometheus.yml`,
+    `cp ${PROMETHEUS_RULES_PATH} ${PROMETHEUS_RUN_DIR}/${PROMETHEUS_RULES_FILE}`,
     `printf '%s' "$GATEWAY_MASTER_KEY" > ${PROMETHEUS_RUN_DIR}/${GATEWAY_METRICS_KEY_FILE}`,
     `exec /bin/prometheus --config.file=${PROMETHEUS_RUN_DIR}/prometheus.yml --storage.tsdb.path=/prometheus ` +
       `--storage.tsdb.retention.time=${retentionDays}d --web.listen-address=:${port}`,
@@ -74,7 +86,10 @@ export function createMonitoring(name: string, args: MonitoringArgs, parent: pul
       image: promImage.imageId,
       entrypoints: ["/bin/sh", "-c", prometheusStartScript(args.retentionDays, args.prometheusAddress.port)],
       envs: [envVar("GATEWAY_MASTER_KEY", args.gatewayMasterKey)],
-      uploads: [{ file: PROMETHEUS_CONFIG_PATH, content: args.prometheusConfig.content }],
+      uploads: [
+        { file: PROMETHEUS_CONFIG_PATH, content: args.prometheusConfig.content },
+        { file: PROMETHEUS_RULES_PATH, content: args.alertRules.content },
+      ],
       volumes: [{ volumeName: promData.name, containerPath: "/prometheus" }],
       ports: [
         { internal: args.prometheusAddress.port, external: args.publish.prometheusPort, ip: args.publish.ip },

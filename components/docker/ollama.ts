@@ -19,6 +19,8 @@ export interface OllamaServerArgs extends DockerPlacement {
   readonly gpuCount?: number;
   /** How long `up` waits for the pulls to finish (the container becomes healthy), seconds. */
   readonly pullTimeoutSeconds: number;
+  /** Container memory limit, MiB: the host memory the config gives models, plus 1 GiB for the server. */
+  readonly memoryMb: number;
 }
 
 /** Ollama in Docker with its model volume; healthy only once every model of the layer is pulled. */
@@ -55,6 +57,7 @@ export function createOllamaServer(name: string, args: OllamaServerArgs, parent:
       ...containerDefaults(args, "ollama", args.address.host, args.image),
       image: image.imageId,
       entrypoints: ["/bin/sh", OLLAMA_ENTRYPOINT_PATH],
+      memory: args.memoryMb,
       envs: [
         `OLLAMA_HOST=0.0.0.0:${args.address.port}`,
         `OLLAMA_CONTEXT_LENGTH=${args.contextLength}`,

@@ -2,9 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../catalog";
 import { isVllm, VLLM_PORT, vllmResourceName, type LayerSecretKey, type Plan } from "../plan";
-import { fileList, renderLayerFiles, type LayerEndpoints, type RenderedFile } from "../render";
+import {
+  dashboardFiles,
+  fileList,
+  renderLayerFiles,
+  type LayerEndpoints,
+  type RenderedFile,
+} from "../render";
 import { resolveSecrets, type LayerSecrets } from "../secrets";
 import { applyObject } from "./apply";
+import { alertmanagerManifests } from "./manifests/alertmanager";
 import { cacheManifests } from "./manifests/cache";
 import { LAYER_SECRET_NAME, meta, type KubeContext, type KubeObject } from "./manifests/common";
 import { gatewayManifests } from "./manifests/gateway";
@@ -92,11 +99,13 @@ export function kubernetesObjects(
           plan,
           {
             prometheusConfig: files.prometheusConfig!.content,
+            alertRules: files.alertRules!.content,
             grafanaDatasources: files.grafanaDatasources!.content,
             grafanaDashboardProvider: files.grafanaDashboardProvider!.content,
-            dashboards: [files.gatewayDashboard, files.vllmDashboard, files.gpuDashboard]
-              .filter((f): f is RenderedFile => !!f)
-              .map((f) => ({ name: f.path.split("/").pop()!, json: f.content })),
+            dashboards: dashboardFiles(files).map((f) => ({
+              name: f.path.split("/").pop()!,
+              json: f.content,
+            })),
           },
           {
             dcgm: hasVllm && !target.clusterHas.dcgmExporter,
@@ -107,6 +116,7 @@ export function kubernetesObjects(
         hasVllm && !target.clusterHas.nvidiaDevicePlugin
         ? nvidiaDevicePluginManifests(ctx, plan)
         : []),
+    ...(files.alertmanagerConfig ? alertmanagerManifests(ctx, plan, files.alertmanagerConfig.content) : []),
   ];
 }
 

@@ -5,3 +5,4 @@ export * from "./secrets";
 export * from "./planDocker";
 export * from "./planKubernetes";
 export * from "./plan";
+export * from "./costModel";

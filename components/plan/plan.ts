@@ -1,5 +1,6 @@
 import { findModel, IMAGES, type ModelSpec } from "../catalog";
 import { extraModels, HOURS_PER_MONTH, LayerConfigError, type ConfigProblem, type LayerSpec } from "../spec";
+import { checkBudget, planCostModel } from "./costModel";
 import { DOCKER_SERVICES, planOllamaModels, type SelfHosted } from "./planDocker";
 import { kubernetesServices, planVllmModels } from "./planKubernetes";
 import { planRemote } from "./remote";
@@ -69,6 +70,17 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
   if (vllm.length) wanted.add("vllmApiKey");
   if (vllm.length && provided.has("hfToken")) wanted.add("hfToken");
   for (const m of remotes.values()) wanted.add(m.apiKey.configKey as LayerSecretKey);
+  const alerting = {
+    slack: spec.monitoring.enabled && provided.has("slackWebhookUrl"),
+    pagerduty: spec.monitoring.enabled && provided.has("pagerdutyRoutingKey"),
+  };
+  if (alerting.slack) wanted.add("slackWebhookUrl");
+  if (alerting.pagerduty) wanted.add("pagerdutyRoutingKey");
+  if (!spec.monitoring.enabled && (provided.has("slackWebhookUrl") || provided.has("pagerdutyRoutingKey"))) {
+    warnings.push(
+      "alert receivers are configured but layer.monitoring.enabled is false, so nothing sends alerts.",
+    );
+  }
 
   const services = target.kind === "docker" ? DOCKER_SERVICES : kubernetesServices(target.namespace);
   // Every track (stable and canary) runs its own GPUs.
@@ -79,6 +91,20 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     );
   const perHourUsd = target.kind === "docker" ? target.costPerHourUsd : gpuCost("min");
   const perHourMaxUsd = target.kind === "docker" ? target.costPerHourUsd : gpuCost("max");
+
+  const cost = {
+    perHourUsd: rate(perHourUsd),
+    perHourMaxUsd: rate(perHourMaxUsd),
+    perMonthUsd: money(perHourUsd * HOURS_PER_MONTH),
+    perMonthMaxUsd: money(perHourMaxUsd * HOURS_PER_MONTH),
+  };
+  const costModel = planCostModel(models, spec.budget, target.kind);
+  // The budget is checked against max scale; onExceed decides whether a breach stops the plan or is reported.
+  const overBudget = checkBudget(spec.budget, cost, costModel, target.kind);
+  if (overBudget && spec.budget?.onExceed === "fail") {
+    throw new LayerConfigError([overBudget], "The layer exceeds its budget");
+  }
+  if (overBudget) warnings.push(`Budget exceeded: ${overBudget.message}`);
 
   let urls: Plan["urls"];
   if (target.kind === "docker") {
@@ -107,18 +133,15 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     gateway: spec.gateway,
     cache: spec.cache,
     monitoring: spec.monitoring,
+    alerting,
     ...(spec.budget ? { budget: spec.budget } : {}),
     services,
     images: { ...IMAGES, ...spec.images },
     ...(ollamaContextLength !== undefined ? { ollamaContextLength } : {}),
     secrets: secretNeeds(provided, wanted),
     urls,
-    cost: {
-      perHourUsd: rate(perHourUsd),
-      perHourMaxUsd: rate(perHourMaxUsd),
-      perMonthUsd: money(perHourUsd * HOURS_PER_MONTH),
-      perMonthMaxUsd: money(perHourMaxUsd * HOURS_PER_MONTH),
-    },
+    cost,
+    costModel,
     warnings,
   };
 }
@@ -133,6 +156,7 @@ export function imagesInUse(plan: Plan): Partial<Record<keyof Plan["images"], st
     "gateway",
     ...(plan.cache.enabled ? (["redis", "redisExporter"] as const) : []),
     ...(plan.monitoring.enabled ? (["prometheus", "grafana"] as const) : []),
+    ...(plan.alerting.slack || plan.alerting.pagerduty ? (["alertmanager"] as const) : []),
     ...(t.kind === "kubernetes" && vllm && !t.clusterHas.nvidiaDevicePlugin
       ? (["nvidiaDevicePlugin"] as const)
       : []),

@@ -11,6 +11,7 @@ export const DOCKER_SERVICES: Readonly<Record<ServiceName, ServiceAddress>> = {
   redisExporter: { host: "redis-exporter", port: 9121 },
   prometheus: { host: "prometheus", port: 9090 },
   grafana: { host: "grafana", port: 3000 },
+  alertmanager: { host: "alertmanager", port: 9093 },
 };
 
 const round1 = (n: number) => Math.round(n * 10) / 10;

@@ -21,6 +21,7 @@ export function kubernetesServices(namespace: string): Readonly<Record<ServiceNa
     redisExporter: svc("redis-exporter", 9121),
     prometheus: svc("prometheus", 9090),
     grafana: svc("grafana", 3000),
+    alertmanager: svc("alertmanager", 9093),
   };
 }
 

@@ -18,6 +18,16 @@ export const LAYER_SECRETS = [
     purpose: "Key of the openai-compatible remote endpoint",
     env: "REMOTE_API_KEY",
   },
+  {
+    configKey: "slackWebhookUrl",
+    purpose: "Slack incoming-webhook URL alerts are sent to",
+    env: "SLACK_WEBHOOK_URL",
+  },
+  {
+    configKey: "pagerdutyRoutingKey",
+    purpose: "PagerDuty Events v2 routing key for critical alerts",
+    env: "PAGERDUTY_ROUTING_KEY",
+  },
 ] as const;
 
 export type LayerSecretKey = (typeof LAYER_SECRETS)[number]["configKey"];

@@ -9,6 +9,7 @@ import type {
   MonitoringSpec,
   RemoteSpec,
 } from "../spec";
+import type { CostModel } from "./costModel";
 import type { GpuFit } from "./gpuFit";
 import type { MemoryEstimate } from "./memory";
 
@@ -90,7 +91,8 @@ export interface ServiceAddress {
   readonly port: number;
 }
 
-export type ServiceName = "ollama" | "gateway" | "redis" | "redisExporter" | "prometheus" | "grafana";
+export type ServiceName =
+  "ollama" | "gateway" | "redis" | "redisExporter" | "prometheus" | "grafana" | "alertmanager";
 
 /** A secret the layer needs: read from secret config when set, else generated (or required). */
 export interface SecretNeed {
@@ -114,6 +116,8 @@ export interface Plan {
   readonly gateway: GatewaySpec;
   readonly cache: CacheSpec;
   readonly monitoring: MonitoringSpec;
+  /** Where alerts go: Alertmanager runs when a receiver's secret is set (ai-layer:slackWebhookUrl, …). */
+  readonly alerting: { readonly slack: boolean; readonly pagerduty: boolean };
   /** The monthly budget, when the config sets one. */
   readonly budget?: BudgetSpec;
   /** Addresses of every service as other services reach them. */
@@ -132,6 +136,8 @@ export interface Plan {
     readonly perMonthUsd: number;
     readonly perMonthMaxUsd: number;
   };
+  /** Per-model $/h, $/month and $ per 1M output tokens, with the assumptions behind them (costModel.ts). */
+  readonly costModel: CostModel;
   /** Things that work but deserve a look (slow CPU offload, little KV headroom, …). */
   readonly warnings: readonly string[];
 }

@@ -1,3 +1,13 @@
+import {
+  LegendDisplayMode,
+  LegendPlacement,
+  ReduceDataOptionsBuilder,
+  VizLegendOptionsBuilder,
+} from "@grafana/grafana-foundation-sdk/common";
+import { CustomVariableBuilder, DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
+import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
+import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
 import type { Plan } from "../plan";
 import { yamlFile } from "./yamlFile";
 
@@ -190,52 +200,66 @@ export interface DashboardDefinition {
 }
 
 /**
- * Grafana's classic dashboard JSON (schemaVersion 39) for panels and variables: two panels per row, every panel
- * and query on the provisioned Prometheus datasource. Internal to the renderers; every dashboard goes through it.
+ * Grafana's classic dashboard JSON (schemaVersion + panels) for panels and variables, built with Grafana's
+ * Foundation SDK (@grafana/grafana-foundation-sdk 0.0.21, pinned exactly: pre-1.0, generated from Grafana's
+ * schemas; CommonJS, runs on Node 20; its `dashboard` builders emit the classic model our Grafana 13 reads, the
+ * `dashboardv2` ones the newer resource format). Two panels per row; every panel and query on the provisioned
+ * Prometheus datasource; legends shown, stats reduce to the last value. Every dashboard goes through it.
  */
 export function dashboardJson(def: DashboardDefinition): string {
-  const panels = def.panels.map((p, i) => ({
-    id: i + 1,
-    type: p.kind ?? "timeseries",
-    title: p.title,
-    description: p.description,
-    datasource: { type: "prometheus", uid: PROMETHEUS_DATASOURCE_UID },
-    gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
-    fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
-    options: {},
-    targets: p.targets.map((t, j) => ({
-      refId: String.fromCharCode(65 + j),
-      datasource: { type: "prometheus", uid: PROMETHEUS_DATASOURCE_UID },
-      expr: t.expr,
-      legendFormat: t.legendFormat,
-    })),
-  }));
-  const dashboard = {
-    uid: def.uid,
-    title: def.title,
-    description: def.description,
-    tags: [...def.tags],
-    timezone: "browser",
-    schemaVersion: 39,
-    version: 1,
-    editable: false,
-    refresh: "30s",
-    time: { from: "now-1h", to: "now" },
-    templating: {
-      list: def.variables.map((v) => ({
-        name: v.name,
-        label: v.label,
-        type: "custom",
-        query: v.values.join(","),
-        includeAll: true,
-        multi: true,
-        allValue: ".*",
-        current: { text: "All", value: "$__all" },
-      })),
-    },
-    panels,
-  };
-  return `${JSON.stringify(dashboard, null, 2)}\n`;
+  const ds = { type: "prometheus", uid: PROMETHEUS_DATASOURCE_UID };
+  const builder = new DashboardBuilder(def.title)
+    .uid(def.uid)
+    .description(def.description)
+    .tags([...def.tags])
+    .timezone("browser")
+    .version(1)
+    .readonly()
+    .refresh("30s")
+    .time({ from: "now-1h", to: "now" })
+    // An explicit (possibly empty) list: the SDK leaves `templating: {}` otherwise.
+    .variables([]);
+  for (const v of def.variables) {
+    builder.withVariable(
+      new CustomVariableBuilder(v.name)
+        .label(v.label)
+        .values(v.values.join(","))
+        .includeAll(true)
+        .multi(true)
+        .allowCustomValue(false)
+        .allValue(".*")
+        .current({ text: "All", value: "$__all" }),
+    );
+  }
+  def.panels.forEach((p, i) => {
+    const panel =
+      p.kind === "stat"
+        ? new StatPanelBuilder().reduceOptions(new ReduceDataOptionsBuilder().calcs(["lastNotNull"]))
+        : new TimeseriesPanelBuilder().legend(
+            new VizLegendOptionsBuilder()
+              .showLegend(true)
+              .displayMode(LegendDisplayMode.List)
+              .placement(LegendPlacement.Bottom),
+          );
+    panel
+      .id(i + 1)
+      .title(p.title)
+      .description(p.description)
+      .datasource(ds)
+      .unit(p.unit)
+      .gridPos({ h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 });
+    p.targets.forEach((t, j) =>
+      panel.withTarget(
+        new DataqueryBuilder()
+          .refId(String.fromCharCode(65 + j))
+          .datasource(ds)
+          .expr(t.expr)
+          .legendFormat(t.legendFormat),
+      ),
+    );
+    builder.withPanel(panel);
+  });
+  return `${JSON.stringify(builder.build(), null, 2)}\n`;
 }
 
 /** The gateway dashboard as Grafana's classic dashboard JSON (schemaVersion + panels). */

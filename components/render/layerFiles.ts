@@ -1,4 +1,8 @@
 import { isOllama, isVllm, type Plan } from "../plan";
+import { renderAlertRules } from "./alertRules";
+import { needsAlertmanager, renderAlertmanagerConfig } from "./alertmanagerConfig";
+import { renderCostDashboard, renderRedisDashboard } from "./cacheCostDashboards";
+import { renderOverviewDashboard } from "./overviewDashboard";
 import { renderGpuDashboard, renderVllmDashboard } from "./dashboards";
 import { renderGatewayDashboard, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
 import { renderLiteLlmConfig, type GatewayEndpoints } from "./litellmConfig";
@@ -20,11 +24,17 @@ export const FILE_PATHS = {
   litellmConfig: "litellm/config.yaml",
   redisConf: "redis/redis.conf",
   prometheusConfig: "prometheus/prometheus.yml",
+  // prometheus.yml names it relative to itself (PROMETHEUS_RULES_FILE).
+  alertRules: "prometheus/rules/ai-layer.yml",
+  alertmanagerConfig: "alertmanager/alertmanager.yml",
   grafanaDatasources: "grafana/provisioning/datasources/ai-layer.yaml",
   grafanaDashboardProvider: "grafana/provisioning/dashboards/ai-layer.yaml",
+  overviewDashboard: "grafana/dashboards/overview.json",
   gatewayDashboard: "grafana/dashboards/gateway.json",
   vllmDashboard: "grafana/dashboards/vllm.json",
   gpuDashboard: "grafana/dashboards/gpu.json",
+  redisDashboard: "grafana/dashboards/redis.json",
+  costDashboard: "grafana/dashboards/cost.json",
   ollamaEntrypoint: "ollama/entrypoint.sh",
   ollamaHealthcheck: "ollama/ready.sh",
 } as const;
@@ -43,12 +53,17 @@ export function renderLayerFiles(
     ...(plan.monitoring.enabled
       ? {
           prometheusConfig: renderPrometheusConfig(plan, endpoints.scrape),
+          alertRules: renderAlertRules(plan),
+          ...(needsAlertmanager(plan) ? { alertmanagerConfig: renderAlertmanagerConfig(plan) } : {}),
           grafanaDatasources: renderGrafanaDatasources(
             endpoints.prometheusUrl,
             plan.monitoring.scrapeIntervalSeconds,
           ),
           grafanaDashboardProvider: renderGrafanaDashboardProvider(),
+          overviewDashboard: renderOverviewDashboard(plan),
           gatewayDashboard: renderGatewayDashboard(plan),
+          ...(plan.cache.enabled ? { redisDashboard: renderRedisDashboard(plan) } : {}),
+          costDashboard: renderCostDashboard(plan),
           // vLLM runs on GPUs: its dashboard and the GPU (DCGM) one come with it.
           ...(plan.models.some(isVllm)
             ? { vllmDashboard: renderVllmDashboard(plan), gpuDashboard: renderGpuDashboard(plan) }
@@ -68,6 +83,21 @@ export function renderLayerFiles(
       { path: FILE_PATHS[key as FileKey], content: content! },
     ]),
   );
+}
+
+/** Keys of the Grafana dashboards, for targets that provision every one rendered. */
+export const DASHBOARD_KEYS = [
+  "overviewDashboard",
+  "gatewayDashboard",
+  "vllmDashboard",
+  "gpuDashboard",
+  "redisDashboard",
+  "costDashboard",
+] as const satisfies readonly FileKey[];
+
+/** The rendered dashboards (whichever the plan needs), in DASHBOARD_KEYS order. */
+export function dashboardFiles(files: Partial<Record<FileKey, RenderedFile>>): RenderedFile[] {
+  return DASHBOARD_KEYS.flatMap((k) => (files[k] ? [files[k]] : []));
 }
 
 /** The files as a list sorted by path. */

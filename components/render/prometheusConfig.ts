@@ -23,6 +23,12 @@ export type ScrapeTargets = StaticScrapeTargets | KubernetesScrapeTargets;
  */
 export const GATEWAY_METRICS_KEY_FILE = "secrets/gateway-master-key";
 
+/**
+ * The rules file (renderAlertRules), relative to prometheus.yml like the key file. Named exactly rather than
+ * globbed, so Prometheus and `promtool check config` fail loudly when it is missing.
+ */
+export const PROMETHEUS_RULES_FILE = "rules/ai-layer.yml";
+
 /** dcgm-exporter's metrics port (NVIDIA/dcgm-exporter deployment/values.yaml `service.port`; runtime-facts.md §E). */
 export const DCGM_EXPORTER_PORT = 9400;
 
@@ -42,7 +48,17 @@ function globalSection(plan: Plan) {
   };
 }
 
+/** Recording and alerting rules, rendered by renderAlertRules next to prometheus.yml on both targets. */
+const RULE_FILES = [PROMETHEUS_RULES_FILE];
+
 /** LiteLLM's scrape settings (path and auth), the same wherever it runs. */
+/** Where Prometheus sends alerts: the layer's Alertmanager, when a receiver is configured. */
+function alertingSection(plan: Plan) {
+  if (!plan.alerting.slack && !plan.alerting.pagerduty) return {};
+  const am = plan.services.alertmanager;
+  return { alerting: { alertmanagers: [{ static_configs: [{ targets: [`${am.host}:${am.port}`] }] }] } };
+}
+
 const LITELLM_SCRAPE = {
   job_name: "litellm",
   // /metrics answers 307 -> /metrics/ (BerriAI/litellm#30079, #33676): scrape the canonical path directly.
@@ -58,6 +74,8 @@ export function renderPrometheusConfig(plan: Plan, targets: ScrapeTargets): stri
   if ("kubernetes" in targets) return renderKubernetesPrometheusConfig(plan, targets.kubernetes);
   const config = {
     global: globalSection(plan),
+    ...alertingSection(plan),
+    rule_files: RULE_FILES,
     scrape_configs: [
       {
         ...LITELLM_SCRAPE,
@@ -153,6 +171,8 @@ export function renderKubernetesPrometheusConfig(plan: Plan, opts: KubernetesScr
   const hasVllm = plan.models.some(isVllm);
   const config = {
     global: globalSection(plan),
+    ...alertingSection(plan),
+    rule_files: RULE_FILES,
     scrape_configs: [
       endpointsJob(
         namespace,

@@ -220,6 +220,7 @@ export const LayerSchema = z
         redisExporter: imageRef("redisExporter"),
         prometheus: imageRef("prometheus"),
         grafana: imageRef("grafana"),
+        alertmanager: imageRef("alertmanager"),
         vllm: imageRef("vllm"),
         nvidiaDevicePlugin: imageRef("nvidiaDevicePlugin"),
         dcgmExporter: imageRef("dcgmExporter"),

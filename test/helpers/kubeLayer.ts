@@ -2,6 +2,7 @@ import type { KubeContext, KubeObject } from "../../components/kubernetes/manife
 import { monitoringManifests, type MonitoringFiles } from "../../components/kubernetes/manifests/monitoring";
 import { plan as makePlan, type Plan } from "../../components/plan";
 import {
+  renderAlertRules,
   renderGatewayDashboard,
   renderGpuDashboard,
   renderGrafanaDashboardProvider,
@@ -44,6 +45,7 @@ export function monitoringFixture() {
   const ctx = kubeContext(plan);
   const files: MonitoringFiles = {
     prometheusConfig: renderKubernetesPrometheusConfig(plan, { namespace: ctx.namespace, dcgm: true }),
+    alertRules: renderAlertRules(plan),
     grafanaDatasources: renderGrafanaDatasources(
       plan.urls.prometheus!,
       plan.monitoring.scrapeIntervalSeconds,

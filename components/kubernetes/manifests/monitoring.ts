@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import type { Plan } from "../../plan";
-import { GATEWAY_METRICS_KEY_FILE, GRAFANA_DASHBOARDS_DIR } from "../../render";
+import { GATEWAY_METRICS_KEY_FILE, GRAFANA_DASHBOARDS_DIR, PROMETHEUS_RULES_FILE } from "../../render";
 import {
   clusterIpService,
   LAYER_SECRET_NAME,
@@ -19,6 +19,8 @@ export * from "./gpuAgents";
 export interface MonitoringFiles {
   /** renderKubernetesPrometheusConfig output. */
   readonly prometheusConfig: string;
+  /** renderAlertRules output, mounted where prometheus.yml's rule_files points. */
+  readonly alertRules: string;
   /** renderGrafanaDatasources output (URL of the in-cluster Prometheus Service). */
   readonly grafanaDatasources: string;
   /** renderGrafanaDashboardProvider output; its path must be GRAFANA_DASHBOARDS_DIR. */
@@ -75,16 +77,26 @@ function configMap(ctx: KubeContext, name: string, component: string, data: Reco
 /** First DNS label of a `<name>.<namespace>.svc` host: the Service name. */
 const serviceName = (host: string) => host.split(".")[0]!;
 
+/** ConfigMap holding the rules file (renderAlertRules). */
+export const PROMETHEUS_RULES_CONFIG_MAP = "prometheus-rules";
+
 /**
- * Prometheus: ServiceAccount + namespaced Role/RoleBinding for service discovery, prometheus.yml in a
- * ConfigMap, the gateway key mounted where the config's credentials_file points, a Deployment and its Service.
+ * Prometheus: ServiceAccount + namespaced Role/RoleBinding for service discovery, prometheus.yml and the rules
+ * in ConfigMaps, the gateway key mounted where the config's credentials_file points, a Deployment and its Service.
  */
-export function prometheusManifests(ctx: KubeContext, plan: Plan, prometheusConfig: string): KubeObject[] {
+export function prometheusManifests(
+  ctx: KubeContext,
+  plan: Plan,
+  files: Pick<MonitoringFiles, "prometheusConfig" | "alertRules">,
+): KubeObject[] {
+  const { prometheusConfig, alertRules } = files;
   const name = serviceName(plan.services.prometheus.host);
   const port = plan.services.prometheus.port;
   const m = meta(ctx, name, "prometheus");
   // The key file sits at <config dir>/<GATEWAY_METRICS_KEY_FILE>, the path prometheus.yml names relative to itself.
   const keyDir = posix.join(PROMETHEUS_CONFIG_DIR, posix.dirname(GATEWAY_METRICS_KEY_FILE));
+  // Likewise the rules: <config dir>/<PROMETHEUS_RULES_FILE>.
+  const rulesDir = posix.join(PROMETHEUS_CONFIG_DIR, posix.dirname(PROMETHEUS_RULES_FILE));
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: m },
     {
@@ -104,6 +116,9 @@ export function prometheusManifests(ctx: KubeContext, plan: Plan, prometheusConf
       subjects: [{ kind: "ServiceAccount", name, namespace: ctx.namespace }],
     },
     configMap(ctx, "prometheus-config", "prometheus", { "prometheus.yml": prometheusConfig }),
+    configMap(ctx, PROMETHEUS_RULES_CONFIG_MAP, "prometheus", {
+      [posix.basename(PROMETHEUS_RULES_FILE)]: alertRules,
+    }),
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -114,7 +129,7 @@ export function prometheusManifests(ctx: KubeContext, plan: Plan, prometheusConf
         strategy: { type: "Recreate" },
         selector: { matchLabels: selector("prometheus", name) },
         template: {
-          metadata: { labels: m.labels, annotations: checksum(prometheusConfig) },
+          metadata: { labels: m.labels, annotations: checksum(prometheusConfig, alertRules) },
           spec: {
             serviceAccountName: name,
             securityContext: restrictedPod(PROMETHEUS_UID),
@@ -152,12 +167,14 @@ export function prometheusManifests(ctx: KubeContext, plan: Plan, prometheusConf
                   // Nested inside the config mount: the kubelet creates the mount point for read-only API data
                   // volumes (kubernetes/kubernetes#60342), so the key lands at <config dir>/secrets/….
                   { name: "gateway-key", mountPath: keyDir, readOnly: true },
+                  { name: "rules", mountPath: rulesDir, readOnly: true },
                   { name: "data", mountPath: "/prometheus" },
                 ],
               },
             ],
             volumes: [
               { name: "config", configMap: { name: "prometheus-config" } },
+              { name: "rules", configMap: { name: PROMETHEUS_RULES_CONFIG_MAP } },
               {
                 name: "gateway-key",
                 secret: {
@@ -288,7 +305,7 @@ export function monitoringManifests(
   opts: MonitoringOptions,
 ): KubeObject[] {
   return [
-    ...prometheusManifests(ctx, plan, files.prometheusConfig),
+    ...prometheusManifests(ctx, plan, files),
     ...grafanaManifests(ctx, plan, files),
     ...(opts.dcgm ? dcgmExporterManifests(ctx, plan) : []),
     ...(opts.devicePlugin ? nvidiaDevicePluginManifests(ctx, plan) : []),

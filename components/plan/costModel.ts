@@ -1,0 +1,234 @@
+import { BYTES_PER_PARAM, findGpu, type ModelSpec } from "../catalog";
+import { DEFAULTS, formatPath, HOURS_PER_MONTH, type BudgetSpec, type ConfigProblem } from "../spec";
+import { isVllm, type PlannedModel, type VllmModel } from "./types";
+
+/**
+ * The cost model: what each self-hosted GPU model costs per hour and month at min and max scale, and what one
+ * million output tokens cost at a stated utilization, from a bandwidth-roofline throughput estimate.
+ *
+ * Throughput (runtime-facts.md §G). Decoding one token reads every weight once, so a single stream is bounded by
+ *   roofline tok/s = GPU bandwidth (GB/s) × GPUs per replica ÷ weight GB (params × bytes/param at the precision)
+ * and reaches a fraction of it. That fraction is calibrated on the one published point with both numbers:
+ * A100-40GB, Llama-3.1-8B bf16, vLLM 0.23: ~75 tok/s single stream ≈ 77% of roofline → DECODE_EFFICIENCY 0.75
+ * (1555 / 16.06 = 96.8 tok/s roofline × 0.75 = 72.6 tok/s, 3% under the measured 75).
+ * Batching: the same sweep measured 6.6× aggregate at concurrency 8 (the knee) = 8 × 0.83, so
+ *   aggregate tok/s = single × max(1, min(C, 8) × 0.83)
+ * (the floor at 1 keeps C = 1 on the calibrated single-stream point). C defaults to 8, capped by the KV cache's
+ * full-length sequences (fit.sequencesAtMaxLen), at least 1: a replica cannot batch more requests than it holds.
+ * $ per 1M output tokens = $/replica-hour ÷ (aggregate tok/s × 3600 s × utilization) × 1e6.
+ * Ollama (docker) is priced as the host only; its per-token cost is not estimated.
+ */
+export const COST_CONSTANTS = {
+  /** Share of the bandwidth roofline a single decode stream reaches (calibrated on A100-40GB, 8B bf16). */
+  decodeEfficiency: 0.75,
+  /** Concurrency at which batching stops paying (the measured knee). */
+  concurrencyKnee: 8,
+  /** Aggregate speed-up per concurrent stream up to the knee (6.6× at C = 8). */
+  batchingEfficiency: 0.83,
+  /** Concurrent streams assumed per replica, before the KV-cache cap. */
+  defaultConcurrency: 8,
+} as const;
+
+/** The assumptions behind the figures, as data (summary.md prints them). */
+export interface CostAssumptions {
+  readonly hoursPerMonth: number;
+  /** Share of each hour a replica spends generating (budget.assumedUtilization or the default). */
+  readonly utilization: number;
+  readonly decodeEfficiency: number;
+  readonly concurrencyKnee: number;
+  readonly batchingEfficiency: number;
+  readonly defaultConcurrency: number;
+  /** Where the $/h figures come from. */
+  readonly pricing: string;
+  /** The formulas and their sources, one sentence each. */
+  readonly notes: readonly string[];
+}
+
+/** Throughput estimate of one replica of a vLLM model. */
+export interface ThroughputEstimate {
+  /** Bandwidth ceiling of one stream, tok/s. */
+  readonly rooflineTokensPerSecond: number;
+  /** Single-stream decode estimate, tok/s. */
+  readonly singleStreamTokensPerSecond: number;
+  /** Concurrent streams assumed. */
+  readonly concurrency: number;
+  /** Aggregate output tok/s of one replica at that concurrency. */
+  readonly aggregateTokensPerSecond: number;
+}
+
+export interface ModelCost {
+  readonly name: string;
+  /** Index in layer.models, for error paths. */
+  readonly index: number;
+  readonly usdPerReplicaHour: number;
+  /** All tracks (stable + canary) at their min and max replicas. */
+  readonly perHourMinUsd: number;
+  readonly perHourMaxUsd: number;
+  readonly perMonthMinUsd: number;
+  readonly perMonthMaxUsd: number;
+  /** Chat models only; embedding models generate no output tokens. */
+  readonly throughput?: ThroughputEstimate;
+  /** null when not estimated (embedding models, or a replica that costs nothing). */
+  readonly usdPerMillionOutputTokens: number | null;
+}
+
+export interface CostModel {
+  readonly assumptions: CostAssumptions;
+  /** Self-hosted GPU models (vLLM); Ollama and remote models are not priced per model. */
+  readonly models: readonly ModelCost[];
+}
+
+const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Weight bytes read per decoded token: parameters × bytes per parameter at the served precision. */
+export function weightBytes(
+  model: Pick<ModelSpec, "paramsB">,
+  precision: keyof typeof BYTES_PER_PARAM,
+): number {
+  return model.paramsB * 1e9 * BYTES_PER_PARAM[precision];
+}
+
+/** Throughput of one replica: roofline × efficiency, then batching up to the knee (see the file comment). */
+export function estimateThroughput(input: {
+  readonly bandwidthGBps: number;
+  readonly gpus: number;
+  readonly weightBytes: number;
+  /** Concurrency the KV cache allows at full length (Infinity when unbounded). */
+  readonly kvSequences: number;
+}): ThroughputEstimate {
+  const c = COST_CONSTANTS;
+  const roofline = (input.bandwidthGBps * 1e9 * input.gpus) / input.weightBytes;
+  const single = roofline * c.decodeEfficiency;
+  const concurrency = Math.max(1, Math.min(c.defaultConcurrency, input.kvSequences));
+  const speedup = Math.max(1, Math.min(concurrency, c.concurrencyKnee) * c.batchingEfficiency);
+  return {
+    rooflineTokensPerSecond: round1(roofline),
+    singleStreamTokensPerSecond: round1(single),
+    concurrency,
+    aggregateTokensPerSecond: round1(single * speedup),
+  };
+}
+
+/** $ per 1M output tokens: one replica-hour over the tokens it generates in that hour at `utilization`. */
+export function usdPerMillionTokens(usdPerReplicaHour: number, tokensPerSecond: number, utilization: number) {
+  return (usdPerReplicaHour / (tokensPerSecond * 3600 * utilization)) * 1e6;
+}
+
+function modelCost(m: VllmModel, index: number, utilization: number): ModelCost {
+  const replicas = (bound: "min" | "max") => m.tracks.reduce((n, t) => n + t.replicas[bound], 0);
+  const perHourMin = replicas("min") * m.usdPerReplicaHour;
+  const perHourMax = replicas("max") * m.usdPerReplicaHour;
+  const gpu = findGpu(m.gpu.type);
+  // The whole model's weights at the served precision (memory.weightsGiB = weightBytes / 2^30).
+  const bytes = m.memory.weightsGiB * 1024 ** 3;
+  const throughput =
+    m.kind === "chat" && gpu
+      ? estimateThroughput({
+          bandwidthGBps: gpu.bandwidthGBps,
+          gpus: m.gpu.count,
+          weightBytes: bytes,
+          kvSequences: m.fit.sequencesAtMaxLen,
+        })
+      : undefined;
+  const perMillion =
+    throughput && m.usdPerReplicaHour > 0
+      ? round4(usdPerMillionTokens(m.usdPerReplicaHour, throughput.aggregateTokensPerSecond, utilization))
+      : null;
+  return {
+    name: m.name,
+    index,
+    usdPerReplicaHour: m.usdPerReplicaHour,
+    perHourMinUsd: round4(perHourMin),
+    perHourMaxUsd: round4(perHourMax),
+    perMonthMinUsd: round2(perHourMin * HOURS_PER_MONTH),
+    perMonthMaxUsd: round2(perHourMax * HOURS_PER_MONTH),
+    ...(throughput ? { throughput } : {}),
+    usdPerMillionOutputTokens: perMillion,
+  };
+}
+
+/** The cost model of the planned models (pure). */
+export function planCostModel(
+  models: readonly PlannedModel[],
+  budget: BudgetSpec | undefined,
+  target: "docker" | "kubernetes",
+): CostModel {
+  const utilization = budget?.assumedUtilization ?? DEFAULTS.budget.assumedUtilization;
+  const c = COST_CONSTANTS;
+  const pricing =
+    target === "docker"
+      ? "the Docker host's configured cost (target.costPerHourUsd); Ollama models are not priced per token"
+      : "GPU-hours only: target.costPerGpuHourUsd, else the catalog's AWS us-east-1 on-demand $/h per GPU (runtime-facts.md §F)";
+  return {
+    assumptions: {
+      hoursPerMonth: HOURS_PER_MONTH,
+      utilization,
+      ...c,
+      pricing,
+      notes: [
+        `a month is ${HOURS_PER_MONTH} h; min and max scale count every track's (stable and canary) replicas`,
+        "single-stream decode = GPU bandwidth × GPUs ÷ weight bytes at the served precision (bandwidth roofline)" +
+          ` × ${c.decodeEfficiency}, calibrated on A100-40GB Llama-3.1-8B bf16 ≈ 75 tok/s ≈ 77% of roofline (runtime-facts.md §G)`,
+        `aggregate = single × max(1, min(C, ${c.concurrencyKnee}) × ${c.batchingEfficiency}) (6.6× at C = 8, the measured knee);` +
+          ` C = ${c.defaultConcurrency} concurrent streams, capped by the full-length sequences the KV cache holds, at least 1`,
+        `$ per 1M output tokens = $/replica-hour ÷ (aggregate tok/s × 3600 × utilization ${utilization}) × 1e6;` +
+          " an estimate for planning, not a benchmark: measure with the Cost dashboard",
+      ],
+    },
+    models: models.flatMap((m, i) => (isVllm(m) ? [modelCost(m, i, utilization)] : [])),
+  };
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+/** Hourly rates keep up to 4 decimals ($0.8048/h). */
+const usdRate = (n: number) => `$${round4(n)}`;
+
+/**
+ * Compares max scale against budget.monthlyUsd. Returns nothing when within (or no budget), else the problem at
+ * layer.budget.monthlyUsd with the numbers and the fixes; the caller fails or warns as budget.onExceed says.
+ */
+export function checkBudget(
+  budget: BudgetSpec | undefined,
+  cost: { readonly perHourMaxUsd: number; readonly perMonthMaxUsd: number },
+  model: CostModel,
+  target: "docker" | "kubernetes",
+): ConfigProblem | undefined {
+  if (!budget || cost.perMonthMaxUsd <= budget.monthlyUsd) return undefined;
+  const over = cost.perMonthMaxUsd - budget.monthlyUsd;
+  const parts = model.models
+    .filter((m) => m.perMonthMaxUsd > 0)
+    .map((m) => `${m.name} ${usd(m.perMonthMaxUsd)}`)
+    .join(", ");
+  const fixes: string[] = [];
+  if (target === "kubernetes") {
+    const priciest = [...model.models].sort((a, b) => b.perMonthMaxUsd - a.perMonthMaxUsd)[0];
+    if (priciest && priciest.usdPerReplicaHour > 0) {
+      const perReplicaMonth = priciest.usdPerReplicaHour * HOURS_PER_MONTH;
+      const fewer = Math.ceil(over / perReplicaMonth - 1e-9);
+      const currentMax = Math.round(priciest.perHourMaxUsd / priciest.usdPerReplicaHour);
+      if (fewer < currentMax) {
+        fixes.push(
+          `lower ${formatPath(["models", priciest.index, "replicas", "max"])} by ${fewer} ` +
+            `(each replica of ${priciest.name} costs ${usd(perReplicaMonth)}/month)`,
+        );
+      }
+    }
+    fixes.push(
+      "lower replicas.max (or remove a canary) on other models",
+      "serve on a cheaper or smaller GPU (gpu.type, gpu.count), with precision: fp8 or a 4-bit variant if it must fit",
+      "set target.costPerGpuHourUsd if you pay less than AWS on-demand (reserved, spot, another cloud)",
+    );
+  } else {
+    fixes.push("a cheaper host (target.costPerHourUsd is what it costs)");
+  }
+  fixes.push("raise budget.monthlyUsd", "or set budget.onExceed: warn to report instead of failing");
+  return {
+    path: formatPath(["budget", "monthlyUsd"]),
+    message:
+      `max scale costs ${usd(cost.perMonthMaxUsd)}/month (${usdRate(cost.perHourMaxUsd)}/h × ${HOURS_PER_MONTH} h` +
+      `${parts ? `: ${parts}` : ""}), ${usd(over)} over the budget of ${usd(budget.monthlyUsd)}. ` +
+      `Fixes: ${fixes.join("; ")}.`,
+  };
+}

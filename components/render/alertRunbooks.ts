@@ -98,7 +98,7 @@ export function alertRunbooks(plan: Plan): Runbooks {
       `model and backend fail; then check ${backends}. Read the errors in ${ops.logs("gateway")} ` +
       "(look for 429 rate limits, timeouts, auth errors of remote providers).",
     gatewayLatency:
-      `Open ${panel("gateway", "Latency p50 / p95")} and ${panel("gateway", "Time to first token p95")}. ` +
+      `Open ${panel("gateway", "Latency p50 / p95 / p99")} and ${panel("gateway", "Time to first token p95")}. ` +
       (hasVllm
         ? `If ${panel("vllm", "Requests running / waiting")} shows a queue, the model needs replicas ` +
           `(KEDA at max? \`kubectl -n ${k8s} get scaledobject\`); ` +

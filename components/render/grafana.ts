@@ -98,7 +98,7 @@ export function gatewayPanels(): Panel[] {
       ],
     },
     {
-      title: "Latency p50 / p95",
+      title: "Latency p50 / p95 / p99",
       description: "End-to-end request latency through the gateway.",
       unit: "s",
       targets: [
@@ -109,6 +109,26 @@ export function gatewayPanels(): Panel[] {
         {
           expr: quantile(0.95, "litellm_request_total_latency_metric"),
           legendFormat: "p95 {{requested_model}}",
+        },
+        {
+          expr: quantile(0.99, "litellm_request_total_latency_metric"),
+          legendFormat: "p99 {{requested_model}}",
+        },
+      ],
+    },
+    {
+      title: "Fallbacks",
+      description:
+        "Requests a model handed to its fallback (gateway.fallbacks), succeeded and failed. A steady stream means the primary is down or saturated.",
+      unit: "reqps",
+      targets: [
+        {
+          expr: `sum by (requested_model, fallback_model) (rate(litellm_deployment_successful_fallbacks_total{${byModel}}${RATE}))`,
+          legendFormat: "ok {{requested_model}} → {{fallback_model}}",
+        },
+        {
+          expr: `sum by (requested_model, fallback_model) (rate(litellm_deployment_failed_fallbacks_total{${byModel}}${RATE}))`,
+          legendFormat: "failed {{requested_model}} → {{fallback_model}}",
         },
       ],
     },

@@ -65,7 +65,7 @@ describe.each(CASES)("%s dashboard", (_name, dash, groups) => {
     const ds = { type: "prometheus", uid: PROMETHEUS_DATASOURCE_UID };
     for (const p of dash.panels) {
       expect(p.datasource, p.title).toEqual(ds);
-      expect(p.fieldConfig.defaults.unit, p.title).toBeTruthy();
+      expect(p.fieldConfig.defaults.unit, p.title).toMatch(/^[a-zA-Z]+$/);
       for (const t of p.targets) expect(t.datasource, `${p.title} ${t.refId}`).toEqual(ds);
     }
   });

@@ -52,13 +52,13 @@ describe.each(CASES)("%s dashboard", (_name, dash, allowed) => {
     const gateway = JSON.parse(renderGatewayDashboard(plan)) as Dashboard;
     expect(dash.uid).toMatch(/^[\w-]{1,40}$/);
     expect(new Set([gateway.uid, vllm.uid, gpu.uid]).size).toBe(3);
-    expect(dash.title).toBeTruthy();
+    expect(dash.title).toMatch(/^ai-layer \/ \w/);
     expect(dash.panels.length).toBeGreaterThanOrEqual(6);
     const ids = dash.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const p of dash.panels) {
       expect(p.targets.length, p.title).toBeGreaterThan(0);
-      expect(p.fieldConfig.defaults.unit, p.title).toBeTruthy();
+      expect(p.fieldConfig.defaults.unit, p.title).toMatch(/^[a-zA-Z]+$/);
       expect(["timeseries", "stat"]).toContain(p.type);
     }
   });

@@ -47,7 +47,7 @@ describe("metricNames (the PromQL metric extractor)", () => {
 describe("gateway dashboard", () => {
   it("has a uid, a title and panels with unique ids", () => {
     expect(dashboard.uid).toMatch(/^[\w-]{1,40}$/);
-    expect(dashboard.title).toBeTruthy();
+    expect(dashboard.title).toBe("ai-layer / Gateway");
     expect(dashboard.panels.length).toBeGreaterThanOrEqual(9);
     const ids = dashboard.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);

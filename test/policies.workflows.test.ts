@@ -41,22 +41,25 @@ describe(".github/workflows", () => {
     expect(lint(bad, "bad.yml").length).toBeGreaterThan(0);
   });
 
-  it.skipIf(!hasShellcheck).each(files)("%s: every run script passes shellcheck", (f) => {
-    const wf = load(f);
-    for (const [job, def] of Object.entries<any>(wf.jobs))
-      for (const step of def.steps ?? []) {
-        if (typeof step.run !== "string") continue;
-        // Expressions are substituted before bash runs; stand in a word for them.
-        const script = `#!/bin/bash\n${step.run.replace(/\$\{\{[^}]*\}\}/g, "X")}`;
-        try {
-          execFileSync("shellcheck", ["-s", "bash", "-"], { input: script });
-        } catch (e) {
-          throw new Error(
-            `${f} ${job} "${step.name ?? step.run.slice(0, 30)}": ${String((e as { stdout?: Buffer }).stdout ?? e)}`,
-          );
+  it.skipIf(!hasShellcheck).each(files)(
+    `%s: every run script passes shellcheck${hasShellcheck ? "" : " (skipped: shellcheck not installed; apt-get install shellcheck)"}`,
+    (f) => {
+      const wf = load(f);
+      for (const [job, def] of Object.entries<any>(wf.jobs))
+        for (const step of def.steps ?? []) {
+          if (typeof step.run !== "string") continue;
+          // Expressions are substituted before bash runs; stand in a word for them.
+          const script = `#!/bin/bash\n${step.run.replace(/\$\{\{[^}]*\}\}/g, "X")}`;
+          try {
+            execFileSync("shellcheck", ["-s", "bash", "-"], { input: script });
+          } catch (e) {
+            throw new Error(
+              `${f} ${job} "${step.name ?? step.run.slice(0, 30)}": ${String((e as { stdout?: Buffer }).stdout ?? e)}`,
+            );
+          }
         }
-      }
-  });
+    },
+  );
 
   it("pr.yml: no secrets, npm test and a plan for every stack, one sticky comment", () => {
     const text = readFileSync(join(DIR, "pr.yml"), "utf8");

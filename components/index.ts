@@ -6,3 +6,4 @@ export * from "./render";
 export * from "./secrets";
 export * from "./docker";
 export * from "./kubernetes";
+export * from "./runpod";

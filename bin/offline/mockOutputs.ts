@@ -22,6 +22,19 @@ const MOCK_OUTPUTS: Record<string, OutputsFor> = {
   "pulumi:providers:docker": (args, seed) => ({ id: hex(seed, 36), state: args.inputs }),
   "pulumi:providers:random": (args, seed) => ({ id: hex(seed, 36), state: args.inputs }),
   "pulumi:providers:kubernetes": (args, seed) => ({ id: hex(seed, 36), state: args.inputs }),
+  "pulumi:providers:command": (args, seed) => ({ id: hex(seed, 36), state: args.inputs }),
+  // What the commands print: bin/runpod-endpoint.ts prints the endpoint ids and base URL; modal deploy prints a log.
+  "command:local:Command": (args, seed) => {
+    const runpod = String(args.inputs.create ?? "").includes("runpod-endpoint.ts");
+    const endpointId = hex(seed, 14);
+    const stdout = runpod
+      ? JSON.stringify({
+          endpointId,
+          apiBase: `https://api.runpod.ai/v2/${endpointId}/openai/v1`,
+        })
+      : "✓ App deployed!";
+    return { id: hex(seed, 16), state: { ...args.inputs, stdout, stderr: "" } };
+  },
   "kubernetes:helm.sh/v3:Release": (args, seed) => ({
     id: `${args.inputs.namespace}/${args.name}-${hex(seed, 7)}`,
     state: {

@@ -1,4 +1,12 @@
-import { imagesInUse, isOllama, isRemote, isVllm, type Plan, type PlannedModel } from "../../components/plan";
+import {
+  imagesInUse,
+  isCloud,
+  isOllama,
+  isRemote,
+  isVllm,
+  type Plan,
+  type PlannedModel,
+} from "../../components/plan";
 import type { RenderedFile } from "../../components/render";
 import type { PlannedResource } from "./run";
 
@@ -42,6 +50,12 @@ function modelRow(m: PlannedModel): string {
       `${m.gpu.count} × ${m.gpu.type}, replicas ${m.replicas.min}–${m.replicas.max} | ${usd(m.usdPerReplicaHour)} |`
     );
   }
+  if (isCloud(m)) {
+    return (
+      `| ${m.name} | ${m.runtime} | ${m.catalogId} (${m.kind}) | ${m.huggingFaceRepo}${m.revision ? `@${m.revision}` : ""} | ${m.precision} | ${m.maxModelLen} | ` +
+      `${gib(m.fit.requiredGiB)} of ${gib(m.fit.budgetGiB)} GiB per GPU | ${m.gpu.count} × ${m.gpu.type} (${m.gpu.providerId}), workers ${m.workers.min}–${m.workers.max} | ${usd(m.usdPerWorkerHour)} |`
+    );
+  }
   if (isRemote(m)) {
     return `| ${m.name} | remote | ${m.provider} | ${m.remoteModel} | – | – | – | hosted (key: ai-layer:${m.apiKey.configKey}) | per token |`;
   }
@@ -76,7 +90,7 @@ function costLines(plan: Plan): string[] {
     );
   });
   const unpriced = plan.models
-    .filter((m) => !isVllm(m))
+    .filter((m) => !isVllm(m) && !isCloud(m))
     .map(
       (m) =>
         `| ${m.name} | ${isRemote(m) ? "billed per token by " + m.provider : "part of the host"} | – | – | n/a |`,

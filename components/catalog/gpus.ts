@@ -76,6 +76,15 @@ export const GPUS: readonly GpuSpec[] = [
     fp8: true,
     aws: { instanceType: "p5.48xlarge", gpus: 8, usdPerHour: 55.04 },
   },
+  {
+    // Rented by the second on GPU clouds (no AWS instance in the catalog). Bandwidth: A100 80 GB SXM datasheet.
+    id: "A100-80GB",
+    displayName: "NVIDIA A100 80 GB",
+    memoryMiB: 81920,
+    bandwidthGBps: 2039,
+    bf16: true,
+    fp8: false,
+  },
 ];
 
 /** Looks a GPU up by id (case-insensitive). */

@@ -1,3 +1,4 @@
 export * from "./gpus";
 export * from "./models";
 export * from "./images";
+export * from "./cloudGpus";

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { isOllama, isRemote, type LayerSecretKey, type Plan } from "../plan";
+import { isCloud, isOllama, isRemote, type LayerSecretKey, type Plan } from "../plan";
+import { createCloudBackends } from "../cloud/backends";
 import {
   dashboardFiles,
   fileList,
@@ -77,6 +78,7 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
   const secrets = resolveSecrets(name, plan.secrets, args.secrets ?? {}, parent);
   const rendered = renderLayerFiles(plan, dockerEndpoints(plan));
 
+  const cloudEndpoints = createCloudBackends(name, plan, secrets, { parent });
   const hasOllama = plan.models.some(isOllama);
   const ollama =
     hasOllama &&
@@ -119,11 +121,16 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
       config: rendered.litellmConfig!,
       masterKey: secrets.gatewayMasterKey,
       redisPassword: cache ? secrets.redisPassword : undefined,
-      secretEnv: Object.fromEntries(
-        plan.models
-          .filter(isRemote)
-          .map((m) => [m.apiKey.env, secrets[m.apiKey.configKey as LayerSecretKey]]),
-      ),
+      secretEnv: {
+        ...Object.fromEntries(
+          [...plan.models.filter(isRemote), ...plan.models.filter(isCloud)].map((m) => [
+            m.apiKey.env,
+            secrets[m.apiKey.configKey as LayerSecretKey],
+          ]),
+        ),
+        // GPU-cloud endpoints exist only once created: the config reads their base URLs from these env vars.
+        ...cloudEndpoints,
+      },
       address: services.gateway,
       publish: { ip: target.bindAddress, port: target.ports.gateway },
       dependsOn: [...(ollama ? [ollama] : []), ...(cache ? [cache] : [])],

@@ -1,6 +1,6 @@
 import { BYTES_PER_PARAM, findGpu, type ModelSpec } from "../catalog";
 import { DEFAULTS, formatPath, HOURS_PER_MONTH, type BudgetSpec, type ConfigProblem } from "../spec";
-import { isVllm, type PlannedModel, type VllmModel } from "./types";
+import { isCloud, isVllm, type CloudModel, type PlannedModel, type VllmModel } from "./types";
 
 /**
  * The cost model: what each self-hosted GPU model costs per hour and month at min and max scale, and what one
@@ -116,30 +116,62 @@ export function usdPerMillionTokens(usdPerReplicaHour: number, tokensPerSecond: 
   return (usdPerReplicaHour / (tokensPerSecond * 3600 * utilization)) * 1e6;
 }
 
-function modelCost(m: VllmModel, index: number, utilization: number): ModelCost {
-  const replicas = (bound: "min" | "max") => m.tracks.reduce((n, t) => n + t.replicas[bound], 0);
-  const perHourMin = replicas("min") * m.usdPerReplicaHour;
-  const perHourMax = replicas("max") * m.usdPerReplicaHour;
+/** What pricing one model needs, whether its GPUs are cluster replicas or GPU-cloud workers. */
+interface Priced {
+  readonly name: string;
+  readonly kind: VllmModel["kind"];
+  readonly gpu: { readonly type: string; readonly count: number };
+  /** Weights of the whole model at the served precision, GiB. */
+  readonly weightsGiB: number;
+  readonly sequencesAtMaxLen: number;
+  /** $/h of one replica or worker. */
+  readonly usdPerUnitHour: number;
+  readonly units: { readonly min: number; readonly max: number };
+}
+
+function priced(m: VllmModel | CloudModel): Priced {
+  const common = { name: m.name, kind: m.kind, gpu: m.gpu, sequencesAtMaxLen: m.fit.sequencesAtMaxLen };
+  if (isVllm(m)) {
+    const replicas = (bound: "min" | "max") => m.tracks.reduce((n, t) => n + t.replicas[bound], 0);
+    return {
+      ...common,
+      weightsGiB: m.memory.weightsGiB,
+      usdPerUnitHour: m.usdPerReplicaHour,
+      units: { min: replicas("min"), max: replicas("max") },
+    };
+  }
+  // fit.weightsGiB is per GPU (tensor parallelism shards the weights).
+  return {
+    ...common,
+    weightsGiB: m.fit.weightsGiB * m.gpu.count,
+    usdPerUnitHour: m.usdPerWorkerHour,
+    units: m.workers,
+  };
+}
+
+function modelCost(model: VllmModel | CloudModel, index: number, utilization: number): ModelCost {
+  const m = priced(model);
+  const perHourMin = m.units.min * m.usdPerUnitHour;
+  const perHourMax = m.units.max * m.usdPerUnitHour;
   const gpu = findGpu(m.gpu.type);
-  // The whole model's weights at the served precision (memory.weightsGiB = weightBytes / 2^30).
-  const bytes = m.memory.weightsGiB * 1024 ** 3;
+  const bytes = m.weightsGiB * 1024 ** 3;
   const throughput =
     m.kind === "chat" && gpu
       ? estimateThroughput({
           bandwidthGBps: gpu.bandwidthGBps,
           gpus: m.gpu.count,
           weightBytes: bytes,
-          kvSequences: m.fit.sequencesAtMaxLen,
+          kvSequences: m.sequencesAtMaxLen,
         })
       : undefined;
   const perMillion =
-    throughput && m.usdPerReplicaHour > 0
-      ? round4(usdPerMillionTokens(m.usdPerReplicaHour, throughput.aggregateTokensPerSecond, utilization))
+    throughput && m.usdPerUnitHour > 0
+      ? round4(usdPerMillionTokens(m.usdPerUnitHour, throughput.aggregateTokensPerSecond, utilization))
       : null;
   return {
     name: m.name,
     index,
-    usdPerReplicaHour: m.usdPerReplicaHour,
+    usdPerReplicaHour: m.usdPerUnitHour,
     perHourMinUsd: round4(perHourMin),
     perHourMaxUsd: round4(perHourMax),
     perMonthMinUsd: round2(perHourMin * HOURS_PER_MONTH),
@@ -177,7 +209,7 @@ export function planCostModel(
           " an estimate for planning, not a benchmark: measure with the Cost dashboard",
       ],
     },
-    models: models.flatMap((m, i) => (isVllm(m) ? [modelCost(m, i, utilization)] : [])),
+    models: models.flatMap((m, i) => (isVllm(m) || isCloud(m) ? [modelCost(m, i, utilization)] : [])),
   };
 }
 

@@ -6,3 +6,4 @@ export * from "./planDocker";
 export * from "./planKubernetes";
 export * from "./plan";
 export * from "./costModel";
+export * from "./planCloud";

@@ -3,9 +3,18 @@ import { extraModels, HOURS_PER_MONTH, LayerConfigError, type ConfigProblem, typ
 import { checkBudget, planCostModel } from "./costModel";
 import { DOCKER_SERVICES, planOllamaModels, type SelfHosted } from "./planDocker";
 import { kubernetesServices, planVllmModels } from "./planKubernetes";
+import { planCloudModel } from "./planCloud";
 import { planRemote } from "./remote";
 import { secretNeeds, type LayerSecretKey } from "./secrets";
-import { isVllm, type Plan, type PlannedModel, type RemoteModel } from "./types";
+import {
+  isCloud,
+  isRemote,
+  isVllm,
+  type CloudModel,
+  type Plan,
+  type PlannedModel,
+  type RemoteModel,
+} from "./types";
 
 export { DOCKER_SERVICES as SERVICES, placeOnHost } from "./planDocker";
 
@@ -32,10 +41,16 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
   const warnings: string[] = [];
 
   const hosted: SelfHosted[] = [];
-  const remotes = new Map<number, RemoteModel>();
+  // Models served elsewhere (a hosted API or a GPU cloud), by their index in the config.
+  const elsewhere = new Map<number, RemoteModel | CloudModel>();
+  const vllmImage = spec.images.vllm ?? IMAGES.vllm;
   spec.models.forEach((entry, index) => {
-    if (entry.remote) remotes.set(index, planRemote(entry, index, provided, problems));
-    else hosted.push({ entry, index, model: findModel(entry.model!, extras) as ModelSpec });
+    if (entry.remote) return void elsewhere.set(index, planRemote(entry, index, provided, problems));
+    const model = findModel(entry.model!, extras) as ModelSpec;
+    if (entry.backend) {
+      const cloud = planCloudModel(entry, index, model, vllmImage, provided, problems);
+      if (cloud) elsewhere.set(index, cloud);
+    } else hosted.push({ entry, index, model });
   });
 
   const target = spec.target;
@@ -48,28 +63,25 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     ollamaContextLength = docker.ollamaContextLength;
     if (docker.perGpuGiB !== undefined) plannedTarget = { ...target, gpuMemoryGiB: docker.perGpuGiB };
   } else {
-    selfHosted = planVllmModels(
-      target,
-      spec.images.vllm ?? IMAGES.vllm,
-      hosted,
-      provided,
-      problems,
-      warnings,
-    );
+    selfHosted = planVllmModels(target, vllmImage, hosted, provided, problems, warnings);
   }
   if (problems.length) throw new LayerConfigError(problems, "The layer does not fit where it runs");
 
   // Keep the config's order: self-hosted and remote models interleave as written.
   const byName = new Map(selfHosted.map((m) => [m.name, m] as const));
-  const models = spec.models.map((e, i) => remotes.get(i) ?? byName.get(e.name)!);
+  const models = spec.models.map((e, i) => elsewhere.get(i) ?? byName.get(e.name)!);
+  const cloud = models.filter(isCloud);
 
   const vllm = models.filter(isVllm);
   const wanted = new Set<LayerSecretKey>(["gatewayMasterKey"]);
   if (spec.cache.enabled) wanted.add("redisPassword");
   if (spec.monitoring.enabled) wanted.add("grafanaAdminPassword");
-  if (vllm.length) wanted.add("vllmApiKey");
-  if (vllm.length && provided.has("hfToken")) wanted.add("hfToken");
-  for (const m of remotes.values()) wanted.add(m.apiKey.configKey as LayerSecretKey);
+  if (vllm.length || cloud.some((m) => m.runtime === "modal")) wanted.add("vllmApiKey");
+  if ((vllm.length || cloud.length) && provided.has("hfToken")) wanted.add("hfToken");
+  for (const m of models.filter(isRemote)) wanted.add(m.apiKey.configKey as LayerSecretKey);
+  if (cloud.some((m) => m.runtime === "runpod")) wanted.add("runpodApiKey");
+  if (cloud.some((m) => m.runtime === "modal"))
+    (["modalTokenId", "modalTokenSecret"] as const).forEach((k) => wanted.add(k));
   const alerting = {
     slack: spec.monitoring.enabled && provided.has("slackWebhookUrl"),
     pagerduty: spec.monitoring.enabled && provided.has("pagerdutyRoutingKey"),
@@ -89,8 +101,12 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
       (sum, m) => sum + m.tracks.reduce((n, t) => n + t.replicas[bound], 0) * m.usdPerReplicaHour,
       0,
     );
-  const perHourUsd = target.kind === "docker" ? target.costPerHourUsd : gpuCost("min");
-  const perHourMaxUsd = target.kind === "docker" ? target.costPerHourUsd : gpuCost("max");
+  // GPU-cloud workers bill while they run: min workers always, max under load.
+  const cloudCost = (bound: "min" | "max") =>
+    cloud.reduce((sum, m) => sum + m.workers[bound] * m.usdPerWorkerHour, 0);
+  const perHourUsd = (target.kind === "docker" ? target.costPerHourUsd : gpuCost("min")) + cloudCost("min");
+  const perHourMaxUsd =
+    (target.kind === "docker" ? target.costPerHourUsd : gpuCost("max")) + cloudCost("max");
 
   const cost = {
     perHourUsd: rate(perHourUsd),

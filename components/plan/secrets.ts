@@ -19,6 +19,13 @@ export const LAYER_SECRETS = [
     env: "REMOTE_API_KEY",
   },
   {
+    configKey: "runpodApiKey",
+    purpose: "Runpod API key (creates endpoints; the gateway sends it)",
+    env: "RUNPOD_API_KEY",
+  },
+  { configKey: "modalTokenId", purpose: "Modal token id (modal deploy)", env: "MODAL_TOKEN_ID" },
+  { configKey: "modalTokenSecret", purpose: "Modal token secret (modal deploy)", env: "MODAL_TOKEN_SECRET" },
+  {
     configKey: "slackWebhookUrl",
     purpose: "Slack incoming-webhook URL alerts are sent to",
     env: "SLACK_WEBHOOK_URL",
@@ -38,6 +45,11 @@ export const USER_SUPPLIED: ReadonlySet<LayerSecretKey> = new Set([
   "openaiApiKey",
   "anthropicApiKey",
   "remoteApiKey",
+  "runpodApiKey",
+  "modalTokenId",
+  "modalTokenSecret",
+  "slackWebhookUrl",
+  "pagerdutyRoutingKey",
 ]);
 
 export function secretNeeds(

@@ -83,7 +83,37 @@ export interface RemoteModel extends ModelCommon {
   readonly apiKey: { readonly configKey: string; readonly env: string };
 }
 
-export type PlannedModel = OllamaModel | VllmModel | RemoteModel;
+/** A model served by vLLM on a GPU cloud (Runpod serverless or a Modal app), behind the layer's gateway. */
+export interface CloudModel extends ModelCommon {
+  readonly runtime: "runpod" | "modal";
+  readonly catalogId: string;
+  readonly huggingFaceRepo: string;
+  readonly revision?: string;
+  readonly precision: Precision;
+  readonly maxModelLen: number;
+  readonly gpu: {
+    readonly type: string;
+    readonly providerId: string;
+    readonly memoryMiB: number;
+    readonly count: number;
+  };
+  readonly gpuMemoryUtilization: number;
+  readonly fit: GpuFit;
+  readonly workers: { readonly min: number; readonly max: number };
+  readonly idleTimeoutSeconds: number;
+  /** Modal workspace (modal only). */
+  readonly workspace?: string;
+  /** GPU $/h of one worker (all its GPUs), from the cloud catalog. */
+  readonly usdPerWorkerHour: number;
+  /** Env var the gateway reads the endpoint's base URL from (known only once the endpoint exists). */
+  readonly apiBaseEnv: string;
+  /** Where the gateway's key for the endpoint comes from. */
+  readonly apiKey: { readonly configKey: string; readonly env: string };
+  /** Pinned vLLM image the endpoint runs. */
+  readonly image: string;
+}
+
+export type PlannedModel = OllamaModel | VllmModel | RemoteModel | CloudModel;
 
 /** A service inside the layer's network: its DNS name and port (the same for every client in the network). */
 export interface ServiceAddress {
@@ -145,3 +175,4 @@ export interface Plan {
 export const isOllama = (m: PlannedModel): m is OllamaModel => m.runtime === "ollama";
 export const isVllm = (m: PlannedModel): m is VllmModel => m.runtime === "vllm";
 export const isRemote = (m: PlannedModel): m is RemoteModel => m.runtime === "remote";
+export const isCloud = (m: PlannedModel): m is CloudModel => m.runtime === "runpod" || m.runtime === "modal";

@@ -12,3 +12,4 @@ export * from "./ollamaScripts";
 export * from "./layerFiles";
 export * from "./vllmArgs";
 export * from "./alertmanagerConfig";
+export * from "./modalApp";

@@ -1,7 +1,9 @@
 import {
+  isCloud,
   isOllama,
   isRemote,
   isVllm,
+  type CloudModel,
   type OllamaModel,
   type Plan,
   type RemoteModel,
@@ -84,6 +86,29 @@ function vllmDeployments(model: VllmModel, endpoints: GatewayEndpoints): Deploym
   }));
 }
 
+/**
+ * A model on a GPU cloud (Runpod worker-vllm or a Modal vLLM app): an OpenAI-compatible vLLM server, so the same
+ * `hosted_vllm/` route. Its base URL exists only once the endpoint is created, so the config names an env var
+ * (`os.environ/…` works in any LiteLLM string value) that the target fills from the endpoint's output.
+ */
+function cloudDeployment(model: CloudModel): Deployment[] {
+  return [
+    {
+      model_name: model.name,
+      litellm_params: {
+        model: `hosted_vllm/${model.name}`,
+        api_base: env(model.apiBaseEnv),
+        api_key: env(model.apiKey.env),
+      },
+      model_info: {
+        id: `${model.name}-${model.runtime}`,
+        mode: model.kind === "chat" ? "chat" : "embedding",
+        max_input_tokens: model.maxModelLen,
+      },
+    },
+  ];
+}
+
 const REMOTE_PREFIX: Record<RemoteModel["provider"], string> = {
   openai: "openai",
   anthropic: "anthropic",
@@ -119,7 +144,9 @@ export function renderLiteLlmConfig(plan: Plan, endpoints: GatewayEndpoints): st
           ? vllmDeployments(m, endpoints)
           : isRemote(m)
             ? remoteDeployment(m)
-            : [],
+            : isCloud(m)
+              ? cloudDeployment(m)
+              : [],
     ),
     litellm_settings: {
       drop_params: gateway.dropParams,

@@ -66,6 +66,46 @@ export const CanarySchema = z
     "A second deployment of the same name that gets `weight`% of traffic; promote or roll back by editing config",
   );
 
+export const CloudBackendSchema = z
+  .strictObject({
+    kind: z
+      .enum(["runpod", "modal"])
+      .describe("runpod: a Runpod serverless vLLM endpoint; modal: a Modal app running vLLM"),
+    gpu: GpuRequestSchema.describe(
+      "GPUs per worker (the provider's GPU types: see the README's GPU-cloud table)",
+    ),
+    workers: z
+      .strictObject({
+        min: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(0)
+          .describe("Workers kept warm (billed while idle); 0 = cold starts"),
+        max: z.number().int().min(1).max(100).default(1).describe("Most workers under load"),
+      })
+      .default({ min: 0, max: 1 })
+      .describe("Workers of the endpoint. Default 0–1"),
+    idleTimeoutSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(3600)
+      .default(300)
+      .describe("How long an idle worker stays up before scaling down, seconds. Default 300"),
+    workspace: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, {
+        message: "must be your Modal workspace name (lowercase, digits, dashes)",
+      })
+      .optional()
+      .describe("Modal workspace (modal only; it is part of the endpoint URL)"),
+  })
+  .describe(
+    "Serve this model on a GPU cloud instead of the target (gateway, cache and monitoring stay on the target)",
+  );
+
 export const RemoteSchema = z
   .strictObject({
     provider: z.enum(["openai", "anthropic", "openai-compatible"]).describe("Hosted API serving the model"),
@@ -150,8 +190,10 @@ export const ModelSchema = z
       .optional()
       .describe("KV cache precision; fp8 halves KV memory (longer contexts fit). Default auto"),
     canary: CanarySchema.optional(),
+    backend: CloudBackendSchema.optional(),
   })
   .describe("A model served by the layer");
 
 export type ModelEntry = z.output<typeof ModelSchema>;
 export type RemoteSpec = z.output<typeof RemoteSchema>;
+export type CloudBackendSpec = z.output<typeof CloudBackendSchema>;

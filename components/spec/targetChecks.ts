@@ -1,4 +1,4 @@
-import { findGpu, GPUS } from "../catalog";
+import { CLOUD_GPUS, findCloudGpu, findGpu, GPUS } from "../catalog";
 import { closest } from "./errors";
 import type { AddProblem } from "./crossChecks";
 import type { ModelEntry } from "./modelSchema";
@@ -15,7 +15,47 @@ const VLLM_ONLY = [
   "canary",
 ] as const;
 /** Fields a remote (hosted API) model cannot have. */
-const SELF_HOSTED_ONLY = ["contextLength", "ollamaTag", "precision", ...VLLM_ONLY] as const;
+const SELF_HOSTED_ONLY = ["contextLength", "ollamaTag", "precision", "backend", ...VLLM_ONLY] as const;
+
+/** Rules for a model served on a GPU cloud (backend: runpod | modal). */
+function cloudChecks(m: ModelEntry, i: number, target: LayerSpec["target"], add: AddProblem) {
+  const backend = m.backend!;
+  if (target.kind !== "docker") {
+    add(
+      ["models", i, "backend"],
+      "GPU-cloud backends run behind the docker target's gateway for now; use target.kind: docker",
+    );
+  }
+  for (const key of ["ollamaTag", "gpu", "replicas", "canary"] as const) {
+    if (m[key] !== undefined)
+      add(
+        ["models", i, key],
+        `does not apply with backend ${backend.kind} (set backend.gpu / backend.workers)`,
+      );
+  }
+  const offers = CLOUD_GPUS[backend.kind];
+  if (!findCloudGpu(backend.kind, backend.gpu.type)) {
+    add(
+      ["models", i, "backend", "gpu", "type"],
+      `${backend.kind} has no "${backend.gpu.type}" in the catalog; use one of ${offers.map((o) => o.gpu).join(", ")}`,
+    );
+  }
+  if (backend.workers.min > backend.workers.max) {
+    add(
+      ["models", i, "backend", "workers", "min"],
+      `${backend.workers.min} is above max ${backend.workers.max}`,
+    );
+  }
+  if (backend.kind === "modal" && !backend.workspace) {
+    add(
+      ["models", i, "backend", "workspace"],
+      "is required for modal: the endpoint URL is https://<workspace>--<app>-serve.modal.run",
+    );
+  }
+  if (backend.kind === "runpod" && backend.workspace) {
+    add(["models", i, "backend", "workspace"], "applies to modal only");
+  }
+}
 
 const gpuTypeProblem = (type: string) => {
   const guess = closest(
@@ -50,6 +90,7 @@ export function targetChecks(spec: LayerSpec, add: AddProblem): void {
   const target = spec.target;
   spec.models.forEach((m, i) => {
     if (m.remote) return remoteChecks(m, i, add);
+    if (m.backend) return cloudChecks(m, i, target, add);
     if (target.kind === "docker") {
       for (const key of VLLM_ONLY) {
         if (m[key] !== undefined) {

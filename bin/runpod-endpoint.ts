@@ -1,0 +1,62 @@
+/**
+ * The Runpod endpoint lifecycle as a command the Pulumi command provider runs (components/cloud/runpod.ts):
+ *   tsx bin/runpod-endpoint.ts create|update|delete
+ * Input: RUNPOD_API_KEY (secret env), RUNPOD_ENDPOINT_SPEC (JSON), and for update/delete the previous output in
+ * PULUMI_COMMAND_STDOUT (the command provider passes it). Output: one JSON line {endpointId, apiBase, spec}.
+ * A command rather than a dynamic provider: dynamic providers need closure serialization, which @pulumi/pulumi
+ * ≥3.249 implements with Node 22 APIs (pulumi/pulumi#23722); this runs on Node 20 and is testable on its own.
+ */
+import {
+  RunpodClient,
+  createRunpodEndpoint,
+  deleteRunpodEndpoint,
+  updateRunpodEndpoint,
+  type RunpodEndpointSpec,
+} from "../components/runpod";
+
+export async function runRunpodCommand(action: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const apiKey = env.RUNPOD_API_KEY;
+  if (!apiKey)
+    throw new Error("RUNPOD_API_KEY is not set (pulumi config set --secret ai-layer:runpodApiKey …)");
+  const client = new RunpodClient({
+    apiKey,
+    ...(env.RUNPOD_BASE_URL ? { baseUrl: env.RUNPOD_BASE_URL } : {}),
+  });
+  const spec = env.RUNPOD_ENDPOINT_SPEC
+    ? (JSON.parse(env.RUNPOD_ENDPOINT_SPEC) as RunpodEndpointSpec)
+    : undefined;
+  const previous = env.PULUMI_COMMAND_STDOUT ? JSON.parse(env.PULUMI_COMMAND_STDOUT) : undefined;
+  switch (action) {
+    case "create":
+      if (!spec) throw new Error("RUNPOD_ENDPOINT_SPEC is not set");
+      return JSON.stringify(await createRunpodEndpoint(client, spec));
+    case "update": {
+      if (!spec || !previous) throw new Error("update needs RUNPOD_ENDPOINT_SPEC and the previous output");
+      const result = await updateRunpodEndpoint(client, previous, previous.spec ?? spec, spec);
+      return JSON.stringify({ ...result.outputs, spec });
+    }
+    case "delete":
+      if (!previous) return JSON.stringify({ deleted: false, reason: "nothing was created" });
+      await deleteRunpodEndpoint(client, previous);
+      return JSON.stringify({ deleted: true });
+    default:
+      throw new Error(`unknown action "${action}" (create, update, delete)`);
+  }
+}
+
+if (require.main === module) {
+  runRunpodCommand(process.argv[2] ?? "", process.env).then(
+    (out) => {
+      // Keep the spec in the output so the next update can tell what changed.
+      const spec = process.env.RUNPOD_ENDPOINT_SPEC
+        ? JSON.parse(process.env.RUNPOD_ENDPOINT_SPEC)
+        : undefined;
+      const parsed = JSON.parse(out);
+      console.log(JSON.stringify(process.argv[2] === "create" ? { ...parsed, spec } : parsed));
+    },
+    (e: unknown) => {
+      console.error(`runpod-endpoint: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,3 @@
+export * from "./runpod";
+export * from "./modal";
+export * from "./backends";

@@ -1,0 +1,79 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { join, resolve } from "node:path";
+import type { CloudModel } from "../plan";
+import { RUNPOD_VLLM_IMAGE, type RunpodEndpointSpec } from "../runpod";
+
+const ROOT = resolve(__dirname, "..", "..");
+const SCRIPT = `${join(ROOT, "node_modules", ".bin", "tsx")} ${join(ROOT, "bin", "runpod-endpoint.ts")}`;
+
+export interface RunpodServerlessEndpointArgs {
+  /** The planned model (runtime runpod): repo, context, GPU, workers. */
+  readonly model: CloudModel;
+  /** Endpoint name on Runpod (unique in the account), e.g. `ai-layer-dev-chat`. */
+  readonly endpointName: string;
+  /** Runpod API key. Secret. */
+  readonly apiKey: pulumi.Input<string>;
+  /** Hugging Face token for gated repositories, stored as a Runpod secret reference, never in the template. */
+  readonly hfTokenSecretName?: string;
+}
+
+/** The Runpod endpoint spec for a planned model (pure: what create/update send). */
+export function runpodEndpointSpec(
+  model: CloudModel,
+  endpointName: string,
+  hfTokenSecretName?: string,
+): RunpodEndpointSpec {
+  return {
+    name: endpointName,
+    image: RUNPOD_VLLM_IMAGE,
+    model: model.huggingFaceRepo,
+    servedModelName: model.name,
+    maxModelLen: model.maxModelLen,
+    gpuTypeIds: [model.gpu.providerId],
+    workersMin: model.workers.min,
+    workersMax: model.workers.max,
+    idleTimeoutSeconds: model.idleTimeoutSeconds,
+    ...(hfTokenSecretName ? { hfTokenEnv: `{{ RUNPOD_SECRET_${hfTokenSecretName} }}` } : {}),
+  };
+}
+
+/**
+ * A Runpod serverless vLLM endpoint (template + endpoint) managed through bin/runpod-endpoint.ts by the command
+ * provider: create, update (PATCH of scaling fields, replacement otherwise) and delete (a missing endpoint counts
+ * as deleted). `apiBase` is the OpenAI-compatible base URL the gateway routes the model name to.
+ */
+export class RunpodServerlessEndpoint extends pulumi.ComponentResource {
+  /** `https://api.runpod.ai/v2/<endpoint id>/openai/v1`. */
+  public readonly apiBase: pulumi.Output<string>;
+  public readonly endpointId: pulumi.Output<string>;
+
+  constructor(name: string, args: RunpodServerlessEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(
+      "ai-layer:index:RunpodServerlessEndpoint",
+      name,
+      { model: args.model.name, endpointName: args.endpointName },
+      opts,
+    );
+    const spec = runpodEndpointSpec(args.model, args.endpointName, args.hfTokenSecretName);
+    const cmd = new command.local.Command(
+      name,
+      {
+        create: `${SCRIPT} create`,
+        update: `${SCRIPT} update`,
+        delete: `${SCRIPT} delete`,
+        addPreviousOutputInEnv: true,
+        environment: {
+          RUNPOD_API_KEY: pulumi.secret(args.apiKey),
+          RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec),
+        },
+        triggers: [JSON.stringify(spec)],
+      },
+      { parent: this },
+    );
+    const out = cmd.stdout.apply((s) => JSON.parse(s) as { endpointId: string; apiBase: string });
+    this.apiBase = out.apply((o) => o.apiBase);
+    this.endpointId = out.apply((o) => o.endpointId);
+    this.registerOutputs({ apiBase: this.apiBase, endpointId: this.endpointId });
+  }
+}

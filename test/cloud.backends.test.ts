@@ -1,0 +1,198 @@
+// Models on GPU clouds behind the local gateway: the plan (fit, prices, secrets), the gateway routes, and the
+// cloud-gpu stack on the mock runtime.
+import { join } from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { runOffline } from "../bin/offline/run";
+import { readStackFile } from "../bin/offline/stackFile";
+import { cloudAppName } from "../components/cloud/backends";
+import { modalAppSpec, modalDeployScript } from "../components/cloud/modal";
+import { runpodEndpointSpec } from "../components/cloud/runpod";
+import { isCloud, plan, type CloudModel } from "../components/plan";
+import { dockerEndpoints } from "../components/docker/common";
+import { renderLiteLlmConfig } from "../components/render";
+import { LayerConfigError, parseLayerSpec } from "../components/spec";
+import { requireTool, run, toolTitle } from "./helpers/tools";
+
+const ROOT = join(__dirname, "..");
+const SECRETS = ["modalTokenId", "modalTokenSecret", "runpodApiKey", "hfToken", "openaiApiKey"];
+const layer = (backend: object, extra: object = {}) => ({
+  target: { kind: "docker" },
+  models: [{ name: "chat", model: "llama-3.1-8b-instruct", backend, ...extra }],
+});
+const build = (raw: unknown, secrets = SECRETS) =>
+  plan(parseLayerSpec(raw), { stack: "t", providedSecrets: new Set(secrets) });
+const problems = (raw: unknown, secrets = SECRETS) => {
+  try {
+    build(raw, secrets);
+  } catch (e) {
+    if (e instanceof LayerConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected a rejection");
+};
+const modal = { kind: "modal", workspace: "acme", gpu: { type: "L4" }, workers: { min: 0, max: 4 } };
+
+describe("plan", () => {
+  it("prices workers from the cloud catalog: Modal L4 $0.7992/h, 0–4 workers", () => {
+    const p = build(layer(modal));
+    const chat = p.models.find(isCloud)!;
+    expect(chat).toMatchObject({
+      runtime: "modal",
+      usdPerWorkerHour: 0.7992,
+      workers: { min: 0, max: 4 },
+      apiBaseEnv: "CHAT_API_BASE",
+    });
+    // 0 warm workers cost nothing; 4 × 0.7992 = 3.1968 $/h; × 730 = 2333.664 → 2333.66.
+    expect(p.cost).toMatchObject({ perHourUsd: 0, perHourMaxUsd: 3.1968, perMonthMaxUsd: 2333.66 });
+  });
+
+  it("Runpod prices by the second: L4 flex $0.00019/s = $0.684/h per worker", () => {
+    const p = build(layer({ kind: "runpod", gpu: { type: "L4" }, workers: { min: 1, max: 2 } }));
+    expect(p.models.find(isCloud)!.usdPerWorkerHour).toBe(0.684);
+    expect(p.cost.perHourUsd).toBe(0.684);
+  });
+
+  it("applies the same GPU fit: Llama-3.1-8B at 131072 tokens does not fit a Modal L4", () => {
+    const found = problems(layer(modal, { contextLength: 131072 }));
+    expect(found.map((p) => p.path)).toEqual(["layer.models[0].backend.gpu"]);
+    expect(found[0]!.message).toContain("set contextLength to 25600 or less");
+  });
+
+  it("rejects a GPU the provider does not rent, naming what it has", () => {
+    const found = problems(layer({ kind: "runpod", gpu: { type: "T4" } }));
+    expect(found[0]).toMatchObject({ path: "layer.models[0].backend.gpu.type" });
+    expect(found[0]!.message).toContain("L4, L40S, A100-80GB, H100");
+  });
+
+  it("needs the provider's secrets (nothing to generate) and Modal's workspace", () => {
+    expect(problems(layer(modal), ["hfToken"]).map((p) => p.message)).toEqual([
+      expect.stringContaining("pulumi config set --secret ai-layer:modalTokenId"),
+      expect.stringContaining("pulumi config set --secret ai-layer:modalTokenSecret"),
+    ]);
+    expect(problems(layer({ ...modal, workspace: undefined }))[0]!.path).toBe(
+      "layer.models[0].backend.workspace",
+    );
+  });
+
+  it("only behind the docker target's gateway for now", () => {
+    const found = problems({
+      target: { kind: "kubernetes", context: "c" },
+      models: [{ name: "chat", model: "llama-3.1-8b-instruct", backend: modal }],
+    });
+    expect(found.map((p) => p.path)).toContain("layer.models[0].backend");
+  });
+});
+
+describe("gateway routes", () => {
+  it("routes the name to hosted_vllm with the base URL and key from the env", () => {
+    const p = build({
+      ...layer(modal),
+      models: [
+        ...layer(modal).models,
+        { name: "fast", model: "llama-3.2-3b-instruct", backend: { kind: "runpod", gpu: { type: "L4" } } },
+      ],
+    });
+    const cfg = parse(renderLiteLlmConfig(p, dockerEndpoints(p).gateway));
+    const entry = (name: string) => cfg.model_list.find((m: { model_name: string }) => m.model_name === name);
+    expect(entry("chat").litellm_params).toEqual({
+      model: "hosted_vllm/chat",
+      api_base: "os.environ/CHAT_API_BASE",
+      api_key: "os.environ/VLLM_API_KEY",
+    });
+    expect(entry("fast").litellm_params).toEqual({
+      model: "hosted_vllm/fast",
+      api_base: "os.environ/FAST_API_BASE",
+      api_key: "os.environ/RUNPOD_API_KEY",
+    });
+  });
+
+  it("builds the provider specs from the plan", () => {
+    const p = build({
+      ...layer(modal),
+      models: [
+        {
+          name: "chat",
+          model: "llama-3.1-8b-instruct",
+          revision: "abc123",
+          backend: {
+            kind: "runpod",
+            gpu: { type: "H100" },
+            workers: { min: 0, max: 3 },
+            idleTimeoutSeconds: 120,
+          },
+        },
+      ],
+    });
+    const m = p.models.find(isCloud) as CloudModel;
+    expect(runpodEndpointSpec(m, cloudAppName("t", "chat"))).toMatchObject({
+      name: "ai-layer-t-chat",
+      model: "meta-llama/Llama-3.1-8B-Instruct",
+      servedModelName: "chat",
+      maxModelLen: 8192,
+      gpuTypeIds: ["NVIDIA H100 80GB HBM3"],
+      workersMin: 0,
+      workersMax: 3,
+      idleTimeoutSeconds: 120,
+    });
+    const spec = modalAppSpec(
+      build(layer(modal)).models.find(isCloud) as CloudModel,
+      "ai-layer-t-chat",
+      true,
+    );
+    expect(spec).toMatchObject({
+      gpu: { type: "L4", count: 1 },
+      minContainers: 0,
+      maxContainers: 4,
+      apiKeySecretName: "ai-layer-t-chat-vllm",
+      hfSecretName: "ai-layer-t-chat-hf",
+    });
+  });
+});
+
+const hasShellcheck = requireTool("shellcheck");
+describe.skipIf(!hasShellcheck)(
+  toolTitle(
+    "shellcheck on the modal deploy script",
+    "shellcheck",
+    hasShellcheck,
+    "apt-get install shellcheck",
+  ),
+  () => {
+    it.each([[true], [false]])("with HF token %s", (hf) => {
+      const r = run("shellcheck", ["-s", "sh", "-"], {
+        input: `#!/bin/sh\n${modalDeployScript("ai-layer-dev-chat", hf)}\n`,
+      });
+      expect(r.status, r.stdout).toBe(0);
+    });
+  },
+);
+
+describe("the cloud-gpu stack on the mock runtime", async () => {
+  const {
+    resources,
+    files,
+    plan: p,
+  } = await runOffline("cloud-gpu", readStackFile(join(ROOT, "stacks", "Pulumi.cloud-gpu.yaml")));
+
+  it("creates one Modal app per cloud model, with every secret in masked env", () => {
+    const apps = resources
+      .filter((r) => r.type === "ai-layer:index:ModalVllmApp")
+      .map((r) => (r.inputs as { appName: string }).appName);
+    expect(apps).toEqual(["ai-layer-cloud-gpu-chat", "ai-layer-cloud-gpu-chat-small"]);
+    for (const cmd of resources.filter((r) => r.type === "command:local:Command")) {
+      expect((cmd.inputs as { environment: unknown }).environment).toBe("[secret]");
+      expect((cmd.inputs as { delete: string }).delete).toMatch(/^modal app stop ai-layer-cloud-gpu-chat/);
+    }
+  });
+
+  it("fallbacks reference existing names and no provider key is in the files", () => {
+    const cfg = parse(files.find((f) => f.path === "litellm/config.yaml")!.content);
+    const names = new Set(cfg.model_list.map((m: { model_name: string }) => m.model_name));
+    for (const group of cfg.router_settings.fallbacks)
+      for (const [from, to] of Object.entries<string[]>(group))
+        [from, ...to].forEach((n) => expect(names).toContain(n));
+    expect(files.map((f) => f.content).join("\n")).not.toMatch(/sk-|hf_|placeholder-set-your-own/);
+    expect(p.cost.perHourMaxUsd).toBeCloseTo(4 * 0.7992 + 2 * 0.7992, 6);
+  });
+});

@@ -1,0 +1,76 @@
+// bin/runpod-endpoint.ts is what the command provider runs on `pulumi up`/`destroy`: drive it as a process
+// against the loopback Runpod fake, create → update (scale) → delete → delete again.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunpodEndpointSpec } from "../components/runpod";
+import { fake, KEY, resetRunpodFake, startRunpodFake } from "./helpers/runpodFake";
+
+const ROOT = join(__dirname, "..");
+const exec = promisify(execFile);
+let server: { baseUrl: string; close: () => Promise<void> };
+
+beforeAll(async () => {
+  server = await startRunpodFake();
+  resetRunpodFake();
+});
+afterAll(() => server.close());
+
+const spec = (workersMax: number): RunpodEndpointSpec => ({
+  name: "ai-layer-t-chat",
+  image: "runpod/worker-v1-vllm:v2.25.2",
+  model: "meta-llama/Llama-3.1-8B-Instruct",
+  servedModelName: "chat",
+  maxModelLen: 8192,
+  gpuTypeIds: ["NVIDIA L4"],
+  workersMin: 0,
+  workersMax,
+  idleTimeoutSeconds: 300,
+});
+
+async function runCommand(action: string, env: Record<string, string>) {
+  const { stdout } = await exec(
+    join(ROOT, "node_modules", ".bin", "tsx"),
+    [join(ROOT, "bin", "runpod-endpoint.ts"), action],
+    {
+      env: { ...process.env, RUNPOD_API_KEY: KEY, RUNPOD_BASE_URL: server.baseUrl, ...env },
+    },
+  );
+  return JSON.parse(stdout.trim());
+}
+
+describe("bin/runpod-endpoint.ts (the command provider's create/update/delete)", () => {
+  it("creates, scales in place, deletes, and treats a second delete as done", async () => {
+    const created = await runCommand("create", { RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(2)) });
+    expect(created.apiBase).toBe(`https://api.runpod.ai/v2/${created.endpointId}/openai/v1`);
+    expect(created.spec.workersMax).toBe(2);
+    expect(fake.endpoints.get(created.endpointId)).toBeDefined();
+
+    const updated = await runCommand("update", {
+      RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(5)),
+      PULUMI_COMMAND_STDOUT: JSON.stringify(created),
+    });
+    // Only the scale changed: same endpoint, patched in place.
+    expect(updated.endpointId).toBe(created.endpointId);
+    expect(
+      fake.seen.some((r) => r.method === "PATCH" && r.path.endsWith(`/serverless/${created.endpointId}`)),
+    ).toBe(true);
+
+    expect(await runCommand("delete", { PULUMI_COMMAND_STDOUT: JSON.stringify(updated) })).toEqual({
+      deleted: true,
+    });
+    expect(fake.endpoints.has(created.endpointId)).toBe(false);
+    expect(await runCommand("delete", { PULUMI_COMMAND_STDOUT: JSON.stringify(updated) })).toEqual({
+      deleted: true,
+    });
+  }, 60_000);
+
+  it("fails clearly without the key, and never prints it", async () => {
+    await expect(
+      exec(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "bin", "runpod-endpoint.ts"), "create"], {
+        env: { ...process.env, RUNPOD_API_KEY: "", RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(1)) },
+      }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining("ai-layer:runpodApiKey") });
+  });
+});

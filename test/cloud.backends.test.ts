@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { runOffline } from "../bin/offline/run";
 import { readStackFile } from "../bin/offline/stackFile";
-import { cloudAppName } from "../components/cloud/backends";
+import { cloudAppName } from "../components/plan";
 import { modalAppSpec, modalDeployScript } from "../components/cloud/modal";
 import { runpodEndpointSpec } from "../components/cloud/runpod";
 import { isCloud, plan, type CloudModel } from "../components/plan";
@@ -97,7 +97,7 @@ describe("gateway routes", () => {
     const entry = (name: string) => cfg.model_list.find((m: { model_name: string }) => m.model_name === name);
     expect(entry("chat").litellm_params).toEqual({
       model: "hosted_vllm/chat",
-      api_base: "os.environ/CHAT_API_BASE",
+      api_base: "https://acme--ai-layer-t-chat-serve.modal.run/v1",
       api_key: "os.environ/VLLM_API_KEY",
     });
     expect(entry("fast").litellm_params).toEqual({
@@ -175,15 +175,39 @@ describe("the cloud-gpu stack on the mock runtime", async () => {
     plan: p,
   } = await runOffline("cloud-gpu", readStackFile(join(ROOT, "stacks", "Pulumi.cloud-gpu.yaml")));
 
-  it("creates one Modal app per cloud model, with every secret in masked env", () => {
+  it("creates the Modal app and the Runpod endpoint, with every secret in masked env", () => {
     const apps = resources
       .filter((r) => r.type === "ai-layer:index:ModalVllmApp")
       .map((r) => (r.inputs as { appName: string }).appName);
-    expect(apps).toEqual(["ai-layer-cloud-gpu-chat", "ai-layer-cloud-gpu-chat-small"]);
-    for (const cmd of resources.filter((r) => r.type === "command:local:Command")) {
-      expect((cmd.inputs as { environment: unknown }).environment).toBe("[secret]");
-      expect((cmd.inputs as { delete: string }).delete).toMatch(/^modal app stop ai-layer-cloud-gpu-chat/);
-    }
+    expect(apps).toEqual(["ai-layer-cloud-gpu-chat"]);
+    const endpoints = resources.filter((r) => r.type === "ai-layer:index:RunpodServerlessEndpoint");
+    expect(endpoints.map((r) => (r.inputs as { endpointName: string }).endpointName)).toEqual([
+      "ai-layer-cloud-gpu-chat-small",
+    ]);
+    const commands = resources.filter((r) => r.type === "command:local:Command");
+    expect(commands).toHaveLength(2);
+    for (const cmd of commands) expect((cmd.inputs as { environment: unknown }).environment).toBe("[secret]");
+    expect(commands.map((c) => (c.inputs as { delete: string }).delete).sort()).toEqual(
+      [
+        expect.stringMatching(/bin\/runpod-endpoint\.ts delete$/),
+        "modal app stop ai-layer-cloud-gpu-chat",
+      ].sort(),
+    );
+  });
+
+  it("routes chat to the Modal URL and chat-small to the Runpod endpoint's URL from the env", () => {
+    const cfg = parse(files.find((f) => f.path === "litellm/config.yaml")!.content);
+    const params = (name: string) =>
+      cfg.model_list.find((m: { model_name: string }) => m.model_name === name).litellm_params;
+    expect(params("chat")).toMatchObject({
+      model: "hosted_vllm/chat",
+      api_base: "https://my-team--ai-layer-cloud-gpu-chat-serve.modal.run/v1",
+    });
+    expect(params("chat-small")).toMatchObject({
+      model: "hosted_vllm/chat-small",
+      api_base: "os.environ/CHAT_SMALL_API_BASE",
+      api_key: "os.environ/RUNPOD_API_KEY",
+    });
   });
 
   it("fallbacks reference existing names and no provider key is in the files", () => {
@@ -193,6 +217,7 @@ describe("the cloud-gpu stack on the mock runtime", async () => {
       for (const [from, to] of Object.entries<string[]>(group))
         [from, ...to].forEach((n) => expect(names).toContain(n));
     expect(files.map((f) => f.content).join("\n")).not.toMatch(/sk-|hf_|placeholder-set-your-own/);
-    expect(p.cost.perHourMaxUsd).toBeCloseTo(4 * 0.7992 + 2 * 0.7992, 6);
+    // 4 Modal L4 workers at $0.7992/h + 2 Runpod L4 workers at $0.00019/s × 3600 = $0.684/h.
+    expect(p.cost.perHourMaxUsd).toBeCloseTo(4 * 0.7992 + 2 * 0.684, 6);
   });
 });

@@ -11,7 +11,9 @@ export interface CloudGpuOffer {
   readonly gpu: string;
   /** What the provider's API calls it. */
   readonly providerId: string;
-  /** USD per GPU-hour while a worker runs. */
+  /** USD per GPU-second while a worker runs (both providers bill by the second). */
+  readonly usdPerSecond: number;
+  /** The same per GPU-hour. */
   readonly usdPerHour: number;
   /** Where the price comes from. */
   readonly source: string;
@@ -20,25 +22,29 @@ export interface CloudGpuOffer {
 const RUNPOD_PRICING = "docs.runpod.io/serverless/pricing (flex), runtime-facts.md §F";
 const MODAL_PRICING = "Modal pricing as collected in runtime-facts.md §F [third-party]";
 
+/** An offer from a per-second price; Modal's figures are quoted per hour, so they come in as $/h ÷ 3600. */
+const offer = (gpu: string, providerId: string, usdPerSecond: number, source: string): CloudGpuOffer => ({
+  gpu,
+  providerId,
+  usdPerSecond,
+  usdPerHour: Math.round(usdPerSecond * 3600 * 10_000) / 10_000,
+  source,
+});
+
 export const CLOUD_GPUS: Readonly<Record<CloudProvider, readonly CloudGpuOffer[]>> = {
   runpod: [
-    { gpu: "L4", providerId: "NVIDIA L4", usdPerHour: 0.00019 * 3600, source: RUNPOD_PRICING },
-    { gpu: "L40S", providerId: "NVIDIA L40S", usdPerHour: 0.00053 * 3600, source: RUNPOD_PRICING },
-    {
-      gpu: "A100-80GB",
-      providerId: "NVIDIA A100 80GB PCIe",
-      usdPerHour: 0.00076 * 3600,
-      source: RUNPOD_PRICING,
-    },
-    { gpu: "H100", providerId: "NVIDIA H100 80GB HBM3", usdPerHour: 0.00116 * 3600, source: RUNPOD_PRICING },
+    offer("L4", "NVIDIA L4", 0.00019, RUNPOD_PRICING),
+    offer("L40S", "NVIDIA L40S", 0.00053, RUNPOD_PRICING),
+    offer("A100-80GB", "NVIDIA A100 80GB PCIe", 0.00076, RUNPOD_PRICING),
+    offer("H100", "NVIDIA H100 80GB HBM3", 0.00116, RUNPOD_PRICING),
   ],
   modal: [
-    { gpu: "T4", providerId: "T4", usdPerHour: 0.5904, source: MODAL_PRICING },
-    { gpu: "L4", providerId: "L4", usdPerHour: 0.7992, source: MODAL_PRICING },
-    { gpu: "A10G", providerId: "A10G", usdPerHour: 1.1, source: `${MODAL_PRICING}; A10G from memory` },
-    { gpu: "L40S", providerId: "L40S", usdPerHour: 1.9512, source: MODAL_PRICING },
-    { gpu: "A100-80GB", providerId: "A100-80GB", usdPerHour: 2.4984, source: MODAL_PRICING },
-    { gpu: "H100", providerId: "H100", usdPerHour: 3.9492, source: MODAL_PRICING },
+    offer("T4", "T4", 0.5904 / 3600, MODAL_PRICING),
+    offer("L4", "L4", 0.7992 / 3600, MODAL_PRICING),
+    offer("A10G", "A10G", 1.1 / 3600, `${MODAL_PRICING}; A10G from memory`),
+    offer("L40S", "L40S", 1.9512 / 3600, MODAL_PRICING),
+    offer("A100-80GB", "A100-80GB", 2.4984 / 3600, MODAL_PRICING),
+    offer("H100", "H100", 3.9492 / 3600, MODAL_PRICING),
   ],
 };
 

@@ -3,14 +3,6 @@ import { isCloud, type LayerSecretKey, type Plan } from "../plan";
 import { ModalVllmApp } from "./modal";
 import { RunpodServerlessEndpoint } from "./runpod";
 
-/** A DNS-safe name for a model's endpoint or app, unique per stack: `ai-layer-<stack>-<model>`. */
-export function cloudAppName(stack: string, model: string): string {
-  return `ai-layer-${stack}-${model}`
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/-+/g, "-");
-}
-
 /**
  * Creates the GPU-cloud backend of every model that has one and returns the env vars the gateway needs:
  * `<MODEL>_API_BASE` → the endpoint's OpenAI base URL.
@@ -23,7 +15,7 @@ export function createCloudBackends(
 ): Record<string, pulumi.Input<string>> {
   const env: Record<string, pulumi.Input<string>> = {};
   for (const model of plan.models.filter(isCloud)) {
-    const appName = cloudAppName(plan.stack, model.name);
+    const appName = model.appName;
     if (model.runtime === "runpod") {
       const endpoint = new RunpodServerlessEndpoint(
         `${name}-${model.name}-runpod`,
@@ -32,7 +24,8 @@ export function createCloudBackends(
       );
       env[model.apiBaseEnv] = endpoint.apiBase;
     } else {
-      const app = new ModalVllmApp(
+      // Its URL is in the gateway config already (CloudModel.apiBase): nothing to pass at run time.
+      new ModalVllmApp(
         `${name}-${model.name}-modal`,
         {
           model,
@@ -44,7 +37,6 @@ export function createCloudBackends(
         },
         opts,
       );
-      env[model.apiBaseEnv] = app.apiBase;
     }
   }
   return env;

@@ -79,7 +79,7 @@ export class ModalVllmApp extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.apiBase = modalEndpointUrl(args.model.workspace!, args.appName);
+    this.apiBase = args.model.apiBase ?? modalEndpointUrl(args.model.workspace!, args.appName);
     this.registerOutputs({ apiBase: this.apiBase });
   }
 }

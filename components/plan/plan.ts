@@ -48,7 +48,7 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     if (entry.remote) return void elsewhere.set(index, planRemote(entry, index, provided, problems));
     const model = findModel(entry.model!, extras) as ModelSpec;
     if (entry.backend) {
-      const cloud = planCloudModel(entry, index, model, vllmImage, provided, problems);
+      const cloud = planCloudModel(opts.stack, entry, index, model, vllmImage, provided, problems);
       if (cloud) elsewhere.set(index, cloud);
     } else hosted.push({ entry, index, model });
   });

@@ -4,6 +4,23 @@ import { describeMisfit, gpuFit, type GpuFitInput } from "./gpuFit";
 import { secretEnvName } from "./secrets";
 import type { CloudModel } from "./types";
 
+/** A DNS-safe name for a model's endpoint or app, unique per stack: `ai-layer-<stack>-<model>`. */
+export function cloudAppName(stack: string, model: string): string {
+  return `ai-layer-${stack}-${model}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-");
+}
+
+/**
+ * A Modal web endpoint's OpenAI base URL, known before deploy: `https://<workspace>--<app>-serve.modal.run/v1`
+ * (modal.com/docs/guide/webhook-urls). The label after `--` must fit a 63-character DNS label.
+ */
+export function modalApiBase(workspace: string, appName: string): string | undefined {
+  const host = `${workspace}--${appName}-serve`;
+  return host.length <= 63 ? `https://${host}.modal.run/v1` : undefined;
+}
+
 /** `chat-small` → `CHAT_SMALL`, for env var names. */
 export const envName = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
 
@@ -12,6 +29,7 @@ export const envName = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g
  * provider's price per worker, and the secrets it needs (there is nothing to generate: the account is theirs).
  */
 export function planCloudModel(
+  stack: string,
   entry: ModelEntry,
   index: number,
   model: ModelSpec,
@@ -47,6 +65,15 @@ export function planCloudModel(
     problems.push({ path: at("backend", "gpu"), message: describeMisfit(input, fit) });
     return undefined;
   }
+  const appName = cloudAppName(stack, entry.name);
+  const modalUrl = backend.kind === "modal" ? modalApiBase(backend.workspace!, appName) : undefined;
+  if (backend.kind === "modal" && !modalUrl) {
+    problems.push({
+      path: at("name"),
+      message: `the Modal URL host "${backend.workspace}--${appName}-serve" is longer than 63 characters; use a shorter model name or stack name`,
+    });
+    return undefined;
+  }
   // Runpod authenticates with the account key; a Modal app is protected by vLLM's --api-key (the layer's key).
   const apiKey = backend.kind === "runpod" ? "runpodApiKey" : "vllmApiKey";
   return {
@@ -65,6 +92,9 @@ export function planCloudModel(
     idleTimeoutSeconds: backend.idleTimeoutSeconds,
     ...(backend.workspace ? { workspace: backend.workspace } : {}),
     usdPerWorkerHour: Math.round(offer.usdPerHour * backend.gpu.count * 10_000) / 10_000,
+    appName,
+    // Modal's URL is known now; Runpod's only once the endpoint exists (the gateway reads it from apiBaseEnv).
+    ...(modalUrl ? { apiBase: modalUrl } : {}),
     apiBaseEnv: `${envName(entry.name)}_API_BASE`,
     apiKey: { configKey: apiKey, env: secretEnvName(apiKey) },
     image: vllmImage,

@@ -105,6 +105,10 @@ export interface CloudModel extends ModelCommon {
   readonly workspace?: string;
   /** GPU $/h of one worker (all its GPUs), from the cloud catalog. */
   readonly usdPerWorkerHour: number;
+  /** Endpoint or app name at the provider, `ai-layer-<stack>-<model>`. */
+  readonly appName: string;
+  /** OpenAI base URL when known before deploy (Modal); otherwise the gateway reads it from apiBaseEnv. */
+  readonly apiBase?: string;
   /** Env var the gateway reads the endpoint's base URL from (known only once the endpoint exists). */
   readonly apiBaseEnv: string;
   /** Where the gateway's key for the endpoint comes from. */

@@ -97,7 +97,7 @@ function cloudDeployment(model: CloudModel): Deployment[] {
       model_name: model.name,
       litellm_params: {
         model: `hosted_vllm/${model.name}`,
-        api_base: env(model.apiBaseEnv),
+        api_base: model.apiBase ?? env(model.apiBaseEnv),
         api_key: env(model.apiKey.env),
       },
       model_info: {

@@ -7,3 +7,4 @@ export * from "./secrets";
 export * from "./docker";
 export * from "./kubernetes";
 export * from "./runpod";
+export * from "./aws";

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerLayer } from "../components/docker";
+import { AwsEksCluster } from "../components/aws";
 import { KubernetesLayer } from "../components/kubernetes";
 import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
 import { parseLayerSpec } from "../components/spec";
@@ -49,6 +50,9 @@ export interface LayerOutputs {
   costPerMonthUsd: number;
   costPerHourMaxUsd: number;
   costPerMonthMaxUsd: number;
+  /** EKS cluster name and its kubeconfig (secret), on the aws-eks target. */
+  clusterName?: pulumi.Output<string>;
+  kubeconfig?: pulumi.Output<string>;
   /** The configured monthly budget, USD (only when layer.budget is set). */
   budgetMonthlyUsd?: number;
   /** Per self-hosted GPU model (vLLM): $/h at min and max, $/month at max, $ per 1M output tokens (null: n/a). */
@@ -62,13 +66,22 @@ export interface LayerOutputs {
  * resource is constructed, so a bad config throws one path-named error and registers nothing.
  */
 export function deployLayer(): { plan: Plan; layer: DockerLayer | KubernetesLayer; outputs: LayerOutputs } {
+  let eksOutputs: Pick<LayerOutputs, "clusterName" | "kubeconfig"> = {};
   const { raw, secrets } = readLayerConfig();
   const spec = parseLayerSpec(raw);
   const layerPlan = plan(spec, { stack: pulumi.getStack(), providedSecrets: new Set(Object.keys(secrets)) });
-  const layer =
-    layerPlan.target.kind === "docker"
-      ? new DockerLayer("ai-layer", { plan: layerPlan, secrets })
-      : new KubernetesLayer("ai-layer", { plan: layerPlan, secrets });
+  let layer: DockerLayer | KubernetesLayer;
+  if (layerPlan.target.kind === "docker") layer = new DockerLayer("ai-layer", { plan: layerPlan, secrets });
+  else if (layerPlan.target.aws) {
+    // aws-eks: create the cluster, then the same kubernetes components through a provider built from it.
+    const eks = new AwsEksCluster("ai-layer", { plan: layerPlan });
+    layer = new KubernetesLayer(
+      "ai-layer",
+      { plan: layerPlan, secrets, provider: eks.provider },
+      { dependsOn: [eks] },
+    );
+    eksOutputs = { clusterName: eks.clusterName, kubeconfig: eks.kubeconfig };
+  } else layer = new KubernetesLayer("ai-layer", { plan: layerPlan, secrets });
   const outputs: LayerOutputs = {
     gatewayUrl: layer.gatewayUrl,
     openaiBaseUrl: `${layer.gatewayUrl}/v1`,
@@ -79,6 +92,7 @@ export function deployLayer(): { plan: Plan; layer: DockerLayer | KubernetesLaye
     costPerMonthUsd: layerPlan.cost.perMonthUsd,
     costPerHourMaxUsd: layerPlan.cost.perHourMaxUsd,
     costPerMonthMaxUsd: layerPlan.cost.perMonthMaxUsd,
+    ...eksOutputs,
     // The policy pack's budget rule reads this from the stack's outputs.
     ...(layerPlan.budget ? { budgetMonthlyUsd: layerPlan.budget.monthlyUsd } : {}),
     costByModel: Object.fromEntries(

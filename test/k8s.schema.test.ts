@@ -16,14 +16,14 @@ import { kubeTypeErrors, validateKubeObject, type AnyKubeObject } from "./helper
 
 const STACKS = join(__dirname, "..", "stacks");
 
-/** Stack files whose ai-layer:layer targets kubernetes, discovered by reading every stacks/Pulumi.*.yaml. */
+/** Stack files whose ai-layer:layer targets a Kubernetes cluster (kubernetes or aws-eks), discovered by reading every stacks/Pulumi.*.yaml. */
 const kubernetesStacks = readdirSync(STACKS)
   .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f))
   .filter((m): m is RegExpExecArray => !!m)
   .map((m) => ({ stack: m[1]!, config: readStackFile(join(STACKS, m[0])) }))
   .filter(({ config }) => {
     const layer = config.values["ai-layer:layer"];
-    return layer !== undefined && JSON.parse(layer).target?.kind === "kubernetes";
+    return layer !== undefined && ["kubernetes", "aws-eks"].includes(JSON.parse(layer).target?.kind);
   });
 
 /** Resources that are not cluster objects: the provider (a pulumi: type anyway) and KEDA's Helm release. */

@@ -2,3 +2,4 @@ export * from "./gpus";
 export * from "./models";
 export * from "./images";
 export * from "./cloudGpus";
+export * from "./awsInstances";

@@ -24,6 +24,11 @@ export interface KubernetesLayerArgs {
   readonly plan: Plan;
   /** Secrets from config; generated ones are created with @pulumi/random. */
   readonly secrets?: LayerSecrets;
+  /**
+   * A provider for a cluster created elsewhere (the aws-eks target's, or a team's own). Default: one built from
+   * the target's kubeconfig and context.
+   */
+  readonly provider?: k8s.Provider;
 }
 
 /** How services reach each other in the cluster: Service DNS names in the layer's namespace. */
@@ -126,11 +131,13 @@ export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, p
   const target = plan.target;
   if (target.kind !== "kubernetes")
     throw new Error(`KubernetesLayer places kubernetes plans; this plan targets ${target.kind}`);
-  const provider = new k8s.Provider(
-    `${name}-k8s`,
-    { ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), context: target.context },
-    { parent },
-  );
+  const provider =
+    args.provider ??
+    new k8s.Provider(
+      `${name}-k8s`,
+      { ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), context: target.context },
+      { parent },
+    );
   const ctx: KubeContext = {
     namespace: target.namespace,
     stack: plan.stack,

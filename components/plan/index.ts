@@ -7,3 +7,4 @@ export * from "./planKubernetes";
 export * from "./plan";
 export * from "./costModel";
 export * from "./planCloud";
+export * from "./planAws";

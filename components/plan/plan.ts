@@ -3,6 +3,7 @@ import { extraModels, HOURS_PER_MONTH, LayerConfigError, type ConfigProblem, typ
 import { checkBudget, planCostModel } from "./costModel";
 import { DOCKER_SERVICES, planOllamaModels, type SelfHosted } from "./planDocker";
 import { kubernetesServices, planVllmModels } from "./planKubernetes";
+import { eksAsKubernetes, planAwsEks } from "./planAws";
 import { planCloudModel } from "./planCloud";
 import { planRemote } from "./remote";
 import { secretNeeds, type LayerSecretKey } from "./secrets";
@@ -53,7 +54,8 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     } else hosted.push({ entry, index, model });
   });
 
-  const target = spec.target;
+  // aws-eks is the kubernetes target on a cluster the stack creates: plan it as kubernetes plus the AWS part.
+  const target = spec.target.kind === "aws-eks" ? eksAsKubernetes(spec.target) : spec.target;
   let selfHosted: PlannedModel[];
   let ollamaContextLength: number | undefined;
   let plannedTarget: Plan["target"] = target;
@@ -64,6 +66,11 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     if (docker.perGpuGiB !== undefined) plannedTarget = { ...target, gpuMemoryGiB: docker.perGpuGiB };
   } else {
     selfHosted = planVllmModels(target, vllmImage, hosted, provided, problems, warnings);
+    if (spec.target.kind === "aws-eks") {
+      const names = spec.models.map((m) => m.name);
+      const aws = planAwsEks(spec.target, selfHosted.filter(isVllm), (n) => names.indexOf(n), problems);
+      plannedTarget = { ...target, aws };
+    }
   }
   if (problems.length) throw new LayerConfigError(problems, "The layer does not fit where it runs");
 
@@ -96,11 +103,20 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
 
   const services = target.kind === "docker" ? DOCKER_SERVICES : kubernetesServices(target.namespace);
   // Every track (stable and canary) runs its own GPUs.
-  const gpuCost = (bound: "min" | "max") =>
-    vllm.reduce(
-      (sum, m) => sum + m.tracks.reduce((n, t) => n + t.replicas[bound], 0) * m.usdPerReplicaHour,
+  const aws = plannedTarget.kind === "kubernetes" ? plannedTarget.aws : undefined;
+  // On AWS the bill is per node: node groups' min/max × the instance's $/h.
+  const nodeCost = (bound: "min" | "max") =>
+    aws!.gpuNodeGroups.reduce(
+      (sum, g) => sum + (bound === "min" ? g.minSize : g.maxSize) * g.usdPerNodeHour,
       0,
     );
+  const gpuCost = (bound: "min" | "max") =>
+    aws
+      ? nodeCost(bound)
+      : vllm.reduce(
+          (sum, m) => sum + m.tracks.reduce((n, t) => n + t.replicas[bound], 0) * m.usdPerReplicaHour,
+          0,
+        );
   // GPU-cloud workers bill while they run: min workers always, max under load.
   const cloudCost = (bound: "min" | "max") =>
     cloud.reduce((sum, m) => sum + m.workers[bound] * m.usdPerWorkerHour, 0);

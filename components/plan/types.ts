@@ -11,6 +11,7 @@ import type {
 } from "../spec";
 import type { CostModel } from "./costModel";
 import type { GpuFit } from "./gpuFit";
+import type { AwsEksPlan } from "./planAws";
 import type { MemoryEstimate } from "./memory";
 
 /** Where a model's weights live on a Docker host. */
@@ -140,7 +141,12 @@ export interface SecretNeed {
   readonly generated: boolean;
 }
 
-export type PlannedTarget = (DockerTarget & { readonly gpuMemoryGiB?: number }) | KubernetesTarget;
+export type PlannedTarget =
+  | (DockerTarget & { readonly gpuMemoryGiB?: number })
+  | (KubernetesTarget & {
+      /** Set when the stack creates the cluster on AWS (target kind aws-eks). */
+      readonly aws?: AwsEksPlan;
+    });
 
 /** Everything a target needs to place the layer: plain data, no Pulumi types. */
 export interface Plan {

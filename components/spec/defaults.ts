@@ -18,6 +18,11 @@ export const DEFAULTS = {
       /** How long Pulumi waits for Ollama to pull every model before giving up, seconds. */
       modelPullTimeoutSeconds: 3600,
     },
+    awsEks: {
+      /** Pinned EKS version (AL2023 NVIDIA AMIs; AL2 GPU AMIs end at 1.32). */
+      kubernetesVersion: "1.33",
+      vpcCidr: "10.40.0.0/16",
+    },
     kubernetes: {
       namespace: "ai-layer",
       /** The one node label that carries the GPU type; node provisioning (aws target) sets the same key. */

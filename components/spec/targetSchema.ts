@@ -161,8 +161,69 @@ export const KubernetesTargetSchema = z
   })
   .describe("Where the layer runs");
 
-export const TargetSchema = z.discriminatedUnion("kind", [DockerTargetSchema, KubernetesTargetSchema]);
+const tagValue = z.string().min(1).max(256);
+
+/**
+ * AWS: a VPC, an EKS cluster with a CPU node group and one GPU node group per GPU type the models need, then the
+ * kubernetes target on top of it (the same components, through a provider built from the new cluster).
+ */
+export const AwsEksTargetSchema = KubernetesTargetSchema.omit({ kind: true, kubeconfig: true, context: true })
+  .extend({
+    kind: z
+      .literal("aws-eks")
+      .describe("Create the cluster on AWS (VPC + EKS + GPU node groups), then deploy onto it"),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" })
+      .describe("AWS region (prices in the catalog are us-east-1 on-demand)"),
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d{2}$/, { message: "must look like 1.33" })
+      .default(DEFAULTS.target.awsEks.kubernetesVersion)
+      .describe(`EKS Kubernetes version, pinned. Default ${DEFAULTS.target.awsEks.kubernetesVersion}`),
+    vpcCidr: z
+      .string()
+      .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, {
+        message: "must be an IPv4 CIDR between /16 and /24",
+      })
+      .default(DEFAULTS.target.awsEks.vpcCidr)
+      .describe(`VPC address range. Default ${DEFAULTS.target.awsEks.vpcCidr}`),
+    availabilityZones: z
+      .number()
+      .int()
+      .min(2)
+      .max(6)
+      .default(2)
+      .describe("AZs to spread subnets over (public + private in each; NAT per AZ). Default 2"),
+    endpointPublicAccess: z
+      .boolean()
+      .default(true)
+      .describe("Reach the EKS API from outside the VPC (limited to publicAccessCidrs). Default true"),
+    publicAccessCidrs: z
+      .array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" }))
+      .default([])
+      .describe("CIDRs allowed to the public EKS API endpoint; required when endpointPublicAccess is true"),
+    capacityType: z
+      .enum(["ON_DEMAND", "SPOT"])
+      .default("ON_DEMAND")
+      .describe("GPU node capacity: ON_DEMAND or SPOT (cheaper, can be reclaimed). Default ON_DEMAND"),
+    tags: z
+      .strictObject({
+        owner: tagValue.describe("Team that owns the resources"),
+        environment: tagValue.describe("prod, staging, …"),
+        "cost-center": tagValue.describe("Where the bill goes"),
+      })
+      .describe("Tags every AWS resource carries (the policy pack requires them)"),
+  })
+  .describe("Where the layer runs");
+
+export const TargetSchema = z.discriminatedUnion("kind", [
+  DockerTargetSchema,
+  KubernetesTargetSchema,
+  AwsEksTargetSchema,
+]);
 
 export type DockerTarget = z.output<typeof DockerTargetSchema>;
 export type KubernetesTarget = z.output<typeof KubernetesTargetSchema>;
+export type AwsEksTarget = z.output<typeof AwsEksTargetSchema>;
 export type TargetSpec = z.output<typeof TargetSchema>;

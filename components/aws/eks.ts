@@ -1,0 +1,234 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GPU_TAINT } from "../kubernetes/manifests/common";
+import { CORE_NODE_GROUP, type AwsEksPlan, type Plan } from "../plan";
+import { AwsEksAddons } from "./addons";
+import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
+import { eksKubeconfig } from "./kubeconfig";
+import { AwsNetwork } from "./network";
+
+export interface AwsEksClusterArgs {
+  /** The layer plan; its target must be the kubernetes plan of an aws-eks target (`plan.target.aws` set). */
+  readonly plan: Plan;
+  /**
+   * Root volume of each GPU node, GiB. vLLM caches model weights on the node, so it is at least 200.
+   * Default 200.
+   */
+  readonly gpuNodeDiskGiB?: number;
+  /**
+   * AWS provider to create everything with. Default: one for the plan's region with the plan's tags as
+   * defaultTags.
+   */
+  readonly awsProvider?: aws.Provider;
+}
+
+/** Minimum GPU node root volume: a 70B model at bf16 is ~140 GB of weights before the image and logs. */
+export const MIN_GPU_NODE_DISK_GIB = 200;
+/** The EKS taint of GPU nodes: the kubernetes target's GPU_TAINT, in EKS's spelling. */
+export const EKS_GPU_TAINT = {
+  key: GPU_TAINT.key,
+  value: "true",
+  effect: { NoSchedule: "NO_SCHEDULE", NoExecute: "NO_EXECUTE", PreferNoSchedule: "PREFER_NO_SCHEDULE" }[
+    GPU_TAINT.effect
+  ],
+} as const;
+/** Label of the CPU node group's nodes. */
+export const CORE_POOL_LABEL = { "ai-layer.dev/pool": "core" } as const;
+
+/** The aws part of a plan, or a plain error when the plan is not for aws-eks. */
+export function awsPlanOf(plan: Plan): { aws: AwsEksPlan; gpuNodeLabel: string } {
+  if (plan.target.kind !== "kubernetes" || !plan.target.aws)
+    throw new Error(
+      `AwsEksCluster needs the plan of an aws-eks target; this plan targets ${plan.target.kind}`,
+    );
+  return { aws: plan.target.aws, gpuNodeLabel: plan.target.gpuNodeLabel };
+}
+
+/**
+ * An EKS cluster for the layer: its VPC, a CPU node group for the gateway, cache, monitoring and system pods,
+ * one managed GPU node group per GPU type the plan needs (NVIDIA AL2023 AMI, the GPU taint, the node label the
+ * vLLM pods select), the EBS CSI driver with a default gp3 StorageClass, cluster-autoscaler, and a Kubernetes
+ * provider for the kubernetes target to deploy with.
+ */
+export class AwsEksCluster extends pulumi.ComponentResource {
+  public readonly clusterName: pulumi.Output<string>;
+  public readonly clusterEndpoint: pulumi.Output<string>;
+  /** kubeconfig with `aws eks get-token` exec auth (secret: it names the endpoint and CA). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** Kubernetes provider for the new cluster (pass it to KubernetesLayer). */
+  public readonly provider: k8s.Provider;
+  public readonly awsProvider: aws.Provider;
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly publicSubnetIds: pulumi.Output<string[]>;
+  public readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** EKS names of the GPU node groups, by plan node group name (gpu-l4, gpu-a10g-4x, …). */
+  public readonly gpuNodeGroupNames: Record<string, pulumi.Output<string>>;
+  /** The default StorageClass (gp3, encrypted). */
+  public readonly storageClassName: pulumi.Output<string>;
+
+  constructor(name: string, args: AwsEksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ai-layer:index:AwsEksCluster", name, { gpuNodeDiskGiB: args.gpuNodeDiskGiB }, opts);
+    const { aws: plan, gpuNodeLabel } = awsPlanOf(args.plan);
+    const diskSize = args.gpuNodeDiskGiB ?? MIN_GPU_NODE_DISK_GIB;
+    if (diskSize < MIN_GPU_NODE_DISK_GIB)
+      throw new Error(
+        `gpuNodeDiskGiB ${diskSize} is below ${MIN_GPU_NODE_DISK_GIB}: model weights live on the node`,
+      );
+    const tags = { ...plan.tags };
+    const region = plan.region;
+
+    this.awsProvider =
+      args.awsProvider ??
+      new aws.Provider(`${name}-aws`, { region, defaultTags: { tags } }, { parent: this });
+    const res = { parent: this, provider: this.awsProvider };
+
+    const network = new AwsNetwork(
+      `${name}-net`,
+      { vpcCidr: plan.vpcCidr, availabilityZones: plan.availabilityZones, tags },
+      { parent: this, providers: { aws: this.awsProvider } },
+    );
+
+    const clusterRole = roleWithPolicies(
+      `${name}-cluster`,
+      {
+        description: "EKS control plane",
+        assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
+        policyArns: [managedPolicyArn(region, "AmazonEKSClusterPolicy")],
+        tags,
+      },
+      res,
+    );
+    const nodeRole = roleWithPolicies(
+      `${name}-node`,
+      {
+        description: "EKS worker nodes",
+        assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
+        policyArns: [
+          managedPolicyArn(region, "AmazonEKSWorkerNodePolicy"),
+          managedPolicyArn(region, "AmazonEKS_CNI_Policy"),
+          managedPolicyArn(region, "AmazonEC2ContainerRegistryReadOnly"),
+        ],
+        tags,
+      },
+      res,
+    );
+
+    const cluster = new aws.eks.Cluster(
+      `${name}-eks`,
+      {
+        roleArn: clusterRole.role.arn,
+        version: plan.kubernetesVersion,
+        // Access entries only (no aws-auth ConfigMap); whoever creates the cluster is its first admin.
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+        vpcConfig: {
+          subnetIds: network.privateSubnetIds,
+          endpointPrivateAccess: true,
+          endpointPublicAccess: plan.endpointPublicAccess,
+          ...(plan.endpointPublicAccess ? { publicAccessCidrs: [...plan.publicAccessCidrs] } : {}),
+        },
+        tags,
+      },
+      { ...res, dependsOn: clusterRole.attachments },
+    );
+
+    const nodeGroup = (
+      group: string,
+      spec: {
+        amiType: string;
+        instanceType: string;
+        capacityType: string;
+        minSize: number;
+        maxSize: number;
+        diskSize: number;
+        labels: Record<string, string>;
+        taints?: { key: string; value: string; effect: string }[];
+      },
+    ) =>
+      new aws.eks.NodeGroup(
+        `${name}-${group}`,
+        {
+          clusterName: cluster.name,
+          version: cluster.version,
+          nodeRoleArn: nodeRole.role.arn,
+          // Nodes never get public addresses: private subnets only, egress through NAT.
+          subnetIds: network.privateSubnetIds,
+          amiType: spec.amiType,
+          instanceTypes: [spec.instanceType],
+          capacityType: spec.capacityType,
+          diskSize: spec.diskSize,
+          scalingConfig: { minSize: spec.minSize, maxSize: spec.maxSize, desiredSize: spec.minSize },
+          updateConfig: { maxUnavailable: 1 },
+          labels: spec.labels,
+          ...(spec.taints ? { taints: spec.taints } : {}),
+          tags: { ...tags, "ai-layer.dev/node-group": group },
+        },
+        // cluster-autoscaler owns desiredSize once the group exists.
+        { ...res, dependsOn: nodeRole.attachments, ignoreChanges: ["scalingConfig.desiredSize"] },
+      );
+
+    const core = nodeGroup("core", {
+      amiType: "AL2023_x86_64_STANDARD",
+      instanceType: CORE_NODE_GROUP.instanceType,
+      capacityType: "ON_DEMAND",
+      minSize: CORE_NODE_GROUP.min,
+      maxSize: CORE_NODE_GROUP.max,
+      diskSize: 50,
+      labels: { ...CORE_POOL_LABEL },
+    });
+    const gpuGroups = plan.gpuNodeGroups.map((g) => ({
+      plan: g,
+      group: nodeGroup(g.name, {
+        amiType: plan.amiType,
+        instanceType: g.instanceType,
+        capacityType: plan.capacityType,
+        minSize: g.minSize,
+        maxSize: g.maxSize,
+        diskSize,
+        labels: { [gpuNodeLabel]: g.gpuType },
+        taints: [{ ...EKS_GPU_TAINT }],
+      }),
+    }));
+
+    this.kubeconfig = pulumi.secret(
+      pulumi
+        .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
+        .apply(([clusterName, endpoint, ca]) =>
+          eksKubeconfig({ clusterName, endpoint, certificateAuthorityData: ca.data ?? "", region }),
+        ),
+    );
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
+
+    const addons = new AwsEksAddons(
+      `${name}-addons`,
+      {
+        clusterName: cluster.name,
+        clusterArn: cluster.arn,
+        region,
+        kubernetesVersion: plan.kubernetesVersion,
+        tags,
+        k8sProvider: this.provider,
+        nodeSelector: { ...CORE_POOL_LABEL },
+      },
+      // Add-ons schedule pods: wait for the nodes (an add-on created before any node sits DEGRADED).
+      { parent: this, providers: { aws: this.awsProvider }, dependsOn: [core] },
+    );
+
+    this.clusterName = cluster.name;
+    this.clusterEndpoint = cluster.endpoint;
+    this.vpcId = network.vpcId;
+    this.publicSubnetIds = network.publicSubnetIds;
+    this.privateSubnetIds = network.privateSubnetIds;
+    this.gpuNodeGroupNames = Object.fromEntries(gpuGroups.map((g) => [g.plan.name, g.group.nodeGroupName]));
+    this.storageClassName = addons.storageClassName;
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      clusterEndpoint: this.clusterEndpoint,
+      kubeconfig: this.kubeconfig,
+      vpcId: this.vpcId,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+      storageClassName: this.storageClassName,
+    });
+  }
+}

@@ -1,0 +1,6 @@
+export * from "./cidr";
+export * from "./common";
+export * from "./kubeconfig";
+export * from "./network";
+export * from "./addons";
+export * from "./eks";

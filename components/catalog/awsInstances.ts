@@ -1,0 +1,32 @@
+/**
+ * AWS GPU instance types the planner can pick, with their GPUs and us-east-1 on-demand $/h. Source:
+ * ../shared/reference/runtime-facts.md §F (Karpenter's generated instance-type reference and pricing table,
+ * 2026-07-20). Only instances whose price is in that table are listed: a choice the plan cannot price is not
+ * offered.
+ */
+export interface AwsGpuInstance {
+  readonly instanceType: string;
+  /** GPU catalog id (gpus.ts). */
+  readonly gpu: string;
+  readonly gpus: number;
+  readonly vcpu: number;
+  readonly memoryGiB: number;
+  readonly usdPerHour: number;
+}
+
+export const AWS_GPU_INSTANCES: readonly AwsGpuInstance[] = [
+  { instanceType: "g4dn.xlarge", gpu: "T4", gpus: 1, vcpu: 4, memoryGiB: 16, usdPerHour: 0.526 },
+  { instanceType: "g5.xlarge", gpu: "A10G", gpus: 1, vcpu: 4, memoryGiB: 16, usdPerHour: 1.006 },
+  { instanceType: "g5.12xlarge", gpu: "A10G", gpus: 4, vcpu: 48, memoryGiB: 192, usdPerHour: 5.672 },
+  { instanceType: "g5.48xlarge", gpu: "A10G", gpus: 8, vcpu: 192, memoryGiB: 768, usdPerHour: 16.288 },
+  { instanceType: "g6.xlarge", gpu: "L4", gpus: 1, vcpu: 4, memoryGiB: 16, usdPerHour: 0.8048 },
+  { instanceType: "g6e.xlarge", gpu: "L40S", gpus: 1, vcpu: 4, memoryGiB: 32, usdPerHour: 1.861 },
+  { instanceType: "g6e.12xlarge", gpu: "L40S", gpus: 4, vcpu: 48, memoryGiB: 384, usdPerHour: 10.4926 },
+  { instanceType: "p4d.24xlarge", gpu: "A100-40GB", gpus: 8, vcpu: 96, memoryGiB: 1152, usdPerHour: 21.958 },
+  { instanceType: "p5.48xlarge", gpu: "H100", gpus: 8, vcpu: 192, memoryGiB: 2048, usdPerHour: 55.04 },
+];
+
+/** The smallest listed instance carrying at least `count` GPUs of `gpu`. */
+export function awsInstanceFor(gpu: string, count: number): AwsGpuInstance | undefined {
+  return AWS_GPU_INSTANCES.filter((i) => i.gpu === gpu && i.gpus >= count).sort((a, b) => a.gpus - b.gpus)[0];
+}

@@ -1,0 +1,141 @@
+import { awsInstanceFor, AWS_GPU_INSTANCES } from "../catalog";
+import { formatPath, type AwsEksTarget, type ConfigProblem, type KubernetesTarget } from "../spec";
+import type { VllmModel } from "./types";
+
+/** EKS managed node group AMI for NVIDIA GPUs on AL2023 (runtime-facts.md §E; AL2 GPU AMIs end at 1.32). */
+export const NVIDIA_AMI_TYPE = "AL2023_x86_64_NVIDIA";
+/** The CPU node group for the gateway, Redis, monitoring and system pods. */
+export const CORE_NODE_GROUP = { instanceType: "m6i.large", min: 2, max: 4 } as const;
+
+/** One managed GPU node group: a GPU type on one instance type, sized from the plan's replicas. */
+export interface GpuNodeGroupPlan {
+  /** `gpu-l4`, `gpu-a10g-4x`, … */
+  readonly name: string;
+  readonly gpuType: string;
+  readonly instanceType: string;
+  readonly gpusPerNode: number;
+  readonly usdPerNodeHour: number;
+  readonly minSize: number;
+  readonly maxSize: number;
+  /** Models whose replicas run here. */
+  readonly models: readonly string[];
+}
+
+/** What the aws-eks target adds to the kubernetes plan. */
+export interface AwsEksPlan {
+  readonly region: string;
+  readonly kubernetesVersion: string;
+  readonly vpcCidr: string;
+  readonly availabilityZones: number;
+  readonly endpointPublicAccess: boolean;
+  readonly publicAccessCidrs: readonly string[];
+  readonly capacityType: "ON_DEMAND" | "SPOT";
+  readonly tags: Readonly<Record<string, string>>;
+  readonly gpuNodeGroups: readonly GpuNodeGroupPlan[];
+  readonly amiType: typeof NVIDIA_AMI_TYPE;
+}
+
+/**
+ * Picks the instance for each model from its GPU type and count, and sizes one node group per instance type:
+ * replicas pack `gpusPerNode / count` to a node, so the group's min/max are the nodes min/max replicas need.
+ */
+export function planAwsEks(
+  target: AwsEksTarget,
+  models: readonly VllmModel[],
+  indexOf: (name: string) => number,
+  problems: ConfigProblem[],
+): AwsEksPlan {
+  if (target.endpointPublicAccess && target.publicAccessCidrs.length === 0) {
+    problems.push({
+      path: formatPath(["target", "publicAccessCidrs"]),
+      message:
+        "list the CIDRs allowed to the public EKS API (e.g. your office or VPN), or set endpointPublicAccess: false",
+    });
+  }
+  if (target.publicAccessCidrs.includes("0.0.0.0/0")) {
+    problems.push({
+      path: formatPath(["target", "publicAccessCidrs"]),
+      message: "0.0.0.0/0 opens the cluster API to the internet; list your networks",
+    });
+  }
+  const groups = new Map<
+    string,
+    {
+      gpuType: string;
+      instance: NonNullable<ReturnType<typeof awsInstanceFor>>;
+      min: number;
+      max: number;
+      models: string[];
+    }
+  >();
+  for (const m of models) {
+    const instance = awsInstanceFor(m.gpu.type, m.gpu.count);
+    if (!instance) {
+      const offered = AWS_GPU_INSTANCES.filter((i) => i.gpu === m.gpu.type).map(
+        (i) => `${i.instanceType} (${i.gpus} × ${i.gpu})`,
+      );
+      problems.push({
+        path: formatPath(["models", indexOf(m.name), "gpu"]),
+        message:
+          `no AWS instance in the catalog carries ${m.gpu.count} × ${m.gpu.type}` +
+          (offered.length
+            ? `; ${m.gpu.type} comes as ${offered.join(", ")}`
+            : `; ${m.gpu.type} is not offered on AWS here`) +
+          ". Pick a count or GPU type an instance has, or run on the kubernetes target with your own nodes",
+      });
+      continue;
+    }
+    const perNode = Math.floor(instance.gpus / m.gpu.count);
+    const replicas = (bound: "min" | "max") => m.tracks.reduce((n, t) => n + t.replicas[bound], 0);
+    const g = groups.get(instance.instanceType) ?? {
+      gpuType: m.gpu.type,
+      instance,
+      min: 0,
+      max: 0,
+      models: [],
+    };
+    g.min += Math.ceil(replicas("min") / perNode);
+    g.max += Math.ceil(replicas("max") / perNode);
+    g.models.push(m.name);
+    groups.set(instance.instanceType, g);
+  }
+  return {
+    region: target.region,
+    kubernetesVersion: target.kubernetesVersion,
+    vpcCidr: target.vpcCidr,
+    availabilityZones: target.availabilityZones,
+    endpointPublicAccess: target.endpointPublicAccess,
+    publicAccessCidrs: target.publicAccessCidrs,
+    capacityType: target.capacityType,
+    tags: target.tags,
+    amiType: NVIDIA_AMI_TYPE,
+    gpuNodeGroups: [...groups.values()].map((g) => ({
+      name: `gpu-${g.gpuType.toLowerCase()}${g.instance.gpus > 1 ? `-${g.instance.gpus}x` : ""}`,
+      gpuType: g.gpuType,
+      instanceType: g.instance.instanceType,
+      gpusPerNode: g.instance.gpus,
+      usdPerNodeHour: g.instance.usdPerHour,
+      // An autoscaler cannot scale a node group below 1 when pods must start from zero quickly; 0 is allowed.
+      minSize: g.min,
+      maxSize: Math.max(g.max, 1),
+      models: g.models,
+    })),
+  };
+}
+
+/** The kubernetes part of an aws-eks target: what the kubernetes components read (the cluster is the stack's own). */
+export function eksAsKubernetes(target: AwsEksTarget): KubernetesTarget {
+  const {
+    kind: _kind,
+    region: _r,
+    kubernetesVersion: _v,
+    vpcCidr: _c,
+    availabilityZones: _a,
+    endpointPublicAccess: _e,
+    publicAccessCidrs: _p,
+    capacityType: _t,
+    tags: _g,
+    ...k8s
+  } = target;
+  return { ...k8s, kind: "kubernetes", context: "eks" };
+}

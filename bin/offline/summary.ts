@@ -24,8 +24,19 @@ function targetLines(plan: Plan): string[] {
       `- Ollama context length (server-wide): ${plan.ollamaContextLength} tokens`,
     ];
   }
+  const aws = t.aws
+    ? [
+        `- Target: AWS ${t.aws.region}: a VPC (${t.aws.vpcCidr}, ${t.aws.availabilityZones} AZs, private nodes) and EKS ${t.aws.kubernetesVersion}, API open to ${t.aws.endpointPublicAccess ? t.aws.publicAccessCidrs.join(", ") : "the VPC only"}; then the kubernetes components in namespace \`${t.namespace}\``,
+        ...t.aws.gpuNodeGroups.map(
+          (g) =>
+            `- GPU node group ${g.name}: ${g.instanceType} (${g.gpusPerNode} × ${g.gpuType}, ${t.aws!.amiType}, $${g.usdPerNodeHour}/h), ${g.minSize}–${g.maxSize} nodes, ${t.aws!.capacityType}; serves ${g.models.join(", ")}`,
+        ),
+      ]
+    : undefined;
   return [
-    `- Target: kubernetes, context \`${t.context}\`${t.kubeconfig ? ` of ${t.kubeconfig}` : ""}, namespace \`${t.namespace}\`; GPU nodes labelled \`${t.gpuNodeLabel}=<type>\``,
+    ...(aws ?? [
+      `- Target: kubernetes, context \`${t.context}\`${t.kubeconfig ? ` of ${t.kubeconfig}` : ""}, namespace \`${t.namespace}\`; GPU nodes labelled \`${t.gpuNodeLabel}=<type>\``,
+    ]),
     `- Installs: ${[!t.clusterHas.keda && "KEDA", !t.clusterHas.nvidiaDevicePlugin && "NVIDIA device plugin", !t.clusterHas.dcgmExporter && "DCGM exporter"].filter(Boolean).join(", ") || "nothing cluster-wide"}`,
   ];
 }

@@ -81,7 +81,7 @@ function checkInt(field: string, v: number, min: number, max = Number.MAX_SAFE_I
 
 /**
  * A Python string literal for `s`, quoted the way Python's `json.dumps` (ensure_ascii) quotes it: double quotes,
- * backslash escapes, and every non-ASCII code unit as \uXXXX, so the literal is plain ASCII and nothing in `s`
+ * backslash escapes, and every non-ASCII code unit as a \u escape with four hex digits, so the literal is plain ASCII and nothing in `s`
  * (quotes, backslashes, newlines, U+2028) can end the literal or the line.
  */
 export function pythonString(s: string): string {

@@ -73,7 +73,7 @@ async function main(): Promise<number> {
 
   const result = await runOffline(args.stack, config);
   const policies = runPolicies(
-    policyResources(args.stack, result.resources, result.plan, result.outputs),
+    policyResources(args.stack, result.resources, result.outputs),
     policyConfig.config,
     policyConfig.file,
   );

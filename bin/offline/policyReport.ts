@@ -6,7 +6,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { Plan } from "../../components/plan";
 import {
   evaluate,
   PolicyConfigError,
@@ -50,7 +49,6 @@ export function loadPolicyConfig(root: string, stack: string): { file?: string; 
 export function policyResources(
   stack: string,
   resources: readonly PlannedResource[],
-  plan: Plan,
   outputs: Record<string, unknown>,
 ): StackResource[] {
   const root: StackResource = {

@@ -73,6 +73,8 @@ export class KubernetesLayer extends pulumi.ComponentResource {
       { stack: args.plan.stack, models: args.plan.models.map((m) => m.name) },
       opts,
     );
+    // The same five outputs as the other layer component on purpose, assigned here rather than in a shared base
+    // class: a component served to other languages must extend ComponentResource directly (pulumi-practices §4).
     const built = createKubernetesLayer(name, args, this);
     this.gatewayUrl = args.plan.urls.gateway;
     this.grafanaUrl = args.plan.urls.grafana;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerLayer } from "../components/docker";
-import { AwsEksCluster } from "../components/aws";
+import { AwsEc2Layer, AwsEksCluster } from "../components/aws";
 import { KubernetesLayer } from "../components/kubernetes";
 import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
 import { parseLayerSpec } from "../components/spec";
@@ -39,9 +39,10 @@ export interface ModelCostOutput {
 
 /** What the program exports: URLs, model names, cost, and the keys as secrets. */
 export interface LayerOutputs {
-  gatewayUrl: string;
+  /** Where clients reach the gateway (on aws-ec2: the control host's private address, inside the VPC). */
+  gatewayUrl: pulumi.Input<string>;
   /** OpenAI-compatible base URL for SDKs (`${gatewayUrl}/v1`). */
-  openaiBaseUrl: string;
+  openaiBaseUrl: pulumi.Input<string>;
   grafanaUrl?: string;
   prometheusUrl?: string;
   models: string[];
@@ -53,6 +54,9 @@ export interface LayerOutputs {
   /** EKS cluster name and its kubeconfig (secret), on the aws-eks target. */
   clusterName?: pulumi.Output<string>;
   kubeconfig?: pulumi.Output<string>;
+  /** aws-ec2: `aws ssm start-session …` forwarding the gateway / Grafana to localhost (nothing else reaches them). */
+  gatewayPortForwardCommand?: pulumi.Output<string>;
+  grafanaPortForwardCommand?: pulumi.Output<string>;
   /** The configured monthly budget, USD (only when layer.budget is set). */
   budgetMonthlyUsd?: number;
   /** Per self-hosted GPU model (vLLM): $/h at min and max, $/month at max, $ per 1M output tokens (null: n/a). */
@@ -65,13 +69,26 @@ export interface LayerOutputs {
  * The program: read → parse → plan → place on the target → outputs. Parsing and planning run before any
  * resource is constructed, so a bad config throws one path-named error and registers nothing.
  */
-export function deployLayer(): { plan: Plan; layer: DockerLayer | KubernetesLayer; outputs: LayerOutputs } {
-  let eksOutputs: Pick<LayerOutputs, "clusterName" | "kubeconfig"> = {};
+export function deployLayer(): {
+  plan: Plan;
+  layer: DockerLayer | KubernetesLayer | AwsEc2Layer;
+  outputs: LayerOutputs;
+} {
+  let targetOutputs: Partial<LayerOutputs> = {};
   const { raw, secrets } = readLayerConfig();
   const spec = parseLayerSpec(raw);
   const layerPlan = plan(spec, { stack: pulumi.getStack(), providedSecrets: new Set(Object.keys(secrets)) });
-  let layer: DockerLayer | KubernetesLayer;
-  if (layerPlan.target.kind === "docker") layer = new DockerLayer("ai-layer", { plan: layerPlan, secrets });
+  let layer: DockerLayer | KubernetesLayer | AwsEc2Layer;
+  if (layerPlan.target.kind === "docker" && layerPlan.target.aws) {
+    // aws-ec2: GPU instances behind an internal load balancer, the gateway/cache/monitoring on a control host.
+    const ec2 = new AwsEc2Layer("ai-layer", { plan: layerPlan, secrets });
+    layer = ec2;
+    targetOutputs = {
+      gatewayPortForwardCommand: ec2.gatewayPortForwardCommand,
+      ...(ec2.grafanaPortForwardCommand ? { grafanaPortForwardCommand: ec2.grafanaPortForwardCommand } : {}),
+    };
+  } else if (layerPlan.target.kind === "docker")
+    layer = new DockerLayer("ai-layer", { plan: layerPlan, secrets });
   else if (layerPlan.target.aws) {
     // aws-eks: create the cluster, then the same kubernetes components through a provider built from it.
     const eks = new AwsEksCluster("ai-layer", { plan: layerPlan });
@@ -80,11 +97,11 @@ export function deployLayer(): { plan: Plan; layer: DockerLayer | KubernetesLaye
       { plan: layerPlan, secrets, provider: eks.provider },
       { dependsOn: [eks] },
     );
-    eksOutputs = { clusterName: eks.clusterName, kubeconfig: eks.kubeconfig };
+    targetOutputs = { clusterName: eks.clusterName, kubeconfig: eks.kubeconfig };
   } else layer = new KubernetesLayer("ai-layer", { plan: layerPlan, secrets });
   const outputs: LayerOutputs = {
     gatewayUrl: layer.gatewayUrl,
-    openaiBaseUrl: `${layer.gatewayUrl}/v1`,
+    openaiBaseUrl: pulumi.interpolate`${layer.gatewayUrl}/v1`,
     ...(layer.grafanaUrl ? { grafanaUrl: layer.grafanaUrl } : {}),
     ...(layer.prometheusUrl ? { prometheusUrl: layer.prometheusUrl } : {}),
     models: layerPlan.models.map((m) => m.name),
@@ -92,7 +109,7 @@ export function deployLayer(): { plan: Plan; layer: DockerLayer | KubernetesLaye
     costPerMonthUsd: layerPlan.cost.perMonthUsd,
     costPerHourMaxUsd: layerPlan.cost.perHourMaxUsd,
     costPerMonthMaxUsd: layerPlan.cost.perMonthMaxUsd,
-    ...eksOutputs,
+    ...targetOutputs,
     // The policy pack's budget rule reads this from the stack's outputs.
     ...(layerPlan.budget ? { budgetMonthlyUsd: layerPlan.budget.monthlyUsd } : {}),
     costByModel: Object.fromEntries(

@@ -24,6 +24,7 @@ import {
   dockerSpendCase,
   gatewayCases,
   kubernetesCostExprs,
+  ec2CostExprs,
   kubernetesSpendCases,
   redisCases,
   trafficExprs,
@@ -92,6 +93,13 @@ const suites: Suite[] = [
     plan: () => stackPlan("staging", withBudget(5000)),
     alerts: [...gatewayCases, ...redisCases, ...vllmCases, ...kubernetesSpendCases],
     exprs: [...trafficExprs, ...kubernetesCostExprs],
+  },
+  {
+    // The control host's Prometheus finds the GPU instances by their tags; no DCGM exporter there.
+    name: "gpu-fleet (aws-ec2)",
+    plan: () => stackPlan("gpu-fleet"),
+    alerts: [...gatewayCases, ...redisCases, ...vllmCases.filter((c) => !c.alert.startsWith("Gpu"))],
+    exprs: [...trafficExprs, ...ec2CostExprs],
   },
 ];
 

@@ -154,6 +154,14 @@ describe("vllm-max-model-len", () => {
     expect(check("vllm-max-model-len", T, ud("docker run vllm/vllm-openai:v0.25.1 --model m"))).toHaveLength(
       1,
     );
+    // Shell-quoted, one argument per line (renderVllmUserData), base64 in a launch template.
+    const LT = "aws:ec2/launchTemplate:LaunchTemplate";
+    const b64 = (text: string) => ({ userData: Buffer.from(text).toString("base64") });
+    const quoted = "IMAGE='vllm/vllm-openai:v0.25.1'\nARGS=(\n  'm'\n  '--max-model-len'\n  '8192'\n)\n";
+    expect(check("vllm-max-model-len", LT, b64(quoted))).toEqual([]);
+    expect(
+      check("vllm-max-model-len", LT, b64(quoted.replace("'--max-model-len'\n  '8192'\n", ""))),
+    ).toHaveLength(1);
   });
 });
 

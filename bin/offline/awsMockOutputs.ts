@@ -1,40 +1,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { autoname, hex, uuidFrom, type OutputsFor } from "./mockIds";
+import { ACCOUNT, awsRegion, ec2Id, ec2Owned, tagged } from "./awsMockHelpers";
+import { AWS_CONTROL_MOCK_CALLS, AWS_CONTROL_MOCK_OUTPUTS } from "./awsControlMockOutputs";
+import { AWS_FLEET_MOCK_CALLS, AWS_FLEET_MOCK_OUTPUTS } from "./awsFleetMockOutputs";
 
-/** Realistic outputs of the AWS resources and invokes the aws-eks target uses (ids, ARNs, endpoints, AZs). */
-const ACCOUNT = "123456789012";
-const awsRegion = (args: pulumi.runtime.MockResourceArgs) =>
-  (args.inputs.region as string | undefined) ?? "us-east-1";
-/** EC2-style id: `vpc-0` + 16 hex. */
-const ec2Id = (prefix: string, seed: string) => `${prefix}-0${hex(seed, 16)}`;
-const tagged = (args: pulumi.runtime.MockResourceArgs) => ({ tagsAll: args.inputs.tags ?? {} });
-
-/** An EC2 resource that has an id `<prefix>-0…`, an ARN `…:<arnKind>/<id>`, the account as owner and tags. */
-const ec2Owned =
-  (
-    prefix: string,
-    arnKind: string,
-    extra: (
-      args: pulumi.runtime.MockResourceArgs,
-      seed: string,
-      id: string,
-    ) => Record<string, unknown> = () => ({}),
-  ): OutputsFor =>
-  (args, seed) => {
-    const id = ec2Id(prefix, seed);
-    return {
-      id,
-      state: {
-        ...args.inputs,
-        ...tagged(args),
-        arn: `arn:aws:ec2:${awsRegion(args)}:${ACCOUNT}:${arnKind}/${id}`,
-        ownerId: ACCOUNT,
-        ...extra(args, seed, id),
-      },
-    };
-  };
+/** Realistic outputs of the AWS resources and invokes the AWS targets use (ids, ARNs, endpoints, AZs). */
 
 export const AWS_MOCK_OUTPUTS: Record<string, OutputsFor> = {
+  ...AWS_FLEET_MOCK_OUTPUTS,
+  ...AWS_CONTROL_MOCK_OUTPUTS,
   "aws:ec2/vpc:Vpc": ec2Owned("vpc", "vpc", (_args, seed) => ({
     defaultSecurityGroupId: ec2Id("sg", `${seed}/sg`),
     defaultRouteTableId: ec2Id("rtb", `${seed}/rtb`),
@@ -191,6 +165,8 @@ export const AWS_MOCK_OUTPUTS: Record<string, OutputsFor> = {
 /** AWS invokes the programs call. */
 export const AWS_MOCK_CALLS: Record<string, (args: pulumi.runtime.MockCallArgs) => Record<string, unknown>> =
   {
+    ...AWS_FLEET_MOCK_CALLS,
+    ...AWS_CONTROL_MOCK_CALLS,
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
       id: "us-east-1",
       names: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],

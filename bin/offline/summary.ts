@@ -15,6 +15,22 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 
 function targetLines(plan: Plan): string[] {
   const t = plan.target;
+  if (t.kind === "docker" && t.aws) {
+    const a = t.aws;
+    return [
+      `- Target: AWS ${a.region} EC2, no Kubernetes: ${a.existingNetwork ? `the existing VPC ${a.existingNetwork.vpcId}` : `a VPC (${a.vpcCidr}, ${a.availabilityZones} AZs)`}, everything in private subnets; secrets in SSM Parameter Store`,
+      `- Control host: ${a.controlHost.instanceType} ($${a.controlHost.usdPerHour}/h, ${a.controlHost.diskGiB} GiB encrypted gp3, IMDSv2) running the gateway${a.elasticache ? "" : ", Redis"} and monitoring in Docker; gateway port open to ${[a.vpcCidr, ...a.gatewayClientCidrs].join(", ")}; Grafana and Prometheus on its loopback (SSM port forwarding)`,
+      ...(a.elasticache
+        ? [
+            `- Cache: ElastiCache ${a.elasticache.engine} ${a.elasticache.engineVersion}, ${a.elasticache.nodes} × ${a.elasticache.nodeType} ($${a.elasticache.usdPerHour}/h), TLS + encrypted at rest, auth token, only the control host admitted`,
+          ]
+        : []),
+      ...a.tracks.map(
+        (g) =>
+          `- GPU group ${g.id}: ${g.instanceType} (${g.gpusPerInstance} × ${g.gpuType}, $${g.usdPerInstanceHour}/h), ${g.minSize}–${g.maxSize} instances, ${a.gpuDiskGiB} GiB encrypted gp3; internal load balancer port ${g.listenerPort} → vLLM :${a.vllmPort}, health check /health`,
+      ),
+    ];
+  }
   if (t.kind === "docker") {
     const gpu = t.gpu
       ? `${t.gpu.count} × ${t.gpu.type ?? "GPU"} (${gib(t.gpuMemoryGiB ?? 0)} GiB each)`
@@ -138,15 +154,19 @@ export function renderSummary(
   resources: readonly PlannedResource[],
   files: readonly RenderedFile[],
 ): string {
-  const docker = plan.target.kind === "docker";
+  const docker = plan.target.kind === "docker" && !plan.target.aws;
+  const ec2 = plan.target.kind === "docker" ? plan.target.aws : undefined;
   const lines: string[] = [
     `# ai-layer plan: ${plan.stack}`,
     "",
     ...targetLines(plan),
-    docker
-      ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`
-      : `- Estimated GPU cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
-        `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU-hours only, from target.costPerGpuHourUsd or the catalog's AWS on-demand prices)`,
+    ec2
+      ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
+        `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU instances, control host${ec2.elasticache ? " and ElastiCache" : ""} at on-demand prices; NAT, load balancer and traffic not included)`
+      : docker
+        ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`
+        : `- Estimated GPU cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
+          `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU-hours only, from target.costPerGpuHourUsd or the catalog's AWS on-demand prices)`,
     "",
     "## Models",
     "",
@@ -164,11 +184,15 @@ export function renderSummary(
         ]
       : []),
     ...(plan.urls.prometheus ? [`- Prometheus: ${plan.urls.prometheus}`] : []),
-    ...(docker
-      ? []
-      : [
-          "- In-cluster addresses; reach them from a laptop with `kubectl port-forward -n <namespace> svc/<name> <port>`.",
-        ]),
+    ...(ec2
+      ? [
+          "- On the control host, which has no public address: apps in the VPC call `http://<control host private IP>:4000/v1` (stack output `gatewayUrl`); from a laptop run the stack outputs `gatewayPortForwardCommand` / `grafanaPortForwardCommand` (SSM port forwarding), then open the URLs above.",
+        ]
+      : docker
+        ? []
+        : [
+            "- In-cluster addresses; reach them from a laptop with `kubectl port-forward -n <namespace> svc/<name> <port>`.",
+          ]),
     "",
     "## Images",
     "",

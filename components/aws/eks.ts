@@ -1,12 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_TAINT } from "../kubernetes/manifests/common";
 import { CORE_NODE_GROUP, type AwsEksPlan, type Plan } from "../plan";
 import { AwsEksAddons } from "./addons";
 import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
 import { eksKubeconfig } from "./kubeconfig";
-import { AwsNetwork } from "./network";
+import { AwsNetwork, existingNetwork } from "./network";
+import { AwsGpuNodeGroup, CORE_POOL_LABEL, managedNodeGroup } from "./nodeGroup";
+
+export { CORE_POOL_LABEL, EKS_GPU_TAINT } from "./nodeGroup";
 
 export interface AwsEksClusterArgs {
   /** The layer plan; its target must be the kubernetes plan of an aws-eks target (`plan.target.aws` set). */
@@ -25,17 +27,6 @@ export interface AwsEksClusterArgs {
 
 /** Minimum GPU node root volume: a 70B model at bf16 is ~140 GB of weights before the image and logs. */
 export const MIN_GPU_NODE_DISK_GIB = 200;
-/** The EKS taint of GPU nodes: the kubernetes target's GPU_TAINT, in EKS's spelling. */
-export const EKS_GPU_TAINT = {
-  key: GPU_TAINT.key,
-  value: "true",
-  effect: { NoSchedule: "NO_SCHEDULE", NoExecute: "NO_EXECUTE", PreferNoSchedule: "PREFER_NO_SCHEDULE" }[
-    GPU_TAINT.effect
-  ],
-} as const;
-/** Label of the CPU node group's nodes. */
-export const CORE_POOL_LABEL = { "ai-layer.dev/pool": "core" } as const;
-
 /** The aws part of a plan, or a plain error when the plan is not for aws-eks. */
 export function awsPlanOf(plan: Plan): { aws: AwsEksPlan; gpuNodeLabel: string } {
   if (plan.target.kind !== "kubernetes" || !plan.target.aws)
@@ -83,11 +74,14 @@ export class AwsEksCluster extends pulumi.ComponentResource {
       new aws.Provider(`${name}-aws`, { region, defaultTags: { tags } }, { parent: this });
     const res = { parent: this, provider: this.awsProvider };
 
-    const network = new AwsNetwork(
-      `${name}-net`,
-      { vpcCidr: plan.vpcCidr, availabilityZones: plan.availabilityZones, tags },
-      { parent: this, providers: { aws: this.awsProvider } },
-    );
+    // A team's own VPC (target.existingNetwork): use its private subnets and create no network.
+    const network = plan.existingNetwork
+      ? existingNetwork(plan.existingNetwork)
+      : new AwsNetwork(
+          `${name}-net`,
+          { vpcCidr: plan.vpcCidr, availabilityZones: plan.availabilityZones, tags },
+          { parent: this, providers: { aws: this.awsProvider } },
+        );
 
     const clusterRole = roleWithPolicies(
       `${name}-cluster`,
@@ -132,63 +126,43 @@ export class AwsEksCluster extends pulumi.ComponentResource {
       { ...res, dependsOn: clusterRole.attachments },
     );
 
-    const nodeGroup = (
-      group: string,
-      spec: {
-        amiType: string;
-        instanceType: string;
-        capacityType: string;
-        minSize: number;
-        maxSize: number;
-        diskSize: number;
-        labels: Record<string, string>;
-        taints?: { key: string; value: string; effect: string }[];
+    const nodeGroupArgs = {
+      clusterName: cluster.name,
+      kubernetesVersion: cluster.version,
+      nodeRoleArn: nodeRole.role.arn,
+      // Nodes never get public addresses: private subnets only, egress through NAT.
+      subnetIds: network.privateSubnetIds,
+      tags,
+    };
+    const core = managedNodeGroup(
+      `${name}-core`,
+      {
+        ...nodeGroupArgs,
+        group: "core",
+        amiType: "AL2023_x86_64_STANDARD",
+        instanceType: CORE_NODE_GROUP.instanceType,
+        capacityType: "ON_DEMAND",
+        minSize: CORE_NODE_GROUP.min,
+        maxSize: CORE_NODE_GROUP.max,
+        diskSizeGiB: 50,
+        labels: { ...CORE_POOL_LABEL },
       },
-    ) =>
-      new aws.eks.NodeGroup(
-        `${name}-${group}`,
-        {
-          clusterName: cluster.name,
-          version: cluster.version,
-          nodeRoleArn: nodeRole.role.arn,
-          // Nodes never get public addresses: private subnets only, egress through NAT.
-          subnetIds: network.privateSubnetIds,
-          amiType: spec.amiType,
-          instanceTypes: [spec.instanceType],
-          capacityType: spec.capacityType,
-          diskSize: spec.diskSize,
-          scalingConfig: { minSize: spec.minSize, maxSize: spec.maxSize, desiredSize: spec.minSize },
-          updateConfig: { maxUnavailable: 1 },
-          labels: spec.labels,
-          ...(spec.taints ? { taints: spec.taints } : {}),
-          tags: { ...tags, "ai-layer.dev/node-group": group },
-        },
-        // cluster-autoscaler owns desiredSize once the group exists.
-        { ...res, dependsOn: nodeRole.attachments, ignoreChanges: ["scalingConfig.desiredSize"] },
-      );
-
-    const core = nodeGroup("core", {
-      amiType: "AL2023_x86_64_STANDARD",
-      instanceType: CORE_NODE_GROUP.instanceType,
-      capacityType: "ON_DEMAND",
-      minSize: CORE_NODE_GROUP.min,
-      maxSize: CORE_NODE_GROUP.max,
-      diskSize: 50,
-      labels: { ...CORE_POOL_LABEL },
-    });
-    const gpuGroups = plan.gpuNodeGroups.map((g) => ({
-      plan: g,
-      group: nodeGroup(g.name, {
-        amiType: plan.amiType,
-        instanceType: g.instanceType,
-        capacityType: plan.capacityType,
-        minSize: g.minSize,
-        maxSize: g.maxSize,
-        diskSize,
-        labels: { [gpuNodeLabel]: g.gpuType },
-        taints: [{ ...EKS_GPU_TAINT }],
-      }),
-    }));
+      { ...res, dependsOn: nodeRole.attachments },
+    );
+    const gpuGroups = plan.gpuNodeGroups.map(
+      (g) =>
+        new AwsGpuNodeGroup(
+          `${name}-${g.name}`,
+          {
+            ...nodeGroupArgs,
+            nodeGroup: g,
+            gpuNodeLabel,
+            capacityType: plan.capacityType,
+            diskSizeGiB: diskSize,
+          },
+          { parent: this, providers: { aws: this.awsProvider }, dependsOn: nodeRole.attachments },
+        ),
+    );
 
     this.kubeconfig = pulumi.secret(
       pulumi
@@ -219,7 +193,9 @@ export class AwsEksCluster extends pulumi.ComponentResource {
     this.vpcId = network.vpcId;
     this.publicSubnetIds = network.publicSubnetIds;
     this.privateSubnetIds = network.privateSubnetIds;
-    this.gpuNodeGroupNames = Object.fromEntries(gpuGroups.map((g) => [g.plan.name, g.group.nodeGroupName]));
+    this.gpuNodeGroupNames = Object.fromEntries(
+      plan.gpuNodeGroups.map((g, i) => [g.name, gpuGroups[i]!.nodeGroupName]),
+    );
     this.storageClassName = addons.storageClassName;
     this.registerOutputs({
       clusterName: this.clusterName,

@@ -144,3 +144,15 @@ export class AwsNetwork extends pulumi.ComponentResource {
     });
   }
 }
+
+/** The subnets and VPC of a network the team already has, in AwsNetwork's shape (no public subnets are used). */
+export function existingNetwork(net: {
+  readonly vpcId: string;
+  readonly privateSubnetIds: readonly string[];
+}): Pick<AwsNetwork, "vpcId" | "privateSubnetIds" | "publicSubnetIds"> {
+  return {
+    vpcId: pulumi.output(net.vpcId),
+    privateSubnetIds: pulumi.output([...net.privateSubnetIds]),
+    publicSubnetIds: pulumi.output([] as string[]),
+  };
+}

@@ -30,3 +30,35 @@ export const AWS_GPU_INSTANCES: readonly AwsGpuInstance[] = [
 export function awsInstanceFor(gpu: string, count: number): AwsGpuInstance | undefined {
   return AWS_GPU_INSTANCES.filter((i) => i.gpu === gpu && i.gpus >= count).sort((a, b) => a.gpus - b.gpus)[0];
 }
+
+/**
+ * CPU instances the aws-ec2 target's control host (gateway, Redis, Prometheus, Grafana) can be, with us-east-1
+ * on-demand Linux $/h from the AWS EC2 price list. These are list prices, not in runtime-facts.md: re-check them
+ * against the price list when they matter.
+ */
+export const AWS_CONTROL_HOST_USD_PER_HOUR = {
+  "t3.large": 0.0832,
+  "t3.xlarge": 0.1664,
+  "m6i.large": 0.096,
+  "m6i.xlarge": 0.192,
+  "m6i.2xlarge": 0.384,
+} as const;
+
+/**
+ * ElastiCache node-based $/h per node, us-east-1 on-demand (AWS ElastiCache price list; Valkey is priced 20%
+ * below Redis OSS). List prices, not in runtime-facts.md.
+ */
+export const AWS_ELASTICACHE_USD_PER_NODE_HOUR = {
+  redis: {
+    "cache.t4g.micro": 0.016,
+    "cache.t4g.small": 0.032,
+    "cache.t4g.medium": 0.065,
+    "cache.m7g.large": 0.158,
+  },
+  valkey: {
+    "cache.t4g.micro": 0.0128,
+    "cache.t4g.small": 0.0256,
+    "cache.t4g.medium": 0.052,
+    "cache.m7g.large": 0.1264,
+  },
+} as const;

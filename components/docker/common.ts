@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Plan, ServiceName } from "../plan";
+import { redisTls, type Plan, type ServiceName } from "../plan";
 import type { LayerEndpoints } from "../render";
 
 /** Options every component of the docker target takes. */
@@ -18,7 +18,9 @@ export function dockerEndpoints(plan: Pick<Plan, "services" | "cache">): LayerEn
   return {
     gateway: {
       ollama: `http://${hostPort("ollama")}`,
-      ...(plan.cache.enabled ? { redis: { host: s.redis.host, port: s.redis.port } } : {}),
+      ...(plan.cache.enabled
+        ? { redis: { host: s.redis.host, port: s.redis.port, ...(redisTls(plan) ? { tls: true } : {}) } }
+        : {}),
     },
     scrape: {
       gateway: hostPort("gateway"),

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { isCloud, isOllama, isRemote, type LayerSecretKey, type Plan } from "../plan";
+import { isCloud, isOllama, isRemote, redisTls, type LayerSecretKey, type Plan } from "../plan";
 import { createCloudBackends } from "../cloud/backends";
 import {
   dashboardFiles,
@@ -106,7 +106,8 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
           ...placement,
           image: images.redis,
           exporterImage: images.redisExporter,
-          config: rendered.redisConf!,
+          ...(rendered.redisConf ? { config: rendered.redisConf } : {}),
+          ...(plan.cache.existingRedis ? { existing: { tls: redisTls(plan) } } : {}),
           password: secrets.redisPassword,
           memoryMb: redisContainerMemoryMb(plan.cache),
           address: services.redis,

@@ -4,3 +4,4 @@ export * from "./manifests/gateway";
 export * from "./manifests/cache";
 export * from "./apply";
 export * from "./layer";
+export * from "./vllmModelServer";

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../catalog";
-import { isVllm, VLLM_PORT, vllmResourceName, type LayerSecretKey, type Plan } from "../plan";
+import { isVllm, redisTls, VLLM_PORT, vllmResourceName, type LayerSecretKey, type Plan } from "../plan";
 import {
   dashboardFiles,
   fileList,
@@ -15,7 +15,7 @@ import { alertmanagerManifests } from "./manifests/alertmanager";
 import { cacheManifests } from "./manifests/cache";
 import { LAYER_SECRET_NAME, meta, type KubeContext, type KubeObject } from "./manifests/common";
 import { gatewayManifests } from "./manifests/gateway";
-import { nvidiaDevicePluginManifests } from "./manifests/gpuAgents";
+import { dcgmExporterManifests, nvidiaDevicePluginManifests } from "./manifests/gpuAgents";
 import { monitoringManifests } from "./manifests/monitoring";
 import { vllmManifests } from "./manifests/vllm";
 
@@ -39,7 +39,9 @@ export function kubernetesEndpoints(plan: Plan): LayerEndpoints {
   return {
     gateway: {
       vllm: (trackId) => `http://${vllmResourceName(trackId)}.${ns}.svc:${VLLM_PORT}/v1`,
-      ...(plan.cache.enabled ? { redis: { host: s.redis.host, port: s.redis.port } } : {}),
+      ...(plan.cache.enabled
+        ? { redis: { host: s.redis.host, port: s.redis.port, ...(redisTls(plan) ? { tls: true } : {}) } }
+        : {}),
     },
     // Scrape DCGM only where this stack runs the exporter: one in another namespace is out of Prometheus' reach.
     scrape: {
@@ -98,9 +100,9 @@ export function kubernetesObjects(
   const hasVllm = plan.models.some(isVllm);
   return [
     ...plan.models.filter(isVllm).flatMap((m) => vllmManifests(ctx, plan, m)),
-    ...(plan.cache.enabled ? cacheManifests(ctx, plan, files.redisConf!.content) : []),
+    ...(plan.cache.enabled ? cacheManifests(ctx, plan, files.redisConf?.content) : []),
     ...gatewayManifests(ctx, plan, files.litellmConfig!.content, target.gateway),
-    ...(plan.monitoring.enabled
+    ...(plan.monitoring.enabled && !plan.monitoring.existingPrometheus
       ? monitoringManifests(
           ctx,
           plan,
@@ -119,10 +121,14 @@ export function kubernetesObjects(
             devicePlugin: hasVllm && !target.clusterHas.nvidiaDevicePlugin,
           },
         )
-      : // The device plugin is what makes GPUs schedulable: it does not depend on monitoring.
-        hasVllm && !target.clusterHas.nvidiaDevicePlugin
-        ? nvidiaDevicePluginManifests(ctx, plan)
-        : []),
+      : [
+          // The device plugin is what makes GPUs schedulable: it does not depend on monitoring.
+          ...(hasVllm && !target.clusterHas.nvidiaDevicePlugin ? nvidiaDevicePluginManifests(ctx, plan) : []),
+          // With the team's Prometheus, GPU metrics still need an exporter where the cluster has none.
+          ...(plan.monitoring.existingPrometheus && hasVllm && !target.clusterHas.dcgmExporter
+            ? dcgmExporterManifests(ctx, plan)
+            : []),
+        ]),
     ...(files.alertmanagerConfig ? alertmanagerManifests(ctx, plan, files.alertmanagerConfig.content) : []),
   ];
 }

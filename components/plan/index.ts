@@ -8,3 +8,4 @@ export * from "./plan";
 export * from "./costModel";
 export * from "./planCloud";
 export * from "./planAws";
+export * from "./planAwsEc2";

@@ -1,9 +1,18 @@
 import { findModel, IMAGES, type ModelSpec } from "../catalog";
-import { extraModels, HOURS_PER_MONTH, LayerConfigError, type ConfigProblem, type LayerSpec } from "../spec";
+import {
+  extraModels,
+  HOURS_PER_MONTH,
+  LayerConfigError,
+  formatPath,
+  type ConfigProblem,
+  type DockerTarget,
+  type LayerSpec,
+} from "../spec";
 import { checkBudget, planCostModel } from "./costModel";
 import { DOCKER_SERVICES, planOllamaModels, type SelfHosted } from "./planDocker";
 import { kubernetesServices, planVllmModels } from "./planKubernetes";
 import { eksAsKubernetes, planAwsEks } from "./planAws";
+import { ec2AsDocker, planAwsEc2 } from "./planAwsEc2";
 import { planCloudModel } from "./planCloud";
 import { planRemote } from "./remote";
 import { secretNeeds, type LayerSecretKey } from "./secrets";
@@ -55,11 +64,29 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
   });
 
   // aws-eks is the kubernetes target on a cluster the stack creates: plan it as kubernetes plus the AWS part.
-  const target = spec.target.kind === "aws-eks" ? eksAsKubernetes(spec.target) : spec.target;
+  // aws-ec2 is the docker target on a control host the stack creates, plus GPU instances running vLLM.
+  const target =
+    spec.target.kind === "aws-eks"
+      ? eksAsKubernetes(spec.target)
+      : spec.target.kind === "aws-ec2"
+        ? ec2AsDocker(spec.target)
+        : spec.target;
+  const names = spec.models.map((m) => m.name);
+  const indexOf = (n: string) => names.indexOf(n);
   let selfHosted: PlannedModel[];
   let ollamaContextLength: number | undefined;
   let plannedTarget: Plan["target"] = target;
-  if (target.kind === "docker") {
+  if (spec.target.kind === "aws-ec2") {
+    const vllm = planVllmModels({}, vllmImage, hosted, provided, problems, warnings);
+    const aws = planAwsEc2(spec.target, vllm, indexOf, problems, warnings);
+    // A replica is a whole instance here: price it as one.
+    const perInstance = new Map(aws.tracks.map((t) => [t.model, t.usdPerInstanceHour]));
+    selfHosted = vllm.map((m) => ({
+      ...m,
+      usdPerReplicaHour: perInstance.get(m.name) ?? m.usdPerReplicaHour,
+    }));
+    plannedTarget = { ...(target as DockerTarget), aws };
+  } else if (target.kind === "docker") {
     const docker = planOllamaModels(target, hosted, problems, warnings);
     selfHosted = docker.models;
     ollamaContextLength = docker.ollamaContextLength;
@@ -67,8 +94,7 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
   } else {
     selfHosted = planVllmModels(target, vllmImage, hosted, provided, problems, warnings);
     if (spec.target.kind === "aws-eks") {
-      const names = spec.models.map((m) => m.name);
-      const aws = planAwsEks(spec.target, selfHosted.filter(isVllm), (n) => names.indexOf(n), problems);
+      const aws = planAwsEks(spec.target, selfHosted.filter(isVllm), indexOf, problems);
       plannedTarget = { ...target, aws };
     }
   }
@@ -82,7 +108,7 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
   const vllm = models.filter(isVllm);
   const wanted = new Set<LayerSecretKey>(["gatewayMasterKey"]);
   if (spec.cache.enabled) wanted.add("redisPassword");
-  if (spec.monitoring.enabled) wanted.add("grafanaAdminPassword");
+  if (spec.monitoring.enabled && !spec.monitoring.existingPrometheus) wanted.add("grafanaAdminPassword");
   if (vllm.length || cloud.some((m) => m.runtime === "modal")) wanted.add("vllmApiKey");
   if ((vllm.length || cloud.length) && provided.has("hfToken")) wanted.add("hfToken");
   for (const m of models.filter(isRemote)) wanted.add(m.apiKey.configKey as LayerSecretKey);
@@ -101,9 +127,36 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     );
   }
 
-  const services = target.kind === "docker" ? DOCKER_SERVICES : kubernetesServices(target.namespace);
+  const existingPrometheus = spec.monitoring.existingPrometheus;
+  const existingRedis = spec.cache.enabled ? spec.cache.existingRedis : undefined;
+  if (existingRedis && !provided.has("redisPassword")) {
+    throw new LayerConfigError(
+      [
+        {
+          path: formatPath(["cache", "existingRedis"]),
+          message:
+            "set its password as a secret: pulumi config set --secret ai-layer:redisPassword <password>",
+        },
+      ],
+      "The layer does not fit where it runs",
+    );
+  }
+  const services = {
+    ...(target.kind === "docker" ? DOCKER_SERVICES : kubernetesServices(target.namespace)),
+    // The team's Prometheus replaces the layer's: KEDA, runbooks and the rendered datasource point at it.
+    ...(existingPrometheus ? { prometheus: addressOf(existingPrometheus.url) } : {}),
+    // The team's Redis replaces the layer's: the gateway and the exporter connect to it.
+    ...(existingRedis ? { redis: addressOf(existingRedis.url) } : {}),
+  };
   // Every track (stable and canary) runs its own GPUs.
   const aws = plannedTarget.kind === "kubernetes" ? plannedTarget.aws : undefined;
+  const fleet = plannedTarget.kind === "docker" ? plannedTarget.aws : undefined;
+  // On aws-ec2 the control host (and ElastiCache) cost the same at any load; GPU instances bill per group size.
+  const fleetCost = (bound: "min" | "max") =>
+    (fleet?.tracks ?? []).reduce(
+      (sum, t) => sum + (bound === "min" ? t.minSize : t.maxSize) * t.usdPerInstanceHour,
+      0,
+    );
   // On AWS the bill is per node: node groups' min/max × the instance's $/h.
   const nodeCost = (bound: "min" | "max") =>
     aws!.gpuNodeGroups.reduce(
@@ -120,9 +173,10 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
   // GPU-cloud workers bill while they run: min workers always, max under load.
   const cloudCost = (bound: "min" | "max") =>
     cloud.reduce((sum, m) => sum + m.workers[bound] * m.usdPerWorkerHour, 0);
-  const perHourUsd = (target.kind === "docker" ? target.costPerHourUsd : gpuCost("min")) + cloudCost("min");
+  const perHourUsd =
+    (target.kind === "docker" ? target.costPerHourUsd + fleetCost("min") : gpuCost("min")) + cloudCost("min");
   const perHourMaxUsd =
-    (target.kind === "docker" ? target.costPerHourUsd : gpuCost("max")) + cloudCost("max");
+    (target.kind === "docker" ? target.costPerHourUsd + fleetCost("max") : gpuCost("max")) + cloudCost("max");
 
   const cost = {
     perHourUsd: rate(perHourUsd),
@@ -154,7 +208,11 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     const url = (s: keyof typeof services) => `http://${services[s].host}:${services[s].port}`;
     urls = {
       gateway: url("gateway"),
-      ...(spec.monitoring.enabled ? { grafana: url("grafana"), prometheus: url("prometheus") } : {}),
+      ...(existingPrometheus
+        ? { prometheus: existingPrometheus.url }
+        : spec.monitoring.enabled
+          ? { grafana: url("grafana"), prometheus: url("prometheus") }
+          : {}),
     };
   }
 
@@ -178,6 +236,26 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
   };
 }
 
+/** `http://host:9090`, `rediss://host:6380` → `{ host, port }` (the schema requires the port). */
+function addressOf(url: string) {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port) };
+}
+
+/** Whether the layer runs its own Redis (the cache is on, no existing one was given, not on ElastiCache). */
+export const runsRedis = (plan: Pick<Plan, "cache" | "target">): boolean =>
+  plan.cache.enabled &&
+  !plan.cache.existingRedis &&
+  !(plan.target.kind === "docker" && plan.target.aws?.elasticache);
+
+/** Whether the gateway and the exporter reach Redis over TLS (an existing `rediss://` one). */
+export const redisTls = (plan: Pick<Plan, "cache">): boolean =>
+  plan.cache.existingRedis?.url.startsWith("rediss://") ?? false;
+
+/** The Redis address the exporter watches, `redis://host:port` or `rediss://…` (no password: it is in env). */
+export const redisExporterAddress = (plan: Pick<Plan, "cache" | "services">): string =>
+  `${redisTls(plan) ? "rediss" : "redis"}://${plan.services.redis.host}:${plan.services.redis.port}`;
+
 /** The pinned images this plan actually runs (the catalog pins more than one layer uses). */
 export function imagesInUse(plan: Plan): Partial<Record<keyof Plan["images"], string>> {
   const t = plan.target;
@@ -186,8 +264,11 @@ export function imagesInUse(plan: Plan): Partial<Record<keyof Plan["images"], st
     ...(plan.models.some((m) => m.runtime === "ollama") ? (["ollama"] as const) : []),
     ...(vllm ? (["vllm"] as const) : []),
     "gateway",
-    ...(plan.cache.enabled ? (["redis", "redisExporter"] as const) : []),
-    ...(plan.monitoring.enabled ? (["prometheus", "grafana"] as const) : []),
+    ...(runsRedis(plan) ? (["redis"] as const) : []),
+    ...(plan.cache.enabled ? (["redisExporter"] as const) : []),
+    ...(plan.monitoring.enabled && !plan.monitoring.existingPrometheus
+      ? (["prometheus", "grafana"] as const)
+      : []),
     ...(plan.alerting.slack || plan.alerting.pagerduty ? (["alertmanager"] as const) : []),
     ...(t.kind === "kubernetes" && vllm && !t.clusterHas.nvidiaDevicePlugin
       ? (["nvidiaDevicePlugin"] as const)

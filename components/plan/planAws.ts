@@ -1,5 +1,6 @@
-import { awsInstanceFor, AWS_GPU_INSTANCES } from "../catalog";
+import type { AwsGpuInstance } from "../catalog";
 import { formatPath, type AwsEksTarget, type ConfigProblem, type KubernetesTarget } from "../spec";
+import { awsInstanceForModel } from "./planAwsEc2";
 import type { VllmModel } from "./types";
 
 /** EKS managed node group AMI for NVIDIA GPUs on AL2023 (runtime-facts.md §E; AL2 GPU AMIs end at 1.32). */
@@ -27,6 +28,8 @@ export interface AwsEksPlan {
   readonly kubernetesVersion: string;
   readonly vpcCidr: string;
   readonly availabilityZones: number;
+  /** A VPC the team has: the cluster goes into its private subnets and no network is created. */
+  readonly existingNetwork?: AwsEksTarget["existingNetwork"];
   readonly endpointPublicAccess: boolean;
   readonly publicAccessCidrs: readonly string[];
   readonly capacityType: "ON_DEMAND" | "SPOT";
@@ -62,29 +65,15 @@ export function planAwsEks(
     string,
     {
       gpuType: string;
-      instance: NonNullable<ReturnType<typeof awsInstanceFor>>;
+      instance: AwsGpuInstance;
       min: number;
       max: number;
       models: string[];
     }
   >();
   for (const m of models) {
-    const instance = awsInstanceFor(m.gpu.type, m.gpu.count);
-    if (!instance) {
-      const offered = AWS_GPU_INSTANCES.filter((i) => i.gpu === m.gpu.type).map(
-        (i) => `${i.instanceType} (${i.gpus} × ${i.gpu})`,
-      );
-      problems.push({
-        path: formatPath(["models", indexOf(m.name), "gpu"]),
-        message:
-          `no AWS instance in the catalog carries ${m.gpu.count} × ${m.gpu.type}` +
-          (offered.length
-            ? `; ${m.gpu.type} comes as ${offered.join(", ")}`
-            : `; ${m.gpu.type} is not offered on AWS here`) +
-          ". Pick a count or GPU type an instance has, or run on the kubernetes target with your own nodes",
-      });
-      continue;
-    }
+    const instance = awsInstanceForModel(m, formatPath(["models", indexOf(m.name), "gpu"]), problems);
+    if (!instance) continue;
     const perNode = Math.floor(instance.gpus / m.gpu.count);
     const replicas = (bound: "min" | "max") => m.tracks.reduce((n, t) => n + t.replicas[bound], 0);
     const g = groups.get(instance.instanceType) ?? {
@@ -102,8 +91,9 @@ export function planAwsEks(
   return {
     region: target.region,
     kubernetesVersion: target.kubernetesVersion,
-    vpcCidr: target.vpcCidr,
+    vpcCidr: target.existingNetwork?.vpcCidr ?? target.vpcCidr,
     availabilityZones: target.availabilityZones,
+    ...(target.existingNetwork ? { existingNetwork: target.existingNetwork } : {}),
     endpointPublicAccess: target.endpointPublicAccess,
     publicAccessCidrs: target.publicAccessCidrs,
     capacityType: target.capacityType,
@@ -135,6 +125,7 @@ export function eksAsKubernetes(target: AwsEksTarget): KubernetesTarget {
     publicAccessCidrs: _p,
     capacityType: _t,
     tags: _g,
+    existingNetwork: _n,
     ...k8s
   } = target;
   return { ...k8s, kind: "kubernetes", context: "eks" };

@@ -41,7 +41,7 @@ export function canaryReplicas(model: { min: number; max: number }, weightPercen
 
 /** vLLM models on GPUs: GPU fit checked per model (with fixes), tracks for canaries, cost per replica. */
 export function planVllmModels(
-  target: KubernetesTarget,
+  target: Pick<KubernetesTarget, "costPerGpuHourUsd">,
   vllmImage: string,
   hosted: readonly SelfHosted[],
   provided: ReadonlySet<string>,

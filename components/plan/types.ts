@@ -12,6 +12,7 @@ import type {
 import type { CostModel } from "./costModel";
 import type { GpuFit } from "./gpuFit";
 import type { AwsEksPlan } from "./planAws";
+import type { AwsEc2Plan } from "./planAwsEc2";
 import type { MemoryEstimate } from "./memory";
 
 /** Where a model's weights live on a Docker host. */
@@ -142,7 +143,11 @@ export interface SecretNeed {
 }
 
 export type PlannedTarget =
-  | (DockerTarget & { readonly gpuMemoryGiB?: number })
+  | (DockerTarget & {
+      readonly gpuMemoryGiB?: number;
+      /** Set when the stack creates the control host and a GPU fleet on AWS (target kind aws-ec2). */
+      readonly aws?: AwsEc2Plan;
+    })
   | (KubernetesTarget & {
       /** Set when the stack creates the cluster on AWS (target kind aws-eks). */
       readonly aws?: AwsEksPlan;

@@ -49,6 +49,11 @@ export function scrapesDcgm(plan: Plan): boolean {
   );
 }
 
+/** Whether this stack's Prometheus scrapes vLLM servers (job "vllm"): kubernetes pods, or aws-ec2 instances. */
+export function scrapesVllm(plan: Plan): boolean {
+  return plan.target.kind === "kubernetes" || plan.target.aws !== undefined;
+}
+
 const pct = "{{ $value | humanizePercentage }}";
 /** A 0–1 threshold as a percentage for annotations, without float noise (0.07 → "7%"). */
 const percent = (ratio: number) => `${Number((ratio * 100).toFixed(4))}%`;
@@ -61,9 +66,10 @@ function recordingRules(plan: Plan): RecordingRule[] {
     { record: RECORDING_RULES.outputTokens, expr: byModel("litellm_output_tokens_metric_total") },
   ];
   const vllm = plan.models.filter(isVllm);
-  if (plan.target.kind === "docker" || vllm.length === 0) {
-    const perHour = plan.target.kind === "docker" ? plan.target.costPerHourUsd : 0;
-    return [...traffic, { record: RECORDING_RULES.cost, expr: `vector(${perHour})` }];
+  // A Docker host costs the same at any load; on aws-ec2 that is the control host (and ElastiCache).
+  const fixed = plan.target.kind === "docker" ? plan.target.costPerHourUsd : 0;
+  if (!scrapesVllm(plan) || vllm.length === 0) {
+    return [...traffic, { record: RECORDING_RULES.cost, expr: `vector(${fixed})` }];
   }
   // Every pod of every track (stable and canary) that answers its scrape is a replica holding GPUs; `or vector(0)`
   // keeps a model scaled to zero on the dashboard at $0. The rule's `model` label names the series (one rule per
@@ -76,7 +82,10 @@ function recordingRules(plan: Plan): RecordingRule[] {
   return [
     ...traffic,
     ...vllm.map(modelCost),
-    { record: RECORDING_RULES.cost, expr: `sum(${RECORDING_RULES.modelCost})` },
+    {
+      record: RECORDING_RULES.cost,
+      expr: fixed ? `sum(${RECORDING_RULES.modelCost}) + ${fixed}` : `sum(${RECORDING_RULES.modelCost})`,
+    },
   ];
 }
 
@@ -280,7 +289,7 @@ export function alertRuleGroups(plan: Plan): RuleGroup[] {
     { name: "ai-layer-recording", rules: recordingRules(plan) },
     { name: "ai-layer-gateway", rules: gatewayAlerts(plan, rb) },
     ...(plan.cache.enabled ? [{ name: "ai-layer-cache", rules: cacheAlerts(rb) }] : []),
-    ...(plan.target.kind === "kubernetes" && plan.models.some(isVllm)
+    ...(scrapesVllm(plan) && plan.models.some(isVllm)
       ? [{ name: "ai-layer-vllm", rules: vllmAlerts(plan, rb) }]
       : []),
     ...(scrapesDcgm(plan) ? [{ name: "ai-layer-gpu", rules: gpuAlerts(plan, rb) }] : []),

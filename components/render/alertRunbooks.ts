@@ -1,4 +1,4 @@
-import { isVllm, type Plan } from "../plan";
+import { isVllm, type AwsEc2Plan, type Plan } from "../plan";
 import { HOURS_PER_MONTH } from "../spec";
 
 /** Titles of the provisioned Grafana dashboards the runbooks point at (grafana.ts, dashboards.ts). */
@@ -71,6 +71,7 @@ function kubernetesOps(plan: Plan, namespace: string): Ops {
 /** Runbooks with this target's commands: docker/kubectl, and the dashboards and panels to open. */
 export function alertRunbooks(plan: Plan): Runbooks {
   const k8s = plan.target.kind === "kubernetes" ? plan.target.namespace : undefined;
+  const fleet = plan.target.kind === "docker" ? plan.target.aws : undefined;
   const ops = k8s ? kubernetesOps(plan, k8s) : dockerOps(plan.stack);
   const prometheus = plan.urls.prometheus ?? "Prometheus";
   // Pods carry the model name clients send (ai-layer.dev/model), which is also the gateway's requested_model.
@@ -80,9 +81,11 @@ export function alertRunbooks(plan: Plan): Runbooks {
   const vllmLogs = k8s
     ? `\`kubectl -n ${k8s} logs -l ai-layer.dev/model={{ $labels.model }} --tail=200 --prefix\``
     : "";
-  const backends = k8s
-    ? `the vLLM pods (${pods("requested_model")}; ${panel("vllm", "Replicas up")})`
-    : "the model server (Ollama) and remote providers";
+  const backends = fleet
+    ? `the vLLM instances (${panel("vllm", "Replicas up")}; target health: \`aws elbv2 describe-target-health --target-group-arn <arn>\`)`
+    : k8s
+      ? `the vLLM pods (${pods("requested_model")}; ${panel("vllm", "Replicas up")})`
+      : "the model server (Ollama) and remote providers";
   const hasVllm = plan.models.some(isVllm);
   const gpuNodes = k8s
     ? `\`kubectl get nodes -l ${plan.target.kind === "kubernetes" ? plan.target.gpuNodeLabel : ""} ` +
@@ -101,7 +104,9 @@ export function alertRunbooks(plan: Plan): Runbooks {
       `Open ${panel("gateway", "Latency p50 / p95 / p99")} and ${panel("gateway", "Time to first token p95")}. ` +
       (hasVllm
         ? `If ${panel("vllm", "Requests running / waiting")} shows a queue, the model needs replicas ` +
-          `(KEDA at max? \`kubectl -n ${k8s} get scaledobject\`); ` +
+          (fleet
+            ? "(Auto Scaling group at its desired capacity? `aws autoscaling describe-auto-scaling-groups`); "
+            : `(KEDA at max? \`kubectl -n ${k8s} get scaledobject\`); `) +
           `if ${panel("vllm", "End-to-end latency p95")} is low, the delay is in the gateway or a remote provider.`
         : "Compare with the model server's load; on CPU/partial-GPU placement long prompts are slow. " +
           `Gateway logs: ${ops.logs("gateway")}.`),
@@ -138,10 +143,45 @@ export function alertRunbooks(plan: Plan): Runbooks {
       `Open ${panel("gpu", "Last XID error")}. On the node ({{ $labels.Hostname }}): \`dmesg | grep -i xid\` ` +
       "and `nvidia-smi -q`. XID 48/63/64/74/79/92/94/95 point at hardware or a lost GPU: " +
       `\`kubectl cordon {{ $labels.Hostname }}\`, drain and reset or replace the GPU.`,
+    ...(fleet ? ec2FleetRunbooks(plan, fleet) : {}),
     spend:
       `Query \`ai_layer:model_cost_usd_per_hour\` in ${prometheus} to see which model costs most ` +
       `(× ${HOURS_PER_MONTH} h = monthly). Lower replicas.max / replicas.min or a model's GPU, or raise ` +
       "budget.monthlyUsd. Check replicas are not stuck up: " +
-      (k8s ? `\`kubectl -n ${k8s} get scaledobject,hpa\`.` : "the docker target's cost is the host's $/h."),
+      (k8s
+        ? `\`kubectl -n ${k8s} get scaledobject,hpa\`.`
+        : fleet
+          ? "`aws autoscaling describe-auto-scaling-groups` (desired capacity per group)."
+          : "the docker target's cost is the host's $/h."),
+  };
+}
+
+/**
+ * The vLLM runbooks on aws-ec2: groups, target health and the instance's Docker logs instead of kubectl. The
+ * groups and the container are named by the stack: `aws autoscaling describe-auto-scaling-groups --filters
+ * Name=tag:ai-layer.dev/model,Values=<model>` finds a model's group.
+ */
+function ec2FleetRunbooks(
+  plan: Plan,
+  fleet: AwsEc2Plan,
+): Pick<Runbooks, "queueBacklog" | "kvCache" | "modelDown"> {
+  const group = (label: string) =>
+    `\`aws autoscaling describe-auto-scaling-groups --region ${fleet.region} --filters ` +
+    `Name=tag:ai-layer.dev/stack,Values=${plan.stack} Name=tag:ai-layer.dev/model,Values={{ $labels.${label} }}\``;
+  const logs =
+    "`aws ssm start-session --target <instance id>`, then `sudo docker logs vllm --tail 200` " +
+    "(boot errors: `/var/log/cloud-init-output.log`)";
+  return {
+    queueBacklog:
+      `Open ${panel("vllm", "Requests running / waiting")} and ${panel("vllm", "Replicas up")}. The group ` +
+      `(${group("model")}) runs its desired capacity: raise it within replicas.max with \`aws autoscaling ` +
+      "set-desired-capacity`, or raise replicas.min/max in the stack config and run `pulumi up`.",
+    kvCache:
+      `Open ${panel("vllm", "KV-cache usage")} and ${panel("vllm", "Preemptions per second")}. Add instances ` +
+      `(replicas), lower contextLength, or use kvCacheDtype fp8 / a larger GPU; instance logs: ${logs}.`,
+    modelDown:
+      `${group("model")}: no InService instance → the Activities tab / \`aws autoscaling describe-scaling-activities\` ` +
+      "(capacity, quota); instances up but unhealthy → `aws elbv2 describe-target-health` and the logs: " +
+      `${logs} (HF token, out of memory, bad revision). ${panel("vllm", "Replicas up")} shows since when.`,
   };
 }

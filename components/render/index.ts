@@ -13,3 +13,5 @@ export * from "./layerFiles";
 export * from "./vllmArgs";
 export * from "./alertmanagerConfig";
 export * from "./modalApp";
+export * from "./vllmUserData";
+export * from "./controlHostUserData";

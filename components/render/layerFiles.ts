@@ -1,4 +1,4 @@
-import { isOllama, isVllm, type Plan } from "../plan";
+import { isOllama, isVllm, runsRedis, type Plan } from "../plan";
 import { renderAlertRules } from "./alertRules";
 import { needsAlertmanager, renderAlertmanagerConfig } from "./alertmanagerConfig";
 import { renderCostDashboard, renderRedisDashboard } from "./cacheCostDashboards";
@@ -49,7 +49,7 @@ export function renderLayerFiles(
   const ollamaModels = plan.models.filter(isOllama);
   const files: Partial<Record<FileKey, string>> = {
     litellmConfig: renderLiteLlmConfig(plan, endpoints.gateway),
-    ...(plan.cache.enabled ? { redisConf: renderRedisConf(plan.cache) } : {}),
+    ...(runsRedis(plan) ? { redisConf: renderRedisConf(plan.cache) } : {}),
     ...(plan.monitoring.enabled
       ? {
           prometheusConfig: renderPrometheusConfig(plan, endpoints.scrape),
@@ -64,9 +64,11 @@ export function renderLayerFiles(
           gatewayDashboard: renderGatewayDashboard(plan),
           ...(plan.cache.enabled ? { redisDashboard: renderRedisDashboard(plan) } : {}),
           costDashboard: renderCostDashboard(plan),
-          // vLLM runs on GPUs: its dashboard and the GPU (DCGM) one come with it.
-          ...(plan.models.some(isVllm)
-            ? { vllmDashboard: renderVllmDashboard(plan), gpuDashboard: renderGpuDashboard(plan) }
+          // vLLM runs on GPUs: its dashboard comes with it.
+          ...(plan.models.some(isVllm) ? { vllmDashboard: renderVllmDashboard(plan) } : {}),
+          // GPU metrics come from DCGM exporters, which only the kubernetes target runs (or finds).
+          ...(plan.models.some(isVllm) && plan.target.kind === "kubernetes"
+            ? { gpuDashboard: renderGpuDashboard(plan) }
             : {}),
         }
       : {}),

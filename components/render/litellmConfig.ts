@@ -17,8 +17,12 @@ export interface GatewayEndpoints {
   readonly ollama?: string;
   /** Base URL of one vLLM track (a Deployment's Service), ending in `/v1` as LiteLLM's hosted_vllm expects. */
   readonly vllm?: (trackId: string) => string;
-  /** Redis host and port as the gateway sees them (cache enabled only). */
-  readonly redis?: { readonly host: string; readonly port: number };
+  /**
+   * Redis host and port as the gateway sees them (cache enabled only). The host may be an `os.environ/NAME`
+   * reference (resolved by LiteLLM at load). `tls`: connect with TLS (ElastiCache with in-transit encryption);
+   * default false.
+   */
+  readonly redis?: { readonly host: string; readonly port: number; readonly tls?: boolean };
 }
 
 /** Env vars the gateway container must carry; the config references them with `os.environ/NAME`. */
@@ -161,6 +165,9 @@ export function renderLiteLlmConfig(plan: Plan, endpoints: GatewayEndpoints): st
               host: endpoints.redis.host,
               port: endpoints.redis.port,
               password: env(GATEWAY_ENV.redisPassword),
+              // A redis-py kwarg LiteLLM passes through; its connection pool switches to SSLConnection when set
+              // (BerriAI/litellm litellm/_redis.py get_redis_connection_pool).
+              ...(endpoints.redis.tls ? { ssl: true } : {}),
               ttl: cache.ttlSeconds,
               namespace: "litellm.cache",
               // The proxy calls the async variants; listing them keeps the cache on for chat and embeddings.
@@ -186,6 +193,9 @@ export function renderLiteLlmConfig(plan: Plan, endpoints: GatewayEndpoints): st
             redis_host: endpoints.redis.host,
             redis_port: endpoints.redis.port,
             redis_password: env(GATEWAY_ENV.redisPassword),
+            // The router has no TLS flag of its own; cache_kwargs is merged into its Redis client's kwargs
+            // (BerriAI/litellm litellm/router.py Router.__init__: cache_config.update(cache_kwargs)).
+            ...(endpoints.redis.tls ? { cache_kwargs: { ssl: true } } : {}),
           }
         : {}),
       ...(fallbacks.length ? { fallbacks } : {}),

@@ -6,7 +6,30 @@ export interface StaticScrapeTargets {
   readonly gateway: string;
   readonly redisExporter?: string;
   readonly prometheus: string;
+  /** vLLM servers on EC2 instances, found with EC2 service discovery (the aws-ec2 target). Default: none. */
+  readonly vllmEc2?: Ec2VllmDiscovery;
 }
+
+/** Where Prometheus finds the vLLM instances of an aws-ec2 stack: by tag, in one region. */
+export interface Ec2VllmDiscovery {
+  /** AWS region the instances run in (EC2 API endpoint of ec2_sd_configs). */
+  readonly region: string;
+  /** Port vLLM serves /metrics on inside every instance (TCP port). */
+  readonly port: number;
+  /** Stack name: only running instances tagged `ai-layer.dev/stack` = this are scraped. */
+  readonly stack: string;
+}
+
+/**
+ * Tags every vLLM instance of an aws-ec2 stack carries; the `vllm` job selects on the stack and copies model and
+ * track into the same target labels the kubernetes job copies from pod labels (the dashboards and alerts read
+ * `model` and `track`). The instance-side code must tag with these keys.
+ */
+export const FLEET_INSTANCE_TAGS = {
+  stack: "ai-layer.dev/stack",
+  model: "ai-layer.dev/model",
+  track: "ai-layer.dev/track",
+} as const;
 
 /** Service discovery in a namespace instead of fixed addresses: the kubernetes target. */
 export interface KubernetesScrapeTargets {
@@ -89,6 +112,7 @@ export function renderPrometheusConfig(plan: Plan, targets: ScrapeTargets): stri
             },
           ]
         : []),
+      ...(targets.vllmEc2 ? [ec2VllmJob(targets.vllmEc2)] : []),
       {
         job_name: "prometheus",
         static_configs: [{ targets: [targets.prometheus], labels: { service: "monitoring" } }],
@@ -152,6 +176,42 @@ function endpointsJob(
       copy("__meta_kubernetes_pod_name", "pod"),
       constant("service", job.service),
       ...(job.extra ?? []),
+    ],
+  };
+}
+
+// EC2 SD turns tag keys into meta labels the same way (strutil.SanitizeLabelName; prometheus discovery/aws/ec2.go).
+const ec2TagLabel = (tag: string) => `__meta_ec2_tag_${tag.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+
+/**
+ * The `vllm` job on EC2: every running instance of the stack that carries a model tag, scraped on its private IP
+ * (the instances have no other address). It labels targets like the kubernetes job: `model`, `track`, `pod` (the
+ * instance id, one vLLM server each: the KV-cache alert and panel group by it) and `service`. ec2_sd_configs uses
+ * the instance role of the Prometheus host (ec2:DescribeInstances, ec2:DescribeAvailabilityZones).
+ */
+function ec2VllmJob(d: Ec2VllmDiscovery) {
+  return {
+    job_name: "vllm",
+    // vLLM serves /metrics without auth even with --api-key (runtime-facts.md §B2).
+    metrics_path: "/metrics",
+    ec2_sd_configs: [
+      {
+        region: d.region,
+        port: d.port,
+        // Filtered in the EC2 API call: only this stack's running instances that serve a model.
+        filters: [
+          { name: `tag:${FLEET_INSTANCE_TAGS.stack}`, values: [d.stack] },
+          { name: "tag-key", values: [FLEET_INSTANCE_TAGS.model] },
+          { name: "instance-state-name", values: ["running"] },
+        ],
+      },
+    ],
+    relabel_configs: [
+      { source_labels: ["__meta_ec2_private_ip"], target_label: "__address__", replacement: `$1:${d.port}` },
+      copy(ec2TagLabel(FLEET_INSTANCE_TAGS.model), "model"),
+      copy(ec2TagLabel(FLEET_INSTANCE_TAGS.track), "track"),
+      copy("__meta_ec2_instance_id", "pod"),
+      constant("service", "inference"),
     ],
   };
 }

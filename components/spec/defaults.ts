@@ -18,10 +18,17 @@ export const DEFAULTS = {
       /** How long Pulumi waits for Ollama to pull every model before giving up, seconds. */
       modelPullTimeoutSeconds: 3600,
     },
+    aws: { vpcCidr: "10.40.0.0/16" },
     awsEks: {
       /** Pinned EKS version (AL2023 NVIDIA AMIs; AL2 GPU AMIs end at 1.32). */
       kubernetesVersion: "1.33",
-      vpcCidr: "10.40.0.0/16",
+    },
+    awsEc2: {
+      /** The gateway, Redis and Prometheus/Grafana fit in 8 GiB at the default cache size. */
+      controlHost: { instanceType: "m6i.large" as const, diskGiB: 50 },
+      /** Weights are cached on the root volume: a 70B model at bf16 is ~140 GB before the image and logs. */
+      gpuDiskGiB: 200,
+      elasticache: { engine: "valkey" as const, nodeType: "cache.t4g.small" as const, replicas: 1 },
     },
     kubernetes: {
       namespace: "ai-layer",

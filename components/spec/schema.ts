@@ -106,6 +106,20 @@ export const CacheSchema = z
       .describe(
         `Redis maxmemory, MB; least recently used answers are evicted past it. Default ${DEFAULTS.cache.maxMemoryMb}`,
       ),
+    existingRedis: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^rediss?:\/\/[A-Za-z0-9.-]+:\d{1,5}$/, {
+            message:
+              "must be redis://host:port or rediss://host:port (TLS); the password goes in ai-layer:redisPassword, not the URL",
+          })
+          .describe("redis://host:port, or rediss://host:port for TLS, as the gateway reaches it"),
+      })
+      .optional()
+      .describe(
+        "A Redis (≥ 7) you already run: the layer creates none, the gateway caches there with the password in secret ai-layer:redisPassword, and the exporter watches it",
+      ),
   })
   .describe("The Redis response cache");
 
@@ -115,6 +129,21 @@ export const MonitoringSchema = z
       .boolean()
       .default(DEFAULTS.monitoring.enabled)
       .describe("Run Prometheus and Grafana. Default true"),
+    existingPrometheus: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^https?:\/\/[^/\s:]+:\d{1,5}$/, {
+            message: "must be a Prometheus base URL with a port, e.g. http://prometheus.monitoring.svc:9090",
+          })
+          .describe(
+            "Its base URL as the cluster reaches it, e.g. http://prometheus-operated.monitoring.svc:9090",
+          ),
+      })
+      .optional()
+      .describe(
+        "Your own Prometheus (kubernetes and aws-eks targets): the layer runs no Prometheus or Grafana, KEDA queries yours, and the rendered scrape config, rules and dashboards are for you to load",
+      ),
     scrapeIntervalSeconds: z
       .number()
       .int()
@@ -245,6 +274,8 @@ export const LayerSchema = z
   .describe("The ai-layer config (`ai-layer:layer`)");
 
 export type LayerSpec = z.output<typeof LayerSchema>;
+/** The layer config as written (defaults optional): type a spec in code with `satisfies LayerSpecInput`. */
+export type LayerSpecInput = z.input<typeof LayerSchema>;
 export type GatewaySpec = z.output<typeof GatewaySchema>;
 export type CacheSpec = z.output<typeof CacheSchema>;
 export type MonitoringSpec = z.output<typeof MonitoringSchema>;

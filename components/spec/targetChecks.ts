@@ -3,6 +3,7 @@ import { closest } from "./errors";
 import type { AddProblem } from "./crossChecks";
 import type { ModelEntry } from "./modelSchema";
 import type { LayerSpec } from "./schema";
+import type { AwsEc2Target } from "./targetSchema";
 
 /** Model fields that only the kubernetes target (vLLM) reads. */
 const VLLM_ONLY = [
@@ -155,6 +156,27 @@ export function targetChecks(spec: LayerSpec, add: AddProblem): void {
     }
   });
 
+  if (spec.monitoring.existingPrometheus && (target.kind === "docker" || target.kind === "aws-ec2")) {
+    add(
+      ["monitoring", "existingPrometheus"],
+      "applies on the kubernetes and aws-eks targets; on docker and aws-ec2 the layer runs its own Prometheus",
+    );
+  }
+  if (spec.monitoring.existingPrometheus && !spec.monitoring.enabled) {
+    add(["monitoring", "existingPrometheus"], "needs monitoring.enabled: true (KEDA reads it)");
+  }
+  if (spec.cache.existingRedis && target.kind === "aws-ec2") {
+    add(
+      ["cache", "existingRedis"],
+      "on aws-ec2 use target.elasticache for a managed Redis, or drop existingRedis",
+    );
+  }
+  if (spec.cache.existingRedis && !spec.cache.enabled) {
+    add(
+      ["cache", "existingRedis"],
+      "the cache is disabled (cache.enabled: false); remove existingRedis or enable it",
+    );
+  }
   if (target.kind === "docker") {
     if (spec.gateway.replicas.max > 1) {
       add(
@@ -184,6 +206,7 @@ export function targetChecks(spec: LayerSpec, add: AddProblem): void {
     }
     return;
   }
+  if (target.kind === "aws-ec2") return ec2Checks(spec, target, add);
   if (target.gateway.expose === "load-balancer" && target.gateway.sourceRanges.length === 0) {
     add(
       ["target", "gateway", "sourceRanges"],
@@ -196,4 +219,31 @@ export function targetChecks(spec: LayerSpec, add: AddProblem): void {
       "0.0.0.0/0 opens the gateway to the internet; list your networks instead",
     );
   }
+}
+
+/** The EC2 fleet: one gateway on the control host, and groups that keep at least one instance. */
+function ec2Checks(spec: LayerSpec, target: AwsEc2Target, add: AddProblem): void {
+  if (spec.gateway.replicas.max > 1) {
+    add(
+      ["gateway", "replicas"],
+      "aws-ec2 runs one gateway on the control host; replicas apply on the kubernetes and aws-eks targets",
+    );
+  }
+  spec.models.forEach((m, i) => {
+    if (!m.remote && !m.backend && m.replicas?.min === 0)
+      add(
+        ["models", i, "replicas", "min"],
+        "an EC2 Auto Scaling group here does not scale from zero on traffic; set min to 1 or more (or use aws-eks)",
+      );
+  });
+  if (target.gatewayClientCidrs.includes("0.0.0.0/0"))
+    add(
+      ["target", "gatewayClientCidrs"],
+      "0.0.0.0/0 opens the gateway to the internet; list your networks instead",
+    );
+  if (target.elasticache && !spec.cache.enabled)
+    add(
+      ["target", "elasticache"],
+      "the cache is disabled (layer.cache.enabled: false); remove elasticache or enable it",
+    );
 }

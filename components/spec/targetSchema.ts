@@ -163,6 +163,51 @@ export const KubernetesTargetSchema = z
 
 const tagValue = z.string().min(1).max(256);
 
+/** Fields both AWS targets share: where, which network, how it is tagged. */
+const awsCommonFields = {
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" })
+    .describe("AWS region (prices in the catalog are us-east-1 on-demand)"),
+  vpcCidr: z
+    .string()
+    .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, {
+      message: "must be an IPv4 CIDR between /16 and /24",
+    })
+    .default(DEFAULTS.target.aws.vpcCidr)
+    .describe(`VPC address range of the VPC the stack creates. Default ${DEFAULTS.target.aws.vpcCidr}`),
+  availabilityZones: z
+    .number()
+    .int()
+    .min(2)
+    .max(6)
+    .default(2)
+    .describe("AZs to spread subnets over (public + private in each; NAT per AZ). Default 2"),
+  existingNetwork: z
+    .strictObject({
+      vpcId: z
+        .string()
+        .regex(/^vpc-[0-9a-f]{8,17}$/, { message: "must be a VPC id such as vpc-0a1b2c3d4e5f60789" })
+        .describe("The VPC to use"),
+      vpcCidr: cidr.describe("Its address range (security groups admit the gateway's clients from it)"),
+      privateSubnetIds: z
+        .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "must be a subnet id" }))
+        .min(2)
+        .describe("Private subnets (two AZs or more, with egress through NAT) for nodes and data stores"),
+    })
+    .optional()
+    .describe(
+      "Use a VPC you already have instead of creating one (vpcCidr and availabilityZones then unused)",
+    ),
+  tags: z
+    .strictObject({
+      owner: tagValue.describe("Team that owns the resources"),
+      environment: tagValue.describe("prod, staging, …"),
+      "cost-center": tagValue.describe("Where the bill goes"),
+    })
+    .describe("Tags every AWS resource carries (the policy pack requires them)"),
+};
+
 /**
  * AWS: a VPC, an EKS cluster with a CPU node group and one GPU node group per GPU type the models need, then the
  * kubernetes target on top of it (the same components, through a provider built from the new cluster).
@@ -172,29 +217,12 @@ export const AwsEksTargetSchema = KubernetesTargetSchema.omit({ kind: true, kube
     kind: z
       .literal("aws-eks")
       .describe("Create the cluster on AWS (VPC + EKS + GPU node groups), then deploy onto it"),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" })
-      .describe("AWS region (prices in the catalog are us-east-1 on-demand)"),
+    ...awsCommonFields,
     kubernetesVersion: z
       .string()
       .regex(/^1\.\d{2}$/, { message: "must look like 1.33" })
       .default(DEFAULTS.target.awsEks.kubernetesVersion)
       .describe(`EKS Kubernetes version, pinned. Default ${DEFAULTS.target.awsEks.kubernetesVersion}`),
-    vpcCidr: z
-      .string()
-      .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, {
-        message: "must be an IPv4 CIDR between /16 and /24",
-      })
-      .default(DEFAULTS.target.awsEks.vpcCidr)
-      .describe(`VPC address range. Default ${DEFAULTS.target.awsEks.vpcCidr}`),
-    availabilityZones: z
-      .number()
-      .int()
-      .min(2)
-      .max(6)
-      .default(2)
-      .describe("AZs to spread subnets over (public + private in each; NAT per AZ). Default 2"),
     endpointPublicAccess: z
       .boolean()
       .default(true)
@@ -207,13 +235,79 @@ export const AwsEksTargetSchema = KubernetesTargetSchema.omit({ kind: true, kube
       .enum(["ON_DEMAND", "SPOT"])
       .default("ON_DEMAND")
       .describe("GPU node capacity: ON_DEMAND or SPOT (cheaper, can be reclaimed). Default ON_DEMAND"),
-    tags: z
+  })
+  .describe("Where the layer runs");
+
+const ec2 = DEFAULTS.target.awsEc2;
+
+/**
+ * AWS without Kubernetes: one Auto Scaling group of GPU instances per model track, each running the pinned vLLM
+ * image, behind an internal load balancer; the gateway, cache and monitoring on a small CPU instance.
+ */
+export const AwsEc2TargetSchema = z
+  .strictObject({
+    kind: z
+      .literal("aws-ec2")
+      .describe("EC2 GPU instances (Auto Scaling groups) running vLLM, no Kubernetes"),
+    ...awsCommonFields,
+    controlHost: z
       .strictObject({
-        owner: tagValue.describe("Team that owns the resources"),
-        environment: tagValue.describe("prod, staging, …"),
-        "cost-center": tagValue.describe("Where the bill goes"),
+        instanceType: z
+          .enum(["t3.large", "t3.xlarge", "m6i.large", "m6i.xlarge", "m6i.2xlarge"])
+          .default(ec2.controlHost.instanceType)
+          .describe(
+            `CPU instance of the gateway, cache and monitoring. Default ${ec2.controlHost.instanceType}`,
+          ),
+        diskGiB: z
+          .number()
+          .int()
+          .min(20)
+          .max(1000)
+          .default(ec2.controlHost.diskGiB)
+          .describe(`Its root volume (Prometheus data lives here), GiB. Default ${ec2.controlHost.diskGiB}`),
       })
-      .describe("Tags every AWS resource carries (the policy pack requires them)"),
+      .default(ec2.controlHost)
+      .describe("The CPU instance the gateway, Redis and Prometheus/Grafana run on (Docker)"),
+    gatewayClientCidrs: z
+      .array(cidr)
+      .default([])
+      .describe(
+        "CIDRs allowed to the gateway port (4000) besides the VPC itself, e.g. a peered network. Default: the VPC only",
+      ),
+    gpuDiskGiB: z
+      .number()
+      .int()
+      .min(ec2.gpuDiskGiB)
+      .max(16_000)
+      .default(ec2.gpuDiskGiB)
+      .describe(`Root volume of each GPU instance (weights are cached here), GiB. Default ${ec2.gpuDiskGiB}`),
+    elasticache: z
+      .strictObject({
+        engine: z
+          .enum(["valkey", "redis"])
+          .default(ec2.elasticache.engine)
+          .describe(`valkey or redis (both speak the Redis protocol). Default ${ec2.elasticache.engine}`),
+        engineVersion: z
+          .string()
+          .regex(/^\d+\.\d+$/, { message: "must look like 8.0" })
+          .optional()
+          .describe("Engine version. Default 8.0 for valkey, 7.1 for redis (LiteLLM needs Redis ≥ 7)"),
+        nodeType: z
+          .enum(["cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium", "cache.m7g.large"])
+          .default(ec2.elasticache.nodeType)
+          .describe(`Cache node type. Default ${ec2.elasticache.nodeType}`),
+        replicas: z
+          .number()
+          .int()
+          .min(0)
+          .max(5)
+          .default(ec2.elasticache.replicas)
+          .describe("Read replicas besides the primary (1+ gives automatic failover across AZs). Default 1"),
+      })
+      .optional()
+      .describe(
+        "Run the cache on ElastiCache (TLS, encrypted at rest, auth token) instead of a Redis container",
+      ),
   })
   .describe("Where the layer runs");
 
@@ -221,9 +315,11 @@ export const TargetSchema = z.discriminatedUnion("kind", [
   DockerTargetSchema,
   KubernetesTargetSchema,
   AwsEksTargetSchema,
+  AwsEc2TargetSchema,
 ]);
 
 export type DockerTarget = z.output<typeof DockerTargetSchema>;
 export type KubernetesTarget = z.output<typeof KubernetesTargetSchema>;
 export type AwsEksTarget = z.output<typeof AwsEksTargetSchema>;
+export type AwsEc2Target = z.output<typeof AwsEc2TargetSchema>;
 export type TargetSpec = z.output<typeof TargetSchema>;

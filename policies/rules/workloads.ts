@@ -100,7 +100,8 @@ export const containerHealthProbes = resourceRule({
   },
 });
 
-const MAX_MODEL_LEN = /--max-model-len(=|\s+)\S+/;
+// Quoted arguments count too: a script may pass them one per line, shell-quoted ('--max-model-len' '8192').
+const MAX_MODEL_LEN = /--max-model-len['"]?(=|\s+)['"]?[^\s'"]+/;
 const VLLM_IMAGES = ["vllm/vllm-openai"];
 
 export const vllmMaxModelLen = resourceRule({

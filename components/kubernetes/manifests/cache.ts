@@ -1,4 +1,4 @@
-import type { Plan } from "../../plan";
+import { redisExporterAddress, runsRedis, type Plan } from "../../plan";
 import { REDIS_CONF_PATH, REDIS_START_SCRIPT, redisContainerMemoryMb } from "../../render";
 import {
   clusterIpService,
@@ -12,8 +12,11 @@ import {
 
 const CONFIG_MAP = "redis-config";
 
-/** Redis as the response cache (rendered redis.conf, password from the Secret, no persistence) and its exporter. */
-export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string): KubeObject[] {
+/**
+ * Redis as the response cache (rendered redis.conf, password from the Secret, no persistence) and its exporter;
+ * with `cache.existingRedis` only the exporter, watching the team's Redis.
+ */
+export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string | undefined): KubeObject[] {
   const exposure =
     plan.target.kind === "kubernetes" ? plan.target.cache : { expose: "cluster", sourceRanges: [] };
   const redis = plan.services.redis;
@@ -22,59 +25,64 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string):
   const exporterName = exporter.host.split(".")[0]!;
   const memory = `${redisContainerMemoryMb(plan.cache)}Mi`;
   const confDir = REDIS_CONF_PATH.slice(0, REDIS_CONF_PATH.lastIndexOf("/"));
-  return [
-    {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: meta(ctx, CONFIG_MAP, "redis", redisName),
-      data: { "redis.conf": redisConf },
-    },
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: meta(ctx, redisName, "redis"),
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: selector("redis", redisName) },
-        // A cache with no persistence: replace the pod rather than run two that each hold half the keys.
-        strategy: { type: "Recreate" },
-        template: {
-          metadata: { labels: meta(ctx, redisName, "redis").labels },
+  const server: KubeObject[] = !runsRedis(plan)
+    ? []
+    : [
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: meta(ctx, CONFIG_MAP, "redis", redisName),
+          data: { "redis.conf": redisConf! },
+        },
+        {
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: meta(ctx, redisName, "redis"),
           spec: {
-            containers: [
-              {
-                name: "redis",
-                image: plan.images.redis,
-                command: ["/bin/sh", "-c", REDIS_START_SCRIPT],
-                env: [
-                  secretEnv("REDIS_PASSWORD", "redisPassword"),
-                  secretEnv("REDISCLI_AUTH", "redisPassword"),
+            replicas: 1,
+            selector: { matchLabels: selector("redis", redisName) },
+            // A cache with no persistence: replace the pod rather than run two that each hold half the keys.
+            strategy: { type: "Recreate" },
+            template: {
+              metadata: { labels: meta(ctx, redisName, "redis").labels },
+              spec: {
+                containers: [
+                  {
+                    name: "redis",
+                    image: plan.images.redis,
+                    command: ["/bin/sh", "-c", REDIS_START_SCRIPT],
+                    env: [
+                      secretEnv("REDIS_PASSWORD", "redisPassword"),
+                      secretEnv("REDISCLI_AUTH", "redisPassword"),
+                    ],
+                    ports: [{ name: "redis", containerPort: redis.port, protocol: "TCP" }],
+                    resources: { requests: { cpu: "100m", memory }, limits: { memory } },
+                    volumeMounts: [{ name: "config", mountPath: confDir, readOnly: true }],
+                    readinessProbe: {
+                      exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] },
+                      periodSeconds: 10,
+                    },
+                    livenessProbe: {
+                      exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] },
+                      periodSeconds: 20,
+                      failureThreshold: 3,
+                    },
+                  },
                 ],
-                ports: [{ name: "redis", containerPort: redis.port, protocol: "TCP" }],
-                resources: { requests: { cpu: "100m", memory }, limits: { memory } },
-                volumeMounts: [{ name: "config", mountPath: confDir, readOnly: true }],
-                readinessProbe: {
-                  exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] },
-                  periodSeconds: 10,
-                },
-                livenessProbe: {
-                  exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] },
-                  periodSeconds: 20,
-                  failureThreshold: 3,
-                },
+                volumes: [{ name: "config", configMap: { name: CONFIG_MAP } }],
               },
-            ],
-            volumes: [{ name: "config", configMap: { name: CONFIG_MAP } }],
+            },
           },
         },
-      },
-    },
-    exposure.expose === "load-balancer"
-      ? withLoadBalancer(
-          clusterIpService(ctx, redisName, "redis", redisName, redis.port),
-          exposure.sourceRanges,
-        )
-      : clusterIpService(ctx, redisName, "redis", redisName, redis.port),
+        exposure.expose === "load-balancer"
+          ? withLoadBalancer(
+              clusterIpService(ctx, redisName, "redis", redisName, redis.port),
+              exposure.sourceRanges,
+            )
+          : clusterIpService(ctx, redisName, "redis", redisName, redis.port),
+      ];
+  return [
+    ...server,
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -90,7 +98,7 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string):
                 name: "redis-exporter",
                 image: plan.images.redisExporter,
                 env: [
-                  { name: "REDIS_ADDR", value: `redis://${redis.host}:${redis.port}` },
+                  { name: "REDIS_ADDR", value: redisExporterAddress(plan) },
                   secretEnv("REDIS_PASSWORD", "redisPassword"),
                   { name: "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", value: `0.0.0.0:${exporter.port}` },
                 ],

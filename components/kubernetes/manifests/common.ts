@@ -24,6 +24,8 @@ export interface KubeContext {
   readonly gpuNodeLabel: string;
   /** StorageClass for volumes; the cluster default when unset. */
   readonly storageClass?: string;
+  /** Secret the pods read layer secrets from (keys are config keys). Default LAYER_SECRET_NAME. */
+  readonly secretName?: string;
 }
 
 /** The Secret holding every layer secret; keys are the `ai-layer:<configKey>` names. */
@@ -53,10 +55,10 @@ export function meta(ctx: KubeContext, name: string, component: string, instance
 }
 
 /** An env var read from the layer Secret. */
-export function secretEnv(name: string, key: string, optional = false) {
+export function secretEnv(name: string, key: string, optional = false, secretName = LAYER_SECRET_NAME) {
   return {
     name,
-    valueFrom: { secretKeyRef: { name: LAYER_SECRET_NAME, key, ...(optional ? { optional: true } : {}) } },
+    valueFrom: { secretKeyRef: { name: secretName, key, ...(optional ? { optional: true } : {}) } },
   };
 }
 

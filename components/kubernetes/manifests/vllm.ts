@@ -55,9 +55,9 @@ export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTr
               args: renderVllmArgs(model, track, VLLM_PORT),
               ports: [{ name: "http", containerPort: VLLM_PORT, protocol: "TCP" }],
               env: [
-                secretEnv("VLLM_API_KEY", "vllmApiKey"),
+                secretEnv("VLLM_API_KEY", "vllmApiKey", false, ctx.secretName),
                 // Both names are read (runtime-facts.md §B2); optional, so public models need no token.
-                secretEnv("HF_TOKEN", "hfToken", true),
+                secretEnv("HF_TOKEN", "hfToken", true, ctx.secretName),
                 { name: "HF_HOME", value: HF_CACHE_PATH },
               ],
               resources: {

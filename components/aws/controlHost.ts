@@ -1,0 +1,376 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Plan } from "../plan";
+import type { RenderedFile } from "../render";
+import { renderControlHostUserData } from "../render/controlHostUserData";
+import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
+import { controlHostContainers, ec2PlanOf } from "./fleetEndpoints";
+import type { SecretParameter } from "./secretParameters";
+
+/**
+ * Name pattern of the Amazon Linux 2023 ECS-optimized AMI for x86_64 (Docker and the AWS CLI preinstalled), e.g.
+ * `al2023-ami-ecs-hvm-2023.0.20241003-kernel-6.1-x86_64`; the GPU and Neuron variants are named `…-ecs-gpu-hvm-…`
+ * and `…-ecs-neuron-hvm-…`, so they do not match.
+ */
+export const CONTROL_HOST_AMI_NAME = "al2023-ami-ecs-hvm-*-kernel-6.1-x86_64";
+
+/**
+ * IMDSv2 PUT hop limit. 2, not 1: Prometheus runs in a container on the bridge network and its ec2_sd_configs
+ * needs the instance role's credentials from IMDS, one hop further than the host (AWS: with tokens required,
+ * containers need a hop limit of at least 2). Tokens stay required, which is what stops SSRF-style GETs.
+ */
+export const CONTROL_HOST_IMDS_HOP_LIMIT = 2;
+
+export interface AwsControlHostArgs {
+  /** The aws-ec2 plan (its docker plan with `target.aws` set). */
+  readonly plan: Plan;
+  /** The rendered files for this plan (renderLayerFiles(plan, fleetEndpoints(plan)), as a list). */
+  readonly files: readonly RenderedFile[];
+  /** CIDR of the VPC: admitted to the gateway port. */
+  readonly vpcCidr: pulumi.Input<string>;
+  /** Private subnet the host runs in (no public IP either way). */
+  readonly subnetId: pulumi.Input<string>;
+  /**
+   * Security group of the host, created by the caller (the GPU fleet and ElastiCache admit it as their client).
+   * This component adds its rules: the gateway port from the VPC CIDR and from plan gatewayClientCidrs, and all
+   * egress (image pulls, S3, SSM, the EC2 API, the fleet, the cache). Nothing else is opened.
+   */
+  readonly securityGroupId: pulumi.Input<string>;
+  /**
+   * SSM parameter of each layer secret, by config key (AwsSecretParameters). The host may read exactly the ones
+   * its containers use; others passed here are not granted. Missing ones the containers need are an error.
+   */
+  readonly secretParameters: Readonly<Record<string, SecretParameter>>;
+  /**
+   * Plain (non-secret) env the gateway gets, name → URL: each fleet track's `VLLM_<TRACK>_API_BASE` →
+   * `http://<nlb>:<listener port>/v1`, and any GPU-cloud model's base-URL env var. Names only the config reads.
+   */
+  readonly apiBaseEnv: Readonly<Record<string, pulumi.Input<string>>>;
+  /** ElastiCache primary endpoint, when the plan puts the cache there. Required exactly then. */
+  readonly redisHost?: pulumi.Input<string>;
+  /** AMI id to run. Default: the newest CONTROL_HOST_AMI_NAME from Amazon, kept until this is set (see below). */
+  readonly amiId?: pulumi.Input<string>;
+}
+
+/** How operators reach a loopback-only port through SSM Session Manager (no inbound rule, no bastion). */
+export const portForwardCommand = (instanceId: string, port: number, region: string) =>
+  `aws ssm start-session --target ${instanceId} --document-name AWS-StartPortForwardingSession ` +
+  `--parameters portNumber=${port},localPortNumber=${port} --region ${region}`;
+
+/**
+ * The aws-ec2 control host: one CPU instance in a private subnet running the docker target's gateway, cache and
+ * monitoring containers, started by its user data from rendered files in a private bucket and secrets in SSM.
+ */
+export class AwsControlHost extends pulumi.ComponentResource {
+  public readonly instanceId: pulumi.Output<string>;
+  public readonly privateIp: pulumi.Output<string>;
+  /** `http://<private ip>:<gateway port>`: the OpenAI base URL is this plus `/v1`. Reachable inside the VPC. */
+  public readonly gatewayUrl: pulumi.Output<string>;
+  /** Port-forward Grafana (loopback-only on the host) to localhost; undefined without monitoring. */
+  public readonly grafanaPortForwardCommand?: pulumi.Output<string>;
+  /** Port-forward the gateway to localhost, from outside the VPC. */
+  public readonly gatewayPortForwardCommand: pulumi.Output<string>;
+  /** Bucket holding the rendered files. */
+  public readonly bucketName: pulumi.Output<string>;
+
+  constructor(name: string, args: AwsControlHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(
+      "ai-layer:index:AwsControlHost",
+      name,
+      { stack: args.plan.stack, files: args.files.map((f) => f.path) },
+      opts,
+    );
+    const built = createAwsControlHost(name, args, this);
+    const { instance, ports, region } = built;
+    this.instanceId = instance.id;
+    this.privateIp = instance.privateIp;
+    this.gatewayUrl = pulumi.interpolate`http://${instance.privateIp}:${ports.gateway}`;
+    this.gatewayPortForwardCommand = instance.id.apply((id) => portForwardCommand(id, ports.gateway, region));
+    if (args.plan.monitoring.enabled)
+      this.grafanaPortForwardCommand = instance.id.apply((id) =>
+        portForwardCommand(id, ports.grafana, region),
+      );
+    this.bucketName = built.bucket.bucket;
+    this.registerOutputs({
+      instanceId: this.instanceId,
+      privateIp: this.privateIp,
+      gatewayUrl: this.gatewayUrl,
+      bucketName: this.bucketName,
+    });
+  }
+}
+
+/** @internal Builds the control host's resources under `parent`. */
+export function createAwsControlHost(name: string, args: AwsControlHostArgs, parent: pulumi.Resource) {
+  const { plan } = args;
+  const ec2 = ec2PlanOf(plan);
+  if (plan.target.kind !== "docker") throw new Error("unreachable: ec2PlanOf checked the target");
+  const ports = plan.target.ports;
+  const elastiCache = Boolean(plan.cache.enabled && ec2.elasticache);
+  if (elastiCache !== (args.redisHost !== undefined))
+    throw new Error(
+      elastiCache
+        ? "AwsControlHost: the plan puts the cache on ElastiCache; pass redisHost (its primary endpoint)"
+        : "AwsControlHost: redisHost is set but the plan runs no ElastiCache",
+    );
+  const tags = { ...ec2.tags };
+  const opts = { parent };
+  const prefix = `${plan.stack}/files`;
+
+  // Which secrets the containers read, so the host is granted those only: the layout with config keys standing in
+  // for the parameter names (which exist only once the parameters are created).
+  const placeholderNames = Object.fromEntries(Object.keys(args.secretParameters).map((k) => [k, k]));
+  const layout = (
+    names: Readonly<Record<string, string>>,
+    env: Readonly<Record<string, string>>,
+    redis?: string,
+  ) =>
+    controlHostContainers(plan, args.files, {
+      secretParameters: names,
+      gatewayEnv: env,
+      ...(redis !== undefined ? { redisHost: redis } : {}),
+      publish: { gatewayIp: "0.0.0.0", monitoringIp: "127.0.0.1" },
+    });
+  const usedKeys = [
+    ...new Set(
+      layout(placeholderNames, {}, elastiCache ? "placeholder" : undefined).flatMap((c) =>
+        Object.values(c.secretEnv),
+      ),
+    ),
+  ].sort();
+
+  // Rendered files: private, encrypted, and disposable (everything in it is rendered again by every `up`).
+  // Named (not autonamed) so the encryption and access-block resources name it by a value known at preview: the
+  // policy pack's s3-encrypted rule matches them to the bucket by that name. Account and region make it unique.
+  const account = aws.getCallerIdentityOutput({}, opts);
+  const bucket = new aws.s3.Bucket(
+    `${name}-files`,
+    {
+      bucket: account.accountId.apply((id) => filesBucketName(plan.stack, id, ec2.region)),
+      forceDestroy: true,
+      tags,
+    },
+    opts,
+  );
+  const publicAccess = new aws.s3.BucketPublicAccessBlock(
+    `${name}-files`,
+    {
+      bucket: bucket.bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    opts,
+  );
+  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${name}-files`,
+    { bucket: bucket.bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+    opts,
+  );
+  const objects = args.files.map(
+    (f) =>
+      new aws.s3.BucketObjectv2(
+        `${name}-file-${f.path.replace(/[^A-Za-z0-9]+/g, "-")}`,
+        {
+          bucket: bucket.bucket,
+          key: `${prefix}/${f.path}`,
+          content: f.content,
+          contentType: contentType(f.path),
+          // No tags: S3 takes at most 10 per object, and the bucket carries the layer's.
+        },
+        { ...opts, dependsOn: [publicAccess, encryption] },
+      ),
+  );
+
+  // Ingress: the gateway port only, from the VPC and the configured client networks. Grafana and Prometheus
+  // publish on loopback and are reached through SSM port forwarding, so no rule names their ports.
+  const ingressCidrs = [args.vpcCidr, ...ec2.gatewayClientCidrs];
+  const ingress = ingressCidrs.map(
+    (cidr, i) =>
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-gateway-${i === 0 ? "vpc" : `client-${i}`}`,
+        {
+          securityGroupId: args.securityGroupId,
+          cidrIpv4: cidr,
+          ipProtocol: "tcp",
+          fromPort: ports.gateway,
+          toPort: ports.gateway,
+          description: i === 0 ? "ai-layer gateway from the VPC" : "ai-layer gateway from a client network",
+          tags,
+        },
+        opts,
+      ),
+  );
+  const egress = new aws.vpc.SecurityGroupEgressRule(
+    `${name}-egress`,
+    {
+      securityGroupId: args.securityGroupId,
+      cidrIpv4: "0.0.0.0/0",
+      ipProtocol: "-1",
+      description: "Image pulls, S3, SSM, the EC2 API, the GPU fleet and the cache",
+      tags,
+    },
+    opts,
+  );
+
+  const role = roleWithPolicies(
+    `${name}-role`,
+    {
+      description: "ai-layer control host",
+      assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
+      // Session Manager: shell and port forwarding without SSH or an inbound rule.
+      policyArns: [managedPolicyArn(ec2.region, "AmazonSSMManagedInstanceCore")],
+      tags,
+    },
+    opts,
+  );
+  const arns = usedKeys.map((k) => args.secretParameters[k]!.arn);
+  const policy = new aws.iam.RolePolicy(
+    `${name}-read`,
+    {
+      role: role.role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "ReadRenderedFiles",
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: [pulumi.interpolate`${bucket.arn}/${prefix}/*`],
+          },
+          {
+            Sid: "ListRenderedFiles",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: [bucket.arn],
+            Condition: { StringLike: { "s3:prefix": [`${prefix}/*`] } },
+          },
+          { Sid: "ReadLayerSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: arns },
+          // Prometheus' ec2_sd_configs lists the fleet. Describe* actions support no resource-level
+          // permissions, so "*" is the only Resource they take.
+          ...(ec2.tracks.length && plan.monitoring.enabled
+            ? [
+                {
+                  Sid: "DiscoverVllmInstances",
+                  Effect: "Allow",
+                  Action: ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"],
+                  Resource: "*",
+                },
+              ]
+            : []),
+        ],
+      }),
+    },
+    opts,
+  );
+  const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.role.name, tags }, opts);
+
+  const ami =
+    args.amiId ??
+    aws.ec2.getAmiOutput(
+      {
+        owners: ["amazon"],
+        mostRecent: true,
+        filters: [
+          { name: "name", values: [CONTROL_HOST_AMI_NAME] },
+          { name: "architecture", values: ["x86_64"] },
+          { name: "state", values: ["available"] },
+        ],
+      },
+      { parent },
+    ).id;
+
+  const envNames = Object.keys(args.apiBaseEnv).sort();
+  const userData = pulumi
+    .all([
+      bucket.bucket,
+      pulumi.all(usedKeys.map((k) => args.secretParameters[k]!.name)),
+      pulumi.all(envNames.map((k) => args.apiBaseEnv[k]!)),
+      pulumi.output(args.redisHost),
+    ])
+    .apply(([bucketName, names, urls, redis]) =>
+      renderControlHostUserData({
+        stack: plan.stack,
+        region: ec2.region,
+        bucket: bucketName,
+        prefix,
+        files: args.files,
+        containers: layout(
+          Object.fromEntries(usedKeys.map((k, i) => [k, names[i]!])),
+          Object.fromEntries(envNames.map((k, i) => [k, urls[i]!])),
+          redis,
+        ),
+      }),
+    );
+
+  const instance = new aws.ec2.Instance(
+    `${name}-host`,
+    {
+      ami,
+      instanceType: ec2.controlHost.instanceType,
+      subnetId: args.subnetId,
+      associatePublicIpAddress: false,
+      vpcSecurityGroupIds: [args.securityGroupId],
+      iamInstanceProfile: profile.name,
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: CONTROL_HOST_IMDS_HOP_LIMIT,
+        instanceMetadataTags: "disabled",
+      },
+      rootBlockDevice: {
+        volumeType: "gp3",
+        volumeSize: ec2.controlHost.diskGiB,
+        encrypted: true,
+        deleteOnTermination: true,
+      },
+      userData,
+      // A config change (the files' hash is in user data) replaces the host instead of a stop/start that would
+      // not rerun cloud-init.
+      userDataReplaceOnChange: true,
+      tags: { ...tags, Name: `ai-layer-${plan.stack}-control-host` },
+      volumeTags: { ...tags, Name: `ai-layer-${plan.stack}-control-host` },
+    },
+    {
+      ...opts,
+      // The looked-up AMI is fixed at creation: a new ECS AMI release must not replace the only gateway (and
+      // Prometheus' data on its disk) at the next `up`. Set amiId to move to another AMI.
+      ignoreChanges: args.amiId === undefined ? ["ami"] : [],
+      // Boot reads the files and secrets at once: the objects, the role's grants and the rules must exist.
+      dependsOn: [...objects, policy, ...role.attachments, ...ingress, egress],
+    },
+  );
+  return {
+    ports,
+    region: ec2.region,
+    bucket,
+    publicAccess,
+    encryption,
+    objects,
+    ingress,
+    egress,
+    role,
+    policy,
+    profile,
+    instance,
+  };
+}
+
+/** Content-Type of a rendered file, from its extension. */
+function contentType(path: string): string {
+  if (path.endsWith(".json")) return "application/json";
+  if (path.endsWith(".yaml") || path.endsWith(".yml")) return "application/yaml";
+  if (path.endsWith(".sh")) return "text/x-shellscript";
+  return "text/plain";
+}
+
+/**
+ * The files bucket's name: `ai-layer-<stack>-<account>-<region>`, lowercase, the stack part cut so the whole stays
+ * within S3's 63 characters (bucket names are global).
+ */
+export function filesBucketName(stack: string, accountId: string, region: string): string {
+  const suffix = `-${accountId}-${region}`;
+  const base = `ai-layer-${stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63 - suffix.length);
+  return `${base.replace(/-+$/, "")}${suffix}`;
+}

@@ -1,0 +1,429 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsEc2Plan, GpuFleetTrackPlan } from "../plan/planAwsEc2";
+import { FLEET_INSTANCE_TAGS } from "../render/prometheusConfig";
+import { renderVllmUserData } from "../render/vllmUserData";
+import type { SecretParameter } from "./secretParameters";
+import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
+
+/**
+ * Name of the AWS Deep Learning Base OSS Nvidia Driver GPU AMI (Amazon Linux 2023), x86_64; the suffix is the
+ * build date (YYYYMMDD). It ships the NVIDIA driver, Docker with the NVIDIA Container Toolkit and the SSM agent.
+ * Sources: the DLAMI release notes (dlami/latest/devguide/aws-deep-learning-ami-gpubaseoss-al2023-2026-09-04:
+ * "… GPU AMI (Amazon Linux 2023) 20260901", x86_64, G4dn/G5/G6/G6e/P4d/P5…) and the `describe-images --owners
+ * amazon --filters 'Name=name,Values=Deep Learning Base OSS Nvidia Driver GPU AMI (<os>) ????????'` query of
+ * dlami/latest/devguide/find-dlami-id. The ARM64 build is "Deep Learning ARM64 Base OSS …": not matched.
+ */
+export const DLAMI_NAME_PATTERN = "Deep Learning Base OSS Nvidia Driver GPU AMI (Amazon Linux 2023) ????????";
+/** Owner alias of the DLAMIs (account 898082745236 in public code using them); v7 requires owners with mostRecent. */
+export const DLAMI_OWNERS = ["amazon"] as const;
+/** Root device of Amazon Linux 2023 AMIs: used with `amiId` when no lookup gives the AMI's own. */
+export const AL2023_ROOT_DEVICE = "/dev/xvda";
+/**
+ * Seconds the Auto Scaling group ignores failed load balancer health checks after launch: a first boot pulls the
+ * vLLM image (~10 GB) and downloads the weights (16 GB for an 8B model at bf16, far more for larger ones) before
+ * /health answers; a shorter grace replaces every instance mid-download, forever.
+ */
+export const FLEET_HEALTH_CHECK_GRACE_SECONDS = 1800;
+
+export interface AwsGpuFleetArgs {
+  /** The aws-ec2 part of the plan (`plan.target.aws`): tracks, instance types, sizes, ports, disk, tags, region. */
+  readonly fleet: AwsEc2Plan;
+  /** Stack name: tags the instances (`ai-layer.dev/stack`) and names the user data header. */
+  readonly stack: string;
+  /** VPC of the load balancer, target groups and security groups. */
+  readonly vpcId: pulumi.Input<string>;
+  /** Private subnets (one per AZ, egress through NAT) for the load balancer and the instances. */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Security groups allowed to call the models: the control host's (its LiteLLM gateway calls the load balancer,
+   * its Prometheus scrapes each instance's /metrics directly). At least one. No CIDR is ever opened.
+   */
+  readonly clientSecurityGroupIds: pulumi.Input<string>[];
+  /**
+   * Secrets the instances read from SSM Parameter Store at boot, by the env var vLLM reads (VLLM_API_KEY,
+   * HF_TOKEN), e.g. from AwsSecretParameters. The role may read exactly these parameters and no others.
+   */
+  readonly secretParameters: Readonly<Record<string, SecretParameter>>;
+  /**
+   * ARN of the customer managed KMS key encrypting those parameters; grants kms:Decrypt through SSM only.
+   * Default: none (the AWS managed key aws/ssm needs no grant).
+   */
+  readonly kmsKeyArn?: pulumi.Input<string>;
+  /**
+   * AMI to launch instead of looking up the newest DLAMI (teams with their own hardened GPU AMI). It must provide
+   * the NVIDIA driver, Docker with the NVIDIA Container Toolkit and the AWS CLI. Default: the lookup.
+   */
+  readonly amiId?: pulumi.Input<string>;
+  /** Root device name of `amiId`. Default `/dev/xvda` (Amazon Linux 2023); ignored without `amiId`. */
+  readonly rootDeviceName?: pulumi.Input<string>;
+}
+
+/** What the fleet exposes to the control host and the stack outputs. */
+export interface AwsGpuFleetOutputs {
+  readonly loadBalancerDnsName: pulumi.Output<string>;
+  /** `http://<load balancer>:<listener port>/v1` by track id. */
+  readonly apiBaseUrls: Record<string, pulumi.Output<string>>;
+  /** The same URLs by the track's env var (VLLM_CHAT_API_BASE, …): the gateway container's env. */
+  readonly apiBaseEnv: Record<string, pulumi.Output<string>>;
+  readonly instanceSecurityGroupId: pulumi.Output<string>;
+  readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
+  /** Auto Scaling group names by track id. */
+  readonly autoScalingGroupNames: Record<string, pulumi.Output<string>>;
+}
+
+/**
+ * vLLM on EC2: per model track an Auto Scaling group of GPU instances (DLAMI, IMDSv2 only, encrypted gp3 root,
+ * secrets from SSM at boot) behind one internal Network Load Balancer with a listener port per track. Only the
+ * client security groups reach the load balancer and the instances.
+ */
+export class AwsGpuFleet extends pulumi.ComponentResource implements AwsGpuFleetOutputs {
+  public readonly loadBalancerDnsName: pulumi.Output<string>;
+  public readonly apiBaseUrls: Record<string, pulumi.Output<string>>;
+  public readonly apiBaseEnv: Record<string, pulumi.Output<string>>;
+  public readonly instanceSecurityGroupId: pulumi.Output<string>;
+  public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
+  public readonly autoScalingGroupNames: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: AwsGpuFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(
+      "ai-layer:index:AwsGpuFleet",
+      name,
+      { stack: args.stack, tracks: args.fleet.tracks.map((t) => t.id) },
+      opts,
+    );
+    const out = createAwsGpuFleet(name, args, this);
+    this.loadBalancerDnsName = out.loadBalancerDnsName;
+    this.apiBaseUrls = out.apiBaseUrls;
+    this.apiBaseEnv = out.apiBaseEnv;
+    this.instanceSecurityGroupId = out.instanceSecurityGroupId;
+    this.loadBalancerSecurityGroupId = out.loadBalancerSecurityGroupId;
+    this.autoScalingGroupNames = out.autoScalingGroupNames;
+    this.registerOutputs({ ...out });
+  }
+}
+
+function checkArgs(args: AwsGpuFleetArgs): void {
+  const { tracks } = args.fleet;
+  if (tracks.length === 0) throw new Error("AwsGpuFleet: the plan has no GPU tracks");
+  for (const key of ["id", "apiBaseEnv", "listenerPort"] as const) {
+    const seen = tracks.map((t) => t[key]);
+    const dup = seen.find((v, i) => seen.indexOf(v) !== i);
+    if (dup !== undefined) throw new Error(`AwsGpuFleet: two tracks share ${key} ${dup}`);
+  }
+  if (args.clientSecurityGroupIds.length === 0)
+    throw new Error("AwsGpuFleet: no clientSecurityGroupIds, so nothing could call the models");
+}
+
+/** The inline policy: ssm:GetParameter on exactly the given parameters (plus kms:Decrypt through SSM). */
+function secretsPolicy(region: string, arns: string[], kmsKeyArn: string | undefined): string {
+  const statements: Record<string, unknown>[] = [
+    { Sid: "ReadLayerSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: arns },
+  ];
+  if (kmsKeyArn)
+    statements.push({
+      Sid: "DecryptLayerSecrets",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [kmsKeyArn],
+      Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } },
+    });
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/** @internal */
+export function createAwsGpuFleet(
+  name: string,
+  args: AwsGpuFleetArgs,
+  parent: pulumi.Resource,
+): AwsGpuFleetOutputs {
+  checkArgs(args);
+  const { fleet } = args;
+  const region = fleet.region;
+  const tags = { ...fleet.tags };
+  const child = { parent };
+
+  const ami = args.amiId
+    ? undefined
+    : aws.ec2.getAmiOutput(
+        {
+          mostRecent: true,
+          owners: [...DLAMI_OWNERS],
+          filters: [
+            { name: "name", values: [DLAMI_NAME_PATTERN] },
+            { name: "state", values: ["available"] },
+            { name: "architecture", values: ["x86_64"] },
+          ],
+        },
+        child,
+      );
+  const imageId: pulumi.Input<string> = args.amiId ?? ami!.id;
+  const rootDeviceName: pulumi.Input<string> = ami
+    ? ami.rootDeviceName
+    : (args.rootDeviceName ?? AL2023_ROOT_DEVICE);
+
+  // Session Manager for operators (shell, port forwarding), so no SSH key and no port 22 anywhere.
+  const role = roleWithPolicies(
+    `${name}-gpu`,
+    {
+      description: "ai-layer vLLM GPU instances",
+      assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
+      policyArns: [managedPolicyArn(region, "AmazonSSMManagedInstanceCore")],
+      tags,
+    },
+    child,
+  );
+  const secretEntries = Object.entries(args.secretParameters).sort(([a], [b]) => (a < b ? -1 : 1));
+  const rolePolicies: pulumi.Resource[] = [...role.attachments];
+  if (secretEntries.length > 0)
+    rolePolicies.push(
+      new aws.iam.RolePolicy(
+        `${name}-gpu-secrets`,
+        {
+          role: role.role.name,
+          policy: pulumi
+            .all([pulumi.all(secretEntries.map(([, p]) => p.arn)), args.kmsKeyArn])
+            .apply(([arns, kms]) => secretsPolicy(region, arns, kms)),
+        },
+        child,
+      ),
+    );
+  const profile = new aws.iam.InstanceProfile(`${name}-gpu`, { role: role.role.name, tags }, child);
+
+  const { lbSg, gpuSg } = securityGroups(name, args, tags, parent);
+  const nlb = new aws.lb.LoadBalancer(
+    `${name}-nlb`,
+    {
+      internal: true,
+      loadBalancerType: "network",
+      subnets: args.privateSubnetIds,
+      securityGroups: [lbSg.id],
+      // A track's instances may sit in one AZ; without cross-zone the other AZs' nodes would have no target.
+      enableCrossZoneLoadBalancing: true,
+      tags,
+    },
+    child,
+  );
+
+  const secretNames = pulumi.all(Object.fromEntries(secretEntries.map(([env, p]) => [env, p.name])));
+  const apiBaseUrls: Record<string, pulumi.Output<string>> = {};
+  const apiBaseEnv: Record<string, pulumi.Output<string>> = {};
+  const autoScalingGroupNames: Record<string, pulumi.Output<string>> = {};
+  for (const track of fleet.tracks) {
+    const group = createTrack(name, track, {
+      args,
+      tags,
+      imageId,
+      rootDeviceName,
+      profile,
+      gpuSg,
+      nlb,
+      secretNames,
+      dependsOn: rolePolicies,
+      parent,
+    });
+    apiBaseUrls[track.id] = pulumi.interpolate`http://${nlb.dnsName}:${track.listenerPort}/v1`;
+    apiBaseEnv[track.apiBaseEnv] = apiBaseUrls[track.id]!;
+    autoScalingGroupNames[track.id] = group.name;
+  }
+  return {
+    loadBalancerDnsName: nlb.dnsName,
+    apiBaseUrls,
+    apiBaseEnv,
+    instanceSecurityGroupId: gpuSg.id,
+    loadBalancerSecurityGroupId: lbSg.id,
+    autoScalingGroupNames,
+  };
+}
+
+/**
+ * The load balancer's and the instances' security groups. Ingress rules only ever name a security group (the
+ * clients' or the load balancer's), never a CIDR, so nothing outside those groups reaches vLLM.
+ */
+function securityGroups(
+  name: string,
+  args: AwsGpuFleetArgs,
+  tags: Record<string, string>,
+  parent: pulumi.Resource,
+) {
+  const child = { parent };
+  const port = args.fleet.vllmPort;
+  const group = (id: string, description: string) =>
+    new aws.ec2.SecurityGroup(`${name}-${id}`, { vpcId: args.vpcId, description, tags }, child);
+  const lbSg = group("nlb", "ai-layer vLLM load balancer: listeners for the clients");
+  const gpuSg = group("gpu", "ai-layer vLLM instances: the vLLM port for the load balancer and clients");
+  // One rule per source or destination. Only the instances' egress takes a CIDR; every other rule names a group.
+  const rule = (kind: "in" | "out", id: string, sg: aws.ec2.SecurityGroup, p: number | "all", peer: Peer) => {
+    if (kind === "in" && "cidr" in peer)
+      throw new Error(`AwsGpuFleet: ingress ${id} must name a security group`);
+    const ruleArgs = {
+      securityGroupId: sg.id,
+      ...(p === "all" ? { ipProtocol: "-1" } : { ipProtocol: "tcp", fromPort: p, toPort: p }),
+      ...("cidr" in peer ? { cidrIpv4: peer.cidr } : { referencedSecurityGroupId: peer.sg }),
+      description: peer.description,
+      tags,
+    };
+    return kind === "in"
+      ? new aws.vpc.SecurityGroupIngressRule(`${name}-${id}`, ruleArgs, child)
+      : new aws.vpc.SecurityGroupEgressRule(`${name}-${id}`, ruleArgs, child);
+  };
+  args.clientSecurityGroupIds.forEach((sg, i) => {
+    for (const t of args.fleet.tracks)
+      rule("in", `nlb-in-${t.id}-${i}`, lbSg, t.listenerPort, {
+        sg,
+        description: `${t.id} from client ${i}`,
+      });
+    // Prometheus on the control host scrapes each instance's /metrics directly (ec2_sd), not through the NLB.
+    rule("in", `gpu-in-client-${i}`, gpuSg, port, { sg, description: `vLLM from client ${i}` });
+  });
+  rule("in", "gpu-in-nlb", gpuSg, port, { sg: lbSg.id, description: "vLLM from the load balancer" });
+  rule("out", "nlb-out", lbSg, port, { sg: gpuSg.id, description: "traffic and health checks to vLLM" });
+  // The instances pull the vLLM image and the weights and reach SSM through the NAT gateway.
+  rule("out", "gpu-out", gpuSg, "all", { cidr: "0.0.0.0/0", description: "egress via NAT" });
+  return { lbSg, gpuSg };
+}
+
+/** The other side of a security group rule: another security group, or (egress only) a CIDR. */
+type Peer =
+  | { readonly sg: pulumi.Input<string>; readonly description: string }
+  | { readonly cidr: string; readonly description: string };
+
+interface TrackContext {
+  readonly args: AwsGpuFleetArgs;
+  readonly tags: Record<string, string>;
+  readonly imageId: pulumi.Input<string>;
+  readonly rootDeviceName: pulumi.Input<string>;
+  readonly profile: aws.iam.InstanceProfile;
+  readonly gpuSg: aws.ec2.SecurityGroup;
+  readonly nlb: aws.lb.LoadBalancer;
+  readonly secretNames: pulumi.Output<Record<string, string>>;
+  readonly dependsOn: pulumi.Resource[];
+  readonly parent: pulumi.Resource;
+}
+
+/** One track: target group, listener, launch template and Auto Scaling group. */
+function createTrack(name: string, track: GpuFleetTrackPlan, ctx: TrackContext): aws.autoscaling.Group {
+  const { args, tags, parent } = ctx;
+  const fleet = args.fleet;
+  const port = fleet.vllmPort;
+  const child = { parent };
+  const id = `${name}-${track.id}`;
+  const instanceTags = {
+    ...tags,
+    Name: id,
+    // The control host's Prometheus discovers vLLM targets by these (ec2_sd); `track` is stable or canary, as
+    // the kubernetes target's pod label, so dashboards compare tracks the same way on both.
+    [FLEET_INSTANCE_TAGS.stack]: args.stack,
+    [FLEET_INSTANCE_TAGS.model]: track.model,
+    [FLEET_INSTANCE_TAGS.track]: track.track,
+  };
+
+  const targetGroup = new aws.lb.TargetGroup(
+    id,
+    {
+      vpcId: args.vpcId,
+      protocol: "TCP",
+      port,
+      targetType: "instance",
+      // With client IP preservation the packets reach an instance from the client's address, so a rule naming
+      // the load balancer's security group would not match them; off, they come from the load balancer.
+      preserveClientIp: "false",
+      // vLLM binds its port before the model loads (runtime-facts.md §B3): only an HTTP /health 200 means ready.
+      healthCheck: {
+        protocol: "HTTP",
+        path: "/health",
+        port: "traffic-port",
+        matcher: "200",
+        interval: 15,
+        timeout: 10,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
+      // Long enough for in-flight completions to finish streaming on scale-in, short enough for quick rollouts.
+      deregistrationDelay: 30,
+      tags,
+    },
+    child,
+  );
+  new aws.lb.Listener(
+    id,
+    {
+      loadBalancerArn: ctx.nlb.arn,
+      port: track.listenerPort,
+      protocol: "TCP",
+      defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+      tags,
+    },
+    child,
+  );
+
+  const userData = ctx.secretNames.apply((secretParameters) =>
+    Buffer.from(
+      renderVllmUserData({
+        region: fleet.region,
+        image: track.image,
+        vllmArgs: track.vllmArgs,
+        port,
+        secretParameters,
+        stack: args.stack,
+        track: track.id,
+      }),
+    ).toString("base64"),
+  );
+  const launchTemplate = new aws.ec2.LaunchTemplate(
+    id,
+    {
+      description: `ai-layer vLLM ${track.id} (${track.model}) on ${track.instanceType}`,
+      imageId: ctx.imageId,
+      instanceType: track.instanceType,
+      iamInstanceProfile: { arn: ctx.profile.arn },
+      vpcSecurityGroupIds: [ctx.gpuSg.id],
+      // IMDSv2 only; hop limit 1 also keeps the (bridged) vLLM container away from the instance role.
+      metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+      blockDeviceMappings: [
+        {
+          deviceName: ctx.rootDeviceName,
+          ebs: {
+            volumeType: "gp3",
+            volumeSize: fleet.gpuDiskGiB,
+            encrypted: "true",
+            deleteOnTermination: "true",
+          },
+        },
+      ],
+      userData,
+      updateDefaultVersion: true,
+      tagSpecifications: [
+        { resourceType: "instance", tags: instanceTags },
+        { resourceType: "volume", tags: instanceTags },
+      ],
+      tags,
+    },
+    child,
+  );
+
+  return new aws.autoscaling.Group(
+    id,
+    {
+      minSize: track.minSize,
+      maxSize: track.maxSize,
+      desiredCapacity: track.minSize,
+      vpcZoneIdentifiers: args.privateSubnetIds,
+      targetGroupArns: [targetGroup.arn],
+      healthCheckType: "ELB",
+      healthCheckGracePeriod: FLEET_HEALTH_CHECK_GRACE_SECONDS,
+      launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+      // A new launch template version (image, args, AMI) rolls the group: launch a replacement, wait until it is
+      // healthy, then drain the old one, so a track with one instance keeps serving throughout.
+      instanceRefresh: {
+        strategy: "Rolling",
+        preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, skipMatching: true },
+      },
+      tags: Object.entries(instanceTags)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+    },
+    // Autoscaling policies (or an operator) own the running count once the group exists.
+    { ...child, dependsOn: ctx.dependsOn, ignoreChanges: ["desiredCapacity"] },
+  );
+}

@@ -1,0 +1,204 @@
+import {
+  AWS_CONTROL_HOST_USD_PER_HOUR,
+  AWS_ELASTICACHE_USD_PER_NODE_HOUR,
+  awsInstanceFor,
+  AWS_GPU_INSTANCES,
+  type AwsGpuInstance,
+} from "../catalog";
+import { DEFAULTS, formatPath, type AwsEc2Target, type ConfigProblem, type DockerTarget } from "../spec";
+import { VLLM_PORT } from "./planKubernetes";
+import type { VllmModel } from "./types";
+import { renderVllmArgs } from "../render/vllmArgs";
+
+/** The first NLB listener port; track i listens on FLEET_LISTENER_BASE_PORT + i (instances serve VLLM_PORT). */
+export const FLEET_LISTENER_BASE_PORT = 8100;
+/** The engine version each ElastiCache engine gets by default (LiteLLM's cache needs the Redis 7 protocol). */
+export const ELASTICACHE_DEFAULT_VERSION = { valkey: "8.0", redis: "7.1" } as const;
+
+/** One Auto Scaling group: the instances of one model track, each running one vLLM server. */
+export interface GpuFleetTrackPlan {
+  /** The track id (`chat`, `chat-canary`): names the group, its target group and its env var. */
+  readonly id: string;
+  /** The model name clients send. */
+  readonly model: string;
+  /** stable, or a canary sharing the model's traffic (the gateway's weights). */
+  readonly track: "stable" | "canary";
+  readonly gpuType: string;
+  readonly gpusPerInstance: number;
+  readonly instanceType: string;
+  readonly usdPerInstanceHour: number;
+  /** Auto Scaling group bounds: one vLLM server per instance, so the track's replicas. */
+  readonly minSize: number;
+  readonly maxSize: number;
+  /** Port of this track's listener on the internal load balancer. */
+  readonly listenerPort: number;
+  /** Env var the gateway reads the track's base URL from (the load balancer's name exists only once created). */
+  readonly apiBaseEnv: string;
+  /** Pinned vLLM image and the arguments after `vllm serve` (renderVllmArgs), serving on VLLM_PORT. */
+  readonly image: string;
+  readonly vllmArgs: readonly string[];
+}
+
+/** ElastiCache instead of a Redis container. */
+export interface ElastiCachePlan {
+  readonly engine: "valkey" | "redis";
+  readonly engineVersion: string;
+  readonly nodeType: string;
+  /** Nodes in all: the primary plus replicas. */
+  readonly nodes: number;
+  readonly usdPerHour: number;
+}
+
+/** What the aws-ec2 target adds to the docker plan of its control host. */
+export interface AwsEc2Plan {
+  readonly kind: "aws-ec2";
+  readonly region: string;
+  readonly vpcCidr: string;
+  readonly availabilityZones: number;
+  readonly existingNetwork?: AwsEc2Target["existingNetwork"];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly controlHost: {
+    readonly instanceType: string;
+    readonly diskGiB: number;
+    readonly usdPerHour: number;
+  };
+  readonly gatewayClientCidrs: readonly string[];
+  readonly gpuDiskGiB: number;
+  /** Port vLLM serves on inside every GPU instance (the target groups' port). */
+  readonly vllmPort: number;
+  readonly tracks: readonly GpuFleetTrackPlan[];
+  readonly elasticache?: ElastiCachePlan;
+}
+
+/** `chat-canary` → `VLLM_CHAT_CANARY_API_BASE`. */
+export const fleetApiBaseEnv = (trackId: string) =>
+  `VLLM_${trackId.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_BASE`;
+
+/** The GPU instance for a model, or a problem naming the instances that exist for its GPU type. */
+export function awsInstanceForModel(
+  m: Pick<VllmModel, "gpu">,
+  path: string,
+  problems: ConfigProblem[],
+): AwsGpuInstance | undefined {
+  const instance = awsInstanceFor(m.gpu.type, m.gpu.count);
+  if (instance) return instance;
+  const offered = AWS_GPU_INSTANCES.filter((i) => i.gpu === m.gpu.type).map(
+    (i) => `${i.instanceType} (${i.gpus} × ${i.gpu})`,
+  );
+  problems.push({
+    path,
+    message:
+      `no AWS instance in the catalog carries ${m.gpu.count} × ${m.gpu.type}` +
+      (offered.length
+        ? `; ${m.gpu.type} comes as ${offered.join(", ")}`
+        : `; ${m.gpu.type} is not offered on AWS here`) +
+      ". Pick a count or GPU type an instance has, or run on the kubernetes target with your own nodes",
+  });
+  return undefined;
+}
+
+/**
+ * One Auto Scaling group per model track: the instance from the model's GPU type and count, one vLLM server per
+ * instance (tensor parallel over `gpu.count` GPUs), a listener port on the internal load balancer each.
+ */
+export function planAwsEc2(
+  target: AwsEc2Target,
+  models: readonly VllmModel[],
+  indexOf: (name: string) => number,
+  problems: ConfigProblem[],
+  warnings: string[],
+): AwsEc2Plan {
+  const tracks: GpuFleetTrackPlan[] = [];
+  for (const m of models) {
+    const instance = awsInstanceForModel(m, formatPath(["models", indexOf(m.name), "gpu"]), problems);
+    if (!instance) continue;
+    if (instance.gpus > m.gpu.count) {
+      warnings.push(
+        `${m.name}: ${instance.instanceType} has ${instance.gpus} GPUs and the model uses ${m.gpu.count}; ` +
+          `aws-ec2 runs one vLLM server per instance, so ${instance.gpus - m.gpu.count} stay idle (set gpu.count: ${instance.gpus} to use them).`,
+      );
+    }
+    for (const track of m.tracks) {
+      tracks.push({
+        id: track.id,
+        model: m.name,
+        track: track.track,
+        gpuType: m.gpu.type,
+        gpusPerInstance: instance.gpus,
+        instanceType: instance.instanceType,
+        usdPerInstanceHour: instance.usdPerHour,
+        minSize: track.replicas.min,
+        maxSize: track.replicas.max,
+        listenerPort: FLEET_LISTENER_BASE_PORT + tracks.length,
+        apiBaseEnv: fleetApiBaseEnv(track.id),
+        image: track.image,
+        vllmArgs: renderVllmArgs(m, track, VLLM_PORT),
+      });
+    }
+  }
+  const cache = target.elasticache;
+  return {
+    kind: "aws-ec2",
+    region: target.region,
+    vpcCidr: target.existingNetwork?.vpcCidr ?? target.vpcCidr,
+    availabilityZones: target.availabilityZones,
+    ...(target.existingNetwork ? { existingNetwork: target.existingNetwork } : {}),
+    tags: target.tags,
+    controlHost: {
+      ...target.controlHost,
+      usdPerHour: AWS_CONTROL_HOST_USD_PER_HOUR[target.controlHost.instanceType],
+    },
+    gatewayClientCidrs: target.gatewayClientCidrs,
+    gpuDiskGiB: target.gpuDiskGiB,
+    vllmPort: VLLM_PORT,
+    tracks,
+    ...(cache
+      ? {
+          elasticache: {
+            engine: cache.engine,
+            engineVersion: cache.engineVersion ?? ELASTICACHE_DEFAULT_VERSION[cache.engine],
+            nodeType: cache.nodeType,
+            nodes: 1 + cache.replicas,
+            usdPerHour: elastiCacheUsdPerHour(cache),
+          },
+        }
+      : {}),
+  };
+}
+
+const rate = (n: number) => Math.round(n * 10_000) / 10_000;
+
+function elastiCacheUsdPerHour(cache: NonNullable<AwsEc2Target["elasticache"]>): number {
+  return rate(AWS_ELASTICACHE_USD_PER_NODE_HOUR[cache.engine][cache.nodeType] * (1 + cache.replicas));
+}
+
+/** What an aws-ec2 target costs whatever the load: the control host and, when set, ElastiCache, $/h. */
+export function ec2FixedUsdPerHour(target: AwsEc2Target): number {
+  return rate(
+    AWS_CONTROL_HOST_USD_PER_HOUR[target.controlHost.instanceType] +
+      (target.elasticache ? elastiCacheUsdPerHour(target.elasticache) : 0),
+  );
+}
+
+/**
+ * The docker part of an aws-ec2 target: the control host runs the docker target's services. Grafana and Prometheus
+ * publish on loopback (reached through SSM port forwarding); the gateway's port is opened to the VPC by its
+ * security group. The host's cost is the control host's and the cache's; the fleet is priced per instance.
+ */
+export function ec2AsDocker(target: AwsEc2Target): DockerTarget {
+  const d = DEFAULTS.target.docker;
+  return {
+    kind: "docker",
+    hostMemoryGiB: d.hostMemoryGiB,
+    bindAddress: d.bindAddress,
+    ports: { ...d.ports },
+    costPerHourUsd: ec2FixedUsdPerHour(target),
+    modelPullTimeoutSeconds: d.modelPullTimeoutSeconds,
+  };
+}
+
+/**
+ * SSM Parameter Store name of a layer secret on aws-ec2 (a SecureString). Instances read it at boot with their
+ * role; the value never enters user data, which the AWS provider keeps in clear text in the state (v7).
+ */
+export const ssmSecretName = (stack: string, configKey: string) => `/ai-layer/${stack}/${configKey}`;

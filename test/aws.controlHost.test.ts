@@ -1,0 +1,409 @@
+// fleetEndpoints (the LiteLLM and Prometheus configs of aws-ec2), then AwsControlHost on Pulumi's mock runtime: the
+// instance, its network rules, the files bucket, the role, and the user data (real shellcheck), for the gpu-fleet
+// stack with ElastiCache and a variant with the Redis container.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { AWS_MOCK_CALLS } from "../bin/offline/awsMockOutputs";
+import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
+import {
+  AwsControlHost,
+  CONTROL_HOST_AMI_NAME,
+  CONTROL_HOST_IMDS_HOP_LIMIT,
+} from "../components/aws/controlHost";
+import type { SecretParameter } from "../components/aws/secretParameters";
+import { AwsElastiCache } from "../components/aws/elasticache";
+import { ec2PlanOf, fleetEndpoints, REDIS_HOST_ENV } from "../components/aws/fleetEndpoints";
+import { plan as makePlan, ssmSecretName, type Plan } from "../components/plan";
+import { fileList, renderLayerFiles, renderLiteLlmConfig } from "../components/render";
+import { parseLayerSpec } from "../components/spec";
+import knownLiteLlm from "./fixtures/known-keys.litellm.json";
+import knownProm from "./fixtures/known-keys.prometheus.json";
+import { relabel, type Relabel } from "./helpers/kubeDiscovery";
+import { devLayerRaw, itRequiresToolInCi, planOf, requireTool, run, toolTitle } from "./helpers/tools";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+const STACK = "gpu-fleet";
+const VPC_CIDR = "10.40.0.0/16";
+const CLIENT_CIDRS = ["192.168.0.0/16", "172.16.5.0/24"];
+const SUBNET = "subnet-0privateaaaaaaaaa";
+const GET_AMI = "aws:ec2/getAmi:getAmi";
+const SECRET_VALUE = (key: string) => `fake-${key}-Zq9x`;
+const unwrap = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
+
+function fleetPlan(patch: (layer: Json) => void): Plan {
+  const file = join(__dirname, "..", "stacks", "Pulumi.gpu-fleet.yaml");
+  const layer = structuredClone(parse(readFileSync(file, "utf8")).config["ai-layer:layer"]);
+  patch(layer);
+  return makePlan(parseLayerSpec(layer), { stack: STACK, providedSecrets: new Set(["hfToken"]) });
+}
+
+describe("fleetEndpoints: the LiteLLM config on aws-ec2", () => {
+  const p = fleetPlan(() => {});
+  const config = parse(renderLiteLlmConfig(p, fleetEndpoints(p).gateway)) as Json;
+
+  it("each vLLM track's api_base is the env var its load balancer URL arrives in", () => {
+    const bases = config.model_list.map((d: Json) => [d.model_info.id, d.litellm_params.api_base]);
+    expect(bases).toEqual(ec2PlanOf(p).tracks.map((t) => [t.id, `os.environ/${t.apiBaseEnv}`]));
+    for (const d of config.model_list) expect(d.litellm_params.api_key).toBe("os.environ/VLLM_API_KEY");
+    expect(() => fleetEndpoints(p).gateway.vllm!("nope")).toThrow(/no GPU fleet track nope/);
+  });
+
+  it("with ElastiCache: host from REDIS_HOST, port 6379, ssl on; every key is one LiteLLM reads", () => {
+    expect(config.litellm_settings.cache_params).toMatchObject({
+      type: "redis",
+      host: `os.environ/${REDIS_HOST_ENV}`,
+      port: 6379,
+      password: "os.environ/REDIS_PASSWORD",
+      ssl: true,
+    });
+    for (const k of Object.keys(config.litellm_settings.cache_params))
+      expect(knownLiteLlm.cache_params, k).toContain(k);
+    for (const section of ["litellm_settings", "router_settings", "general_settings"] as const)
+      for (const k of Object.keys(config[section])) expect(knownLiteLlm[section], k).toContain(k);
+    for (const d of config.model_list)
+      for (const k of Object.keys(d.litellm_params)) expect(knownLiteLlm.litellm_params, k).toContain(k);
+  });
+
+  it("without ElastiCache: the Redis container by alias, no TLS", () => {
+    const local = fleetPlan((l) => delete l.target.elasticache);
+    const c = parse(renderLiteLlmConfig(local, fleetEndpoints(local).gateway)) as Json;
+    expect(c.litellm_settings.cache_params).toMatchObject({ host: "redis", port: 6379 });
+    expect(c.litellm_settings.cache_params).not.toHaveProperty("ssl");
+  });
+
+  it("router Redis (several gateways) gets TLS through cache_kwargs, a router_settings key", () => {
+    const many = { ...p, gateway: { ...p.gateway, replicas: { min: 1, max: 2 } } };
+    const router = (parse(renderLiteLlmConfig(many, fleetEndpoints(p).gateway)) as Json).router_settings;
+    expect(router.cache_kwargs).toEqual({ ssl: true });
+    expect(knownLiteLlm.router_settings).toContain("cache_kwargs");
+  });
+
+  it("refuses plans of other targets", () => {
+    expect(() => fleetEndpoints(planOf(devLayerRaw()))).toThrow(/aws-ec2/);
+  });
+});
+
+describe("fleetEndpoints: the vllm job discovers EC2 instances with the labels dashboards and alerts use", () => {
+  const p = fleetPlan(() => {});
+  const prom = parse(renderLayerFiles(p, fleetEndpoints(p)).prometheusConfig!.content) as Json;
+  const job = prom.scrape_configs.find((j: Json) => j.job_name === "vllm");
+
+  it("ec2_sd_configs in the plan's region and vLLM port, filtered to the stack's running model instances", () => {
+    expect(prom.scrape_configs.map((j: Json) => j.job_name)).toEqual([
+      "litellm",
+      "redis",
+      "vllm",
+      "prometheus",
+    ]);
+    expect(job.ec2_sd_configs).toEqual([
+      {
+        region: "us-east-1",
+        port: 8000,
+        filters: [
+          { name: "tag:ai-layer.dev/stack", values: [STACK] },
+          { name: "tag-key", values: ["ai-layer.dev/model"] },
+          { name: "instance-state-name", values: ["running"] },
+        ],
+      },
+    ]);
+    for (const k of Object.keys(job)) expect(knownProm.scrape_config, k).toContain(k);
+  });
+
+  it("relabels an instance (as EC2 SD presents it) to its private IP, model, track, pod and service", () => {
+    const discovered = {
+      __address__: "10.40.3.7:8000",
+      __meta_ec2_private_ip: "10.40.3.7",
+      __meta_ec2_instance_id: "i-0abc",
+      __meta_ec2_tag_ai_layer_dev_model: "chat",
+      __meta_ec2_tag_ai_layer_dev_track: "stable",
+      __meta_ec2_tag_ai_layer_dev_stack: STACK,
+    };
+    expect(relabel(discovered, job.relabel_configs as Relabel[])).toEqual({
+      __address__: "10.40.3.7:8000",
+      model: "chat",
+      track: "stable",
+      pod: "i-0abc",
+      service: "inference",
+    });
+    // The labels the vLLM alert rules and dashboard read for job "vllm".
+    const rules = renderLayerFiles(p, fleetEndpoints(p)).alertRules!.content;
+    expect(rules).toMatch(/job="vllm", model=/);
+    expect(rules).toMatch(/by \(model, pod\)/);
+  });
+});
+
+describe("AwsControlHost on the mock runtime", () => {
+  const records: pulumi.runtime.MockResourceArgs[] = [];
+  const calls: pulumi.runtime.MockCallArgs[] = [];
+  const of = (type: string, prefix?: string) =>
+    records.filter((r) => r.type === type && (!prefix || r.name.startsWith(prefix)));
+  const one = (type: string, prefix: string) => {
+    const found = of(type, prefix);
+    expect(found, `${type} ${prefix}`).toHaveLength(1);
+    return found[0]!.inputs as Json;
+  };
+  let p: Plan;
+  let host: AwsControlHost;
+  let local: AwsControlHost;
+  let sgId: string;
+  let arns: Record<string, string>;
+
+  beforeAll(async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (a) => (records.push(a), mockOutputs(a)),
+        call: (a) => {
+          calls.push(a);
+          // The AMI lookup mock belongs to awsFleetMockOutputs.ts; stand in only while it is missing.
+          if (a.token === GET_AMI && !AWS_MOCK_CALLS[GET_AMI]) return { id: "ami-0ec5000000000000a" };
+          return mockCall(a);
+        },
+      },
+      "ai-layer",
+      STACK,
+      false,
+    );
+    p = fleetPlan((l) => (l.target.gatewayClientCidrs = CLIENT_CIDRS));
+    const sg = new aws.ec2.SecurityGroup("host-sg", { vpcId: "vpc-0123456789abcdef0" });
+    // Every layer secret of the plan in SSM, hfToken included (the host must not be granted it).
+    const parameters: Record<string, SecretParameter> = {};
+    for (const s of p.secrets) {
+      const param = new aws.ssm.Parameter(`secret-${s.configKey}`, {
+        name: ssmSecretName(STACK, s.configKey),
+        type: "SecureString",
+        value: pulumi.secret(SECRET_VALUE(s.configKey)),
+      });
+      parameters[s.configKey] = { name: param.name, arn: param.arn };
+    }
+    const cache = new AwsElastiCache("cache", {
+      cache: ec2PlanOf(p).elasticache!,
+      vpcId: "vpc-0123456789abcdef0",
+      subnetIds: [SUBNET],
+      clientSecurityGroupIds: [sg.id],
+      authToken: pulumi.secret(SECRET_VALUE("redisPassword")),
+      tags: ec2PlanOf(p).tags,
+    });
+    const apiBaseEnv = Object.fromEntries(
+      ec2PlanOf(p).tracks.map((t) => [
+        t.apiBaseEnv,
+        pulumi.output(`http://internal-nlb.elb:${t.listenerPort}/v1`),
+      ]),
+    );
+    host = new AwsControlHost("fleet", {
+      plan: p,
+      files: fileList(renderLayerFiles(p, fleetEndpoints(p))),
+      vpcCidr: VPC_CIDR,
+      subnetId: SUBNET,
+      securityGroupId: sg.id,
+      secretParameters: parameters,
+      apiBaseEnv,
+      redisHost: cache.primaryEndpointAddress,
+    });
+    const lp = fleetPlan((l) => delete l.target.elasticache);
+    local = new AwsControlHost("local", {
+      plan: lp,
+      files: fileList(renderLayerFiles(lp, fleetEndpoints(lp))),
+      vpcCidr: VPC_CIDR,
+      subnetId: SUBNET,
+      securityGroupId: "sg-0local0000000000",
+      secretParameters: parameters,
+      apiBaseEnv,
+    });
+    sgId = await unwrap(sg.id);
+    arns = Object.fromEntries(
+      await Promise.all(
+        Object.entries(parameters).map(async ([k, v]) => [k, await unwrap(pulumi.output(v.arn))]),
+      ),
+    );
+    await Promise.all(
+      [host, local].flatMap((h) => [unwrap(h.instanceId), unwrap(h.gatewayUrl), unwrap(h.bucketName)]),
+    );
+  });
+
+  const instance = (prefix = "fleet") => one("aws:ec2/instance:Instance", prefix);
+
+  it("registers the component with its type token", () => {
+    expect(of("ai-layer:index:AwsControlHost").map((r) => r.name)).toEqual(["fleet", "local"]);
+  });
+
+  it("instance: private subnet, no public IP, IMDSv2 required, encrypted gp3 root of the planned size", () => {
+    const i = instance();
+    expect(i.subnetId).toBe(SUBNET);
+    expect(i.associatePublicIpAddress).toBe(false);
+    expect(i.vpcSecurityGroupIds).toEqual([sgId]);
+    expect(i.instanceType).toBe(ec2PlanOf(p).controlHost.instanceType);
+    expect(i.metadataOptions).toMatchObject({ httpEndpoint: "enabled", httpTokens: "required" });
+    // 2 = the host plus one hop into a bridge-network container (Prometheus' EC2 discovery); never more.
+    expect(i.metadataOptions.httpPutResponseHopLimit).toBe(CONTROL_HOST_IMDS_HOP_LIMIT);
+    expect(CONTROL_HOST_IMDS_HOP_LIMIT).toBeLessThanOrEqual(2);
+    expect(i.rootBlockDevice).toEqual({
+      volumeType: "gp3",
+      volumeSize: ec2PlanOf(p).controlHost.diskGiB,
+      encrypted: true,
+      deleteOnTermination: true,
+    });
+    expect(i.userDataReplaceOnChange).toBe(true);
+    expect(i.iamInstanceProfile).toBe(
+      mockOutputs(of("aws:iam/instanceProfile:InstanceProfile", "fleet")[0]!).state.name,
+    );
+  });
+
+  it("looks the AMI up by the AL2023 ECS-optimized x86_64 name, owned by Amazon, newest first", () => {
+    const lookup = calls.filter((c) => c.token === GET_AMI);
+    expect(lookup.length).toBeGreaterThan(0);
+    for (const c of lookup) {
+      expect(c.inputs).toMatchObject({ owners: ["amazon"], mostRecent: true });
+      expect(c.inputs.filters).toContainEqual({ name: "name", values: [CONTROL_HOST_AMI_NAME] });
+      expect(c.inputs.filters).toContainEqual({ name: "architecture", values: ["x86_64"] });
+    }
+    expect(CONTROL_HOST_AMI_NAME).toMatch(/^al2023-ami-ecs-hvm-\*.*x86_64$/);
+    expect(instance().ami).toMatch(/^ami-0/);
+  });
+
+  it("security group: the gateway port from the VPC and the configured CIDRs only, all egress", () => {
+    const rules = of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "fleet").map(
+      (r) => r.inputs,
+    );
+    expect(rules.map((r) => r.cidrIpv4)).toEqual([VPC_CIDR, ...CLIENT_CIDRS]);
+    for (const r of rules) {
+      expect(r).toMatchObject({ securityGroupId: sgId, ipProtocol: "tcp", fromPort: 4000, toPort: 4000 });
+      expect(r.referencedSecurityGroupId).toBeUndefined();
+    }
+    const egress = of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "fleet").map(
+      (r) => r.inputs,
+    );
+    expect(egress).toEqual([
+      expect.objectContaining({ securityGroupId: sgId, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" }),
+    ]);
+  });
+
+  it("no security group anywhere opens 0.0.0.0/0 inbound, or Grafana's or Prometheus' port", () => {
+    const ingress = of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => r.inputs);
+    expect(ingress.length).toBeGreaterThan(3);
+    for (const r of ingress) {
+      expect(r.cidrIpv4).not.toBe("0.0.0.0/0");
+      for (const port of [3000, 9090])
+        expect(port >= r.fromPort && port <= r.toPort, `${port} in ${r.fromPort}-${r.toPort}`).toBe(false);
+    }
+    for (const sg of of("aws:ec2/securityGroup:SecurityGroup")) expect(sg.inputs.ingress ?? []).toEqual([]);
+  });
+
+  it("bucket: private, encrypted, one object per rendered file under <stack>/files/", async () => {
+    const bucket = await unwrap(host.bucketName);
+    expect(one("aws:s3/bucket:Bucket", "fleet").forceDestroy).toBe(true);
+    expect(one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "fleet")).toMatchObject({
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(
+      one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "fleet")
+        .rules,
+    ).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+    const files = fileList(renderLayerFiles(p, fleetEndpoints(p)));
+    const objects = of("aws:s3/bucketObjectv2:BucketObjectv2", "fleet").map((r) => r.inputs);
+    expect(objects.map((o) => [o.bucket, o.key, o.content])).toEqual(
+      files.map((f) => [bucket, `${STACK}/files/${f.path}`, f.content]),
+    );
+  });
+
+  it("role: SSM core, and reads on exactly the files prefix, the secrets the containers use, and EC2 discovery", async () => {
+    const role = one("aws:iam/role:Role", "fleet");
+    expect(JSON.parse(role.assumeRolePolicy).Statement[0].Principal).toEqual({
+      Service: "ec2.amazonaws.com",
+    });
+    expect(
+      of("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "fleet").map((r) => r.inputs.policyArn),
+    ).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
+    const doc = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "fleet").policy);
+    const bucketArn = `arn:aws:s3:::${await unwrap(host.bucketName)}`;
+    const sid = (s: string) => doc.Statement.find((x: Json) => x.Sid === s);
+    expect(sid("ReadRenderedFiles")).toMatchObject({
+      Action: ["s3:GetObject"],
+      Resource: [`${bucketArn}/${STACK}/files/*`],
+    });
+    expect(sid("ListRenderedFiles")).toMatchObject({
+      Action: ["s3:ListBucket"],
+      Resource: [bucketArn],
+      Condition: { StringLike: { "s3:prefix": [`${STACK}/files/*`] } },
+    });
+    const used = ["gatewayMasterKey", "grafanaAdminPassword", "redisPassword", "vllmApiKey"];
+    expect(sid("ReadLayerSecrets")).toMatchObject({
+      Action: ["ssm:GetParameter"],
+      Resource: used.map((k) => arns[k]),
+    });
+    expect(sid("ReadLayerSecrets").Resource).not.toContain(arns.hfToken);
+    expect(sid("DiscoverVllmInstances")).toMatchObject({
+      Action: ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"],
+      Resource: "*",
+    });
+    expect(doc.Statement.map((x: Json) => x.Sid)).toHaveLength(4);
+    for (const s of doc.Statement) expect(s.Effect).toBe("Allow");
+  });
+
+  it("user data names parameters, never their values, and carries the fleet URLs and the cache endpoint", async () => {
+    const ud = instance().userData as string;
+    expect(ud).not.toMatch(/Zq9x/);
+    expect(ud).toContain(`'${ssmSecretName(STACK, "gatewayMasterKey")}'`);
+    expect(ud).toContain(`s3://$BUCKET/$PREFIX/`);
+    expect(ud).toContain(`readonly BUCKET='${await unwrap(host.bucketName)}'`);
+    expect(ud).toContain("VLLM_CHAT_API_BASE=http://internal-nlb.elb:8100/v1");
+    expect(ud).toMatch(/-e 'REDIS_HOST=master\.[^']+\.cache\.amazonaws\.com'/);
+    expect(ud).not.toContain("'ai-layer-cache' ");
+    expect(instance("local").userData).toContain("'ai-layer-cache' ");
+    expect(instance("local").userData).not.toContain("REDIS_HOST=");
+  });
+
+  it("outputs the gateway URL on the private IP and Session Manager port-forward commands", async () => {
+    const [id, ip] = [await unwrap(host.instanceId), await unwrap(host.privateIp)];
+    expect(id).toMatch(/^i-0[0-9a-f]{16}$/);
+    expect(ip).toMatch(/^10\.40\.\d+\.\d+$/);
+    expect(await unwrap(host.gatewayUrl)).toBe(`http://${ip}:4000`);
+    const forward = (port: number) =>
+      `aws ssm start-session --target ${id} --document-name AWS-StartPortForwardingSession ` +
+      `--parameters portNumber=${port},localPortNumber=${port} --region us-east-1`;
+    expect(await unwrap(host.grafanaPortForwardCommand!)).toBe(forward(3000));
+    expect(await unwrap(host.gatewayPortForwardCommand)).toBe(forward(4000));
+  });
+
+  it("refuses a redisHost the plan does not use, and a missing one it needs", () => {
+    const base = {
+      files: [],
+      vpcCidr: VPC_CIDR,
+      subnetId: SUBNET,
+      securityGroupId: "sg-0x",
+      secretParameters: {},
+      apiBaseEnv: {},
+    };
+    const parent = new pulumi.ComponentResource("test:index:Parent", "refusals");
+    expect(() => new AwsControlHost("x1", { ...base, plan: p }, { parent })).toThrow(/pass redisHost/);
+    const lp = fleetPlan((l) => delete l.target.elasticache);
+    expect(() => new AwsControlHost("x2", { ...base, plan: lp, redisHost: "h" }, { parent })).toThrow(
+      /no ElastiCache/,
+    );
+  });
+
+  const hasShellcheck = requireTool("shellcheck");
+  itRequiresToolInCi("shellcheck", "apt-get install shellcheck");
+  it.skipIf(!hasShellcheck)(
+    toolTitle(
+      "the user data passes shellcheck (all severities)",
+      "shellcheck",
+      hasShellcheck,
+      "apt-get install shellcheck",
+    ),
+    () => {
+      for (const prefix of ["fleet", "local"]) {
+        const r = run("shellcheck", ["-S", "style", "-"], { input: instance(prefix).userData });
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+      }
+    },
+  );
+});

@@ -1,0 +1,186 @@
+// The aws-ec2 target's plan: instance per model from its GPU fit and the catalog, one group per track, cost from
+// instance, control-host and ElastiCache prices, and the config mistakes it refuses before anything is created.
+import { describe, expect, it } from "vitest";
+import { AWS_CONTROL_HOST_USD_PER_HOUR, awsInstanceFor } from "../components/catalog";
+import {
+  FLEET_LISTENER_BASE_PORT,
+  isVllm,
+  plan,
+  VLLM_PORT,
+  type AwsEc2Plan,
+  type Plan,
+} from "../components/plan";
+import { renderVllmArgs } from "../components/render";
+import { LayerConfigError, parseLayerSpec } from "../components/spec";
+
+const TAGS = { owner: "ml", environment: "test", "cost-center": "c-1" };
+const target = (extra: Record<string, unknown> = {}) => ({
+  kind: "aws-ec2",
+  region: "us-east-1",
+  tags: TAGS,
+  ...extra,
+});
+const chat = {
+  name: "chat",
+  model: "llama-3.1-8b-instruct",
+  gpu: { type: "L4" },
+  replicas: { min: 1, max: 3 },
+};
+const embed = { name: "embed", model: "nomic-embed-text-v1.5", gpu: { type: "T4" } };
+
+const planOf = (layer: Record<string, unknown>): Plan =>
+  plan(parseLayerSpec(layer), { stack: "fleet", providedSecrets: new Set(["hfToken"]) });
+const fleetOf = (p: Plan): AwsEc2Plan => {
+  if (p.target.kind !== "docker" || !p.target.aws) throw new Error("not an aws-ec2 plan");
+  return p.target.aws;
+};
+/** The problems a config is refused with, as `path: message` lines. */
+function refusal(layer: Record<string, unknown>): string[] {
+  try {
+    planOf(layer);
+  } catch (e) {
+    expect(e).toBeInstanceOf(LayerConfigError);
+    return (e as LayerConfigError).problems.map((p) => `${p.path}: ${p.message}`);
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("aws-ec2 plan", () => {
+  const p = planOf({ target: target(), models: [chat, embed] });
+  const fleet = fleetOf(p);
+
+  it("plans the control plane as the docker target and the models as vLLM with GPU fit", () => {
+    expect(p.target.kind).toBe("docker");
+    expect(p.models.every(isVllm)).toBe(true);
+    expect(p.services.gateway).toEqual({ host: "litellm", port: 4000 });
+  });
+
+  it("picks each model's instance from its GPU type and count, one group per track, with distinct ports", () => {
+    expect(fleet.tracks.map((t) => [t.id, t.instanceType, t.minSize, t.maxSize])).toEqual([
+      ["chat", "g6.xlarge", 1, 3],
+      ["embed", "g4dn.xlarge", 1, 1],
+    ]);
+    expect(fleet.tracks.map((t) => t.listenerPort)).toEqual([
+      FLEET_LISTENER_BASE_PORT,
+      FLEET_LISTENER_BASE_PORT + 1,
+    ]);
+    expect(fleet.tracks.map((t) => t.apiBaseEnv)).toEqual(["VLLM_CHAT_API_BASE", "VLLM_EMBED_API_BASE"]);
+  });
+
+  it("each group serves the track with exactly the args the kubernetes target would pass vLLM", () => {
+    for (const m of p.models.filter(isVllm))
+      for (const track of m.tracks)
+        expect(fleet.tracks.find((t) => t.id === track.id)!.vllmArgs).toEqual(
+          renderVllmArgs(m, track, VLLM_PORT),
+        );
+  });
+
+  it("a canary is a group of its own with its own image and port", () => {
+    const canary = planOf({
+      target: target(),
+      models: [{ ...chat, canary: { weight: 10, revision: "abc123" } }],
+    });
+    const tracks = fleetOf(canary).tracks;
+    expect(tracks.map((t) => [t.id, t.maxSize, t.apiBaseEnv])).toEqual([
+      ["chat", 3, "VLLM_CHAT_API_BASE"],
+      ["chat-canary", 1, "VLLM_CHAT_CANARY_API_BASE"],
+    ]);
+    expect(tracks[1]!.vllmArgs).toContain("abc123");
+  });
+
+  it("costs: GPU instances × group size plus the control host and ElastiCache, at min and max", () => {
+    const cached = planOf({
+      target: target({ elasticache: { engine: "valkey", nodeType: "cache.t4g.small", replicas: 1 } }),
+      models: [chat, embed],
+    });
+    const cache = fleetOf(cached).elasticache!;
+    expect(cache).toMatchObject({ engine: "valkey", engineVersion: "8.0", nodes: 2, usdPerHour: 0.0512 });
+    const fixed = AWS_CONTROL_HOST_USD_PER_HOUR["m6i.large"] + 0.0512;
+    const g6 = awsInstanceFor("L4", 1)!.usdPerHour;
+    const g4 = awsInstanceFor("T4", 1)!.usdPerHour;
+    expect(cached.cost.perHourUsd).toBeCloseTo(fixed + g6 + g4, 4);
+    expect(cached.cost.perHourMaxUsd).toBeCloseTo(fixed + 3 * g6 + g4, 4);
+    // A replica is a whole instance: the per-model figures use the instance price.
+    expect(cached.models.filter(isVllm).map((m) => m.usdPerReplicaHour)).toEqual([g6, g4]);
+    // Without ElastiCache only the control host is fixed.
+    expect(p.cost.perHourUsd).toBeCloseTo(AWS_CONTROL_HOST_USD_PER_HOUR["m6i.large"] + g6 + g4, 4);
+  });
+
+  it("warns when the instance has more GPUs than the model uses (one vLLM server per instance)", () => {
+    const a100 = planOf({
+      target: target(),
+      models: [{ name: "chat", model: "llama-3.1-8b-instruct", gpu: { type: "A100-40GB" } }],
+    });
+    expect(fleetOf(a100).tracks[0]!.instanceType).toBe("p4d.24xlarge");
+    expect(a100.warnings.join("\n")).toMatch(/p4d\.24xlarge has 8 GPUs .* 7 stay idle/);
+  });
+
+  it("uses an existing VPC's range for its rules and keeps its ids", () => {
+    const existing = {
+      vpcId: "vpc-0a1b2c3d4e5f60789",
+      vpcCidr: "172.31.0.0/16",
+      privateSubnetIds: ["subnet-0a1b2c3d4e5f60781", "subnet-0a1b2c3d4e5f60782"],
+    };
+    const f = fleetOf(planOf({ target: target({ existingNetwork: existing }), models: [chat] }));
+    expect(f.existingNetwork).toEqual(existing);
+    expect(f.vpcCidr).toBe("172.31.0.0/16");
+  });
+});
+
+describe("aws-ec2 refusals (before anything is created)", () => {
+  it("a GPU count no instance carries names the instances that exist", () => {
+    const lines = refusal({
+      target: target(),
+      models: [{ name: "big", model: "llama-3.1-70b-instruct", gpu: { type: "L4", count: 8 } }],
+    });
+    expect(lines.join("\n")).toMatch(
+      /models\[0\]\.gpu: no AWS instance .* 8 × L4; L4 comes as g6\.xlarge \(1 × L4\)/,
+    );
+  });
+
+  it("a model that does not fit its GPU is refused with the fit's numbers", () => {
+    const lines = refusal({
+      target: target(),
+      models: [{ name: "big", model: "llama-3.1-70b-instruct", gpu: { type: "L4" } }],
+    });
+    expect(lines.join("\n")).toMatch(/models\[0\]\.gpu/);
+    expect(lines.join("\n")).toMatch(/GiB/);
+  });
+
+  it.each([
+    [
+      "scale to zero",
+      { models: [{ ...chat, replicas: { min: 0, max: 2 } }], gateway: { fallbacks: { chat: ["embed"] } } },
+      /models\[0\]\.replicas\.min: .*does not scale from zero/,
+    ],
+    [
+      "several gateways",
+      { gateway: { replicas: { min: 1, max: 3 } } },
+      /gateway\.replicas: aws-ec2 runs one gateway/,
+    ],
+    [
+      "an open gateway",
+      { target: target({ gatewayClientCidrs: ["0.0.0.0/0"] }) },
+      /target\.gatewayClientCidrs: 0\.0\.0\.0\/0 opens the gateway/,
+    ],
+    [
+      "ElastiCache without a cache",
+      { target: target({ elasticache: {} }), cache: { enabled: false } },
+      /target\.elasticache: the cache is disabled/,
+    ],
+  ])("%s", (_name, patch, expected) => {
+    const layer = { target: target(), models: [chat, embed], ...patch };
+    expect(() => parseLayerSpec(layer)).toThrow(expected as RegExp);
+  });
+
+  it("a malformed existing VPC id is a schema error at its path", () => {
+    expect(() =>
+      parseLayerSpec({
+        target: target({
+          existingNetwork: { vpcId: "my-vpc", vpcCidr: "10.0.0.0/16", privateSubnetIds: [] },
+        }),
+        models: [chat],
+      }),
+    ).toThrow(/target\.existingNetwork\.vpcId: must be a VPC id/);
+  });
+});

@@ -189,7 +189,7 @@ describe("the cloud-gpu stack on the mock runtime", async () => {
     for (const cmd of commands) expect((cmd.inputs as { environment: unknown }).environment).toBe("[secret]");
     expect(commands.map((c) => (c.inputs as { delete: string }).delete).sort()).toEqual(
       [
-        expect.stringMatching(/bin\/runpod-endpoint\.ts delete$/),
+        expect.stringMatching(/components\/runpod\/endpointCommand\.ts delete$/),
         "modal app stop ai-layer-cloud-gpu-chat",
       ].sort(),
     );

@@ -1,4 +1,4 @@
-// bin/runpod-endpoint.ts is what the command provider runs on `pulumi up`/`destroy`: drive it as a process
+// components/runpod/endpointCommand.ts is what the command provider runs on `pulumi up`/`destroy`: drive it as a process
 // against the loopback Runpod fake, create → update (scale) → delete → delete again.
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -32,7 +32,7 @@ const spec = (workersMax: number): RunpodEndpointSpec => ({
 async function runCommand(action: string, env: Record<string, string>) {
   const { stdout } = await exec(
     join(ROOT, "node_modules", ".bin", "tsx"),
-    [join(ROOT, "bin", "runpod-endpoint.ts"), action],
+    [join(ROOT, "components", "runpod", "endpointCommand.ts"), action],
     {
       env: { ...process.env, RUNPOD_API_KEY: KEY, RUNPOD_BASE_URL: server.baseUrl, ...env },
     },
@@ -40,7 +40,7 @@ async function runCommand(action: string, env: Record<string, string>) {
   return JSON.parse(stdout.trim());
 }
 
-describe("bin/runpod-endpoint.ts (the command provider's create/update/delete)", () => {
+describe("components/runpod/endpointCommand.ts (the command provider's create/update/delete)", () => {
   it("creates, scales in place, deletes, and treats a second delete as done", async () => {
     const created = await runCommand("create", { RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(2)) });
     expect(created.apiBase).toBe(`https://api.runpod.ai/v2/${created.endpointId}/openai/v1`);
@@ -68,9 +68,13 @@ describe("bin/runpod-endpoint.ts (the command provider's create/update/delete)",
 
   it("fails clearly without the key, and never prints it", async () => {
     await expect(
-      exec(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "bin", "runpod-endpoint.ts"), "create"], {
-        env: { ...process.env, RUNPOD_API_KEY: "", RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(1)) },
-      }),
+      exec(
+        join(ROOT, "node_modules", ".bin", "tsx"),
+        [join(ROOT, "components", "runpod", "endpointCommand.ts"), "create"],
+        {
+          env: { ...process.env, RUNPOD_API_KEY: "", RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(1)) },
+        },
+      ),
     ).rejects.toMatchObject({ stderr: expect.stringContaining("ai-layer:runpodApiKey") });
   });
 });

@@ -18,9 +18,9 @@ const MOCK_OUTPUTS: Record<string, OutputsFor> = {
     ]),
   ),
   ...AWS_MOCK_OUTPUTS,
-  // What the commands print: bin/runpod-endpoint.ts prints the endpoint ids and base URL; modal deploy prints a log.
+  // What the commands print: components/runpod/endpointCommand.ts prints the endpoint ids and base URL; modal deploy prints a log.
   "command:local:Command": (args, seed) => {
-    const runpod = String(args.inputs.create ?? "").includes("runpod-endpoint.ts");
+    const runpod = String(args.inputs.create ?? "").includes("endpointCommand.");
     const endpointId = hex(seed, 14);
     const stdout = runpod
       ? JSON.stringify({

@@ -10,8 +10,9 @@ export interface ModalVllmAppArgs {
   readonly appName: string;
   /** Key vLLM requires (`--api-key` from the Modal Secret); the gateway sends it. Secret. */
   readonly vllmApiKey: pulumi.Input<string>;
-  /** Modal token id and secret for `modal deploy`. Secret. */
+  /** Modal token id for `modal deploy` (ai-layer:modalTokenId). Secret. */
   readonly tokenId: pulumi.Input<string>;
+  /** Modal token secret for `modal deploy` (ai-layer:modalTokenSecret). Secret. */
   readonly tokenSecret: pulumi.Input<string>;
   /** Hugging Face token for gated repositories (stored in a Modal Secret). Secret. */
   readonly hfToken?: pulumi.Input<string>;

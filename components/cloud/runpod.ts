@@ -1,11 +1,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { join, resolve } from "node:path";
 import type { CloudModel } from "../plan";
 import { RUNPOD_VLLM_IMAGE, type RunpodEndpointSpec } from "../runpod";
 
-const ROOT = resolve(__dirname, "..", "..");
-const SCRIPT = `${join(ROOT, "node_modules", ".bin", "tsx")} ${join(ROOT, "bin", "runpod-endpoint.ts")}`;
+import { runpodCommandLine } from "../runpod/endpointCommand";
+
+const SCRIPT = runpodCommandLine();
 
 export interface RunpodServerlessEndpointArgs {
   /** The planned model (runtime runpod): repo, context, GPU, workers. */
@@ -39,7 +39,7 @@ export function runpodEndpointSpec(
 }
 
 /**
- * A Runpod serverless vLLM endpoint (template + endpoint) managed through bin/runpod-endpoint.ts by the command
+ * A Runpod serverless vLLM endpoint (template + endpoint) managed through components/runpod/endpointCommand.ts by the command
  * provider: create, update (PATCH of scaling fields, replacement otherwise) and delete (a missing endpoint counts
  * as deleted). `apiBase` is the OpenAI-compatible base URL the gateway routes the model name to.
  */

@@ -1,18 +1,30 @@
 /**
  * The Runpod endpoint lifecycle as a command the Pulumi command provider runs (components/cloud/runpod.ts):
- *   tsx bin/runpod-endpoint.ts create|update|delete
+ *   node dist/runpod/endpointCommand.js create|update|delete   (the installed package)
+ *   tsx components/runpod/endpointCommand.ts create|…          (this repository)
  * Input: RUNPOD_API_KEY (secret env), RUNPOD_ENDPOINT_SPEC (JSON), and for update/delete the previous output in
  * PULUMI_COMMAND_STDOUT (the command provider passes it). Output: one JSON line {endpointId, apiBase, spec}.
  * A command rather than a dynamic provider: dynamic providers need closure serialization, which @pulumi/pulumi
  * ≥3.249 implements with Node 22 APIs (pulumi/pulumi#23722); this runs on Node 20 and is testable on its own.
  */
+import { join, resolve } from "node:path";
+import { RunpodClient } from "./client";
 import {
-  RunpodClient,
   createRunpodEndpoint,
   deleteRunpodEndpoint,
   updateRunpodEndpoint,
   type RunpodEndpointSpec,
-} from "../components/runpod";
+} from "./endpoint";
+
+/**
+ * The command line that runs this file: the compiled JS with `node` when ai-layer is an installed package (dist/
+ * has no TypeScript and no tsx), the TypeScript source through the repository's tsx otherwise.
+ */
+export function runpodCommandLine(): string {
+  if (__filename.endsWith(".js")) return `node ${join(__dirname, "endpointCommand.js")}`;
+  const tsx = join(resolve(__dirname, "..", ".."), "node_modules", ".bin", "tsx");
+  return `${tsx} ${join(__dirname, "endpointCommand.ts")}`;
+}
 
 export async function runRunpodCommand(action: string, env: NodeJS.ProcessEnv): Promise<string> {
   const apiKey = env.RUNPOD_API_KEY;

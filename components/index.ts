@@ -8,3 +8,4 @@ export * from "./docker";
 export * from "./kubernetes";
 export * from "./runpod";
 export * from "./aws";
+export * from "./cloud";

@@ -23,6 +23,7 @@ export interface RedisCacheArgs extends DockerPlacement {
    * Default: none (the component runs Redis).
    */
   readonly existing?: { readonly tls: boolean };
+  /** The exporter's network alias and port (default `redis-exporter`, 9121). */
   readonly exporterAddress: { readonly host: string; readonly port: number };
 }
 

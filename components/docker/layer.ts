@@ -22,6 +22,8 @@ export interface DockerLayerArgs {
   readonly plan: Plan;
   /** Secrets from config; any left out is generated with @pulumi/random. */
   readonly secrets?: LayerSecrets;
+  /** Docker provider for a daemon the team configures itself. Default: one for `plan.target.host` (or local). */
+  readonly provider?: docker.Provider;
 }
 
 /**
@@ -67,9 +69,9 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
   const { target, services, images } = plan;
   if (target.kind !== "docker")
     throw new Error(`DockerLayer places docker plans; this plan targets ${target.kind}`);
-  const provider = new docker.Provider(`${name}-docker`, target.host ? { host: target.host } : {}, {
-    parent,
-  });
+  const provider =
+    args.provider ??
+    new docker.Provider(`${name}-docker`, target.host ? { host: target.host } : {}, { parent });
   const childOpts = { parent, providers: { docker: provider } };
   const network = new docker.Network(
     `${name}-net`,

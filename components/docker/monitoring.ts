@@ -15,15 +15,19 @@ export const PROMETHEUS_RULES_PATH = `/etc/prometheus/${PROMETHEUS_RULES_FILE}`;
 const PROMETHEUS_RUN_DIR = "/tmp/ai-layer-prometheus";
 
 export interface MonitoringArgs extends DockerPlacement {
+  /** Pinned Prometheus image reference (IMAGES.prometheus). */
   readonly prometheusImage: string;
+  /** Pinned Grafana image reference (IMAGES.grafana). */
   readonly grafanaImage: string;
   /** Rendered prometheus.yml (renderPrometheusConfig). */
   readonly prometheusConfig: RenderedFile;
   /** Rendered recording and alerting rules (renderAlertRules). */
   readonly alertRules: RenderedFile;
-  /** Rendered Grafana provisioning files and dashboards, uploaded under /etc/grafana. */
+  /** Rendered Grafana datasource provisioning (renderGrafanaDatasources), uploaded under /etc/grafana. */
   readonly grafanaDatasources: RenderedFile;
+  /** Rendered dashboard provider (renderGrafanaDashboardProvider): where Grafana loads dashboards from. */
   readonly grafanaDashboardProvider: RenderedFile;
+  /** Rendered dashboards (dashboardFiles), one JSON file each. */
   readonly dashboards: readonly RenderedFile[];
   /** Gateway master key, for scraping LiteLLM's /metrics (auth required by default since LiteLLM v1.85). Secret. */
   readonly gatewayMasterKey: pulumi.Input<string>;
@@ -31,7 +35,9 @@ export interface MonitoringArgs extends DockerPlacement {
   readonly grafanaAdminPassword: pulumi.Input<string>;
   /** How long Prometheus keeps samples, days. */
   readonly retentionDays: number;
+  /** Prometheus' network alias and container port (default `prometheus`, 9090). */
   readonly prometheusAddress: { readonly host: string; readonly port: number };
+  /** Grafana's network alias and container port (default `grafana`, 3000). */
   readonly grafanaAddress: { readonly host: string; readonly port: number };
   /** Host address and ports Prometheus and Grafana are published on. */
   readonly publish: { readonly ip: string; readonly prometheusPort: number; readonly grafanaPort: number };

@@ -16,9 +16,9 @@ import { parse } from "yaml";
 import type { GpuFleetTrackPlan } from "../components/plan/planAwsEc2";
 import { plan as makePlan } from "../components/plan";
 import { HF_CACHE_PATH } from "../components/render/vllmArgs";
+import { shellQuote } from "../components/render/bootScript";
 import {
   renderVllmUserData,
-  shellQuote,
   VLLM_ENV_DIR,
   VLLM_HOST_CACHE_DIR,
   type VllmUserDataInput,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { KubernetesTarget } from "../spec";
 import type { KubeObject } from "./manifests/common";
 
 type Ctor = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
@@ -31,4 +32,17 @@ export function applyObject(obj: KubeObject, opts: pulumi.CustomResourceOptions)
     return new cls(name, args, opts);
   }
   return new k8s.apiextensions.CustomResource(name, obj as k8s.apiextensions.CustomResourceArgs, opts);
+}
+
+/** A provider for the target's kubeconfig and explicit context: never whatever context is current. */
+export function targetProvider(
+  name: string,
+  target: Pick<KubernetesTarget, "kubeconfig" | "context">,
+  parent: pulumi.Resource,
+): k8s.Provider {
+  return new k8s.Provider(
+    `${name}-k8s`,
+    { ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), context: target.context },
+    { parent },
+  );
 }

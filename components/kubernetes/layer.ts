@@ -10,7 +10,7 @@ import {
   type RenderedFile,
 } from "../render";
 import { resolveSecrets, type LayerSecrets } from "../secrets";
-import { applyObject } from "./apply";
+import { applyObject, targetProvider } from "./apply";
 import { alertmanagerManifests } from "./manifests/alertmanager";
 import { cacheManifests } from "./manifests/cache";
 import { LAYER_SECRET_NAME, meta, type KubeContext, type KubeObject } from "./manifests/common";
@@ -139,13 +139,7 @@ export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, p
   const target = plan.target;
   if (target.kind !== "kubernetes")
     throw new Error(`KubernetesLayer places kubernetes plans; this plan targets ${target.kind}`);
-  const provider =
-    args.provider ??
-    new k8s.Provider(
-      `${name}-k8s`,
-      { ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), context: target.context },
-      { parent },
-    );
+  const provider = args.provider ?? targetProvider(name, target, parent);
   const ctx: KubeContext = {
     namespace: target.namespace,
     stack: plan.stack,

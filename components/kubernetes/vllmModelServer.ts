@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { isVllm, VLLM_PORT, vllmResourceName, type Plan, type VllmModel } from "../plan";
-import { applyObject } from "./apply";
+import { applyObject, targetProvider } from "./apply";
 import { meta, type KubeContext, type KubeObject } from "./manifests/common";
 import { vllmManifests } from "./manifests/vllm";
 
@@ -70,13 +70,7 @@ export function createVllmModelServer(name: string, args: VllmModelServerArgs, p
   if (target.kind !== "kubernetes")
     throw new Error(`VllmModelServer needs a kubernetes plan; this plan targets ${target.kind}`);
   const model = vllmModelOf(plan, args.model);
-  const provider =
-    args.provider ??
-    new k8s.Provider(
-      `${name}-k8s`,
-      { ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), context: target.context },
-      { parent },
-    );
+  const provider = args.provider ?? targetProvider(name, target, parent);
   // A Secret per model, so several servers (or the whole layer) can share a namespace.
   const secretName = `${vllmResourceName(model.name)}-keys`;
   const ctx: KubeContext = {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { shellQuote } from "./vllmUserData";
+import { READ_PARAMETER_FUNCTION, shellQuote } from "./bootScript";
 import type { RenderedFile } from "./yamlFile";
 
 /** Where the control host keeps its state: the script, the rendered files, the root-only env files. */
@@ -198,19 +198,7 @@ fail() {
   exit 1
 }
 
-# Prints one SecureString, decrypted; retried because the role's credentials can lag the first seconds of boot.
-read_parameter() {
-  local attempt
-  for attempt in 1 2 3 4 5; do
-    if aws ssm get-parameter --with-decryption --region "$REGION" --name "$1" --query Parameter.Value --output text; then
-      return 0
-    fi
-    echo "ai-layer: reading SSM parameter $1 failed (attempt $attempt)" >&2
-    sleep $((attempt * 5))
-  done
-  return 1
-}
-
+${READ_PARAMETER_FUNCTION}
 # Appends NAME=value to an env file (docker run --env-file); the value is never echoed.
 add_secret() {
   local value

@@ -15,3 +15,4 @@ export * from "./alertmanagerConfig";
 export * from "./modalApp";
 export * from "./vllmUserData";
 export * from "./controlHostUserData";
+export * from "./bootScript";

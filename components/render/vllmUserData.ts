@@ -1,3 +1,4 @@
+import { READ_PARAMETER_FUNCTION, shellQuote } from "./bootScript";
 import { HF_CACHE_PATH } from "./vllmArgs";
 
 /** Root-only env file the vLLM container reads its secrets from (`docker run --env-file`). */
@@ -26,9 +27,6 @@ export interface VllmUserDataInput {
   readonly stack?: string;
   readonly track?: string;
 }
-
-/** One POSIX shell word: single quotes, with each `'` closed, escaped and reopened. Always quotes. */
-export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Header values go into a comment line, where a newline would start a command: allow a plain charset only.
@@ -90,19 +88,7 @@ for tool in aws docker; do
 done
 systemctl enable --now docker
 
-# Prints one SecureString, decrypted; retried because the role's credentials can lag the first seconds of boot.
-read_parameter() {
-  local attempt
-  for attempt in 1 2 3 4 5; do
-    if aws ssm get-parameter --with-decryption --region "$REGION" --name "$1" --query Parameter.Value --output text; then
-      return 0
-    fi
-    echo "ai-layer: reading SSM parameter $1 failed (attempt $attempt)" >&2
-    sleep $((attempt * 5))
-  done
-  return 1
-}
-
+${READ_PARAMETER_FUNCTION}
 # Appends NAME=value to the env file being written; the value is never echoed.
 add_secret() {
   local value

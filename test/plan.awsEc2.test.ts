@@ -106,6 +106,13 @@ describe("aws-ec2 plan", () => {
     expect(p.cost.perHourUsd).toBeCloseTo(AWS_CONTROL_HOST_USD_PER_HOUR["m6i.large"] + g6 + g4, 4);
   });
 
+  it("prices a replica as one instance in the cost model, and a budget breach names replicas, not GPU-hour rates", () => {
+    expect(p.costModel.assumptions.pricing).toMatch(/one EC2 GPU instance/);
+    const lines = refusal({ target: target(), models: [chat, embed], budget: { monthlyUsd: 1800 } });
+    expect(lines.join("\n")).toMatch(/budget\.monthlyUsd: .*lower layer\.models\[0\]\.replicas\.max by 1 /);
+    expect(lines.join("\n")).not.toMatch(/costPerGpuHourUsd/);
+  });
+
   it("warns when the instance has more GPUs than the model uses (one vLLM server per instance)", () => {
     const a100 = planOf({
       target: target(),

@@ -181,18 +181,23 @@ function modelCost(model: VllmModel | CloudModel, index: number, utilization: nu
   };
 }
 
+/** How a target is priced: a Docker host's fixed cost, GPU-hours on a cluster, or EC2 instances (aws-ec2). */
+export type PricingKind = "docker" | "kubernetes" | "aws-ec2";
+
 /** The cost model of the planned models (pure). */
 export function planCostModel(
   models: readonly PlannedModel[],
   budget: BudgetSpec | undefined,
-  target: "docker" | "kubernetes",
+  target: PricingKind,
 ): CostModel {
   const utilization = budget?.assumedUtilization ?? DEFAULTS.budget.assumedUtilization;
   const c = COST_CONSTANTS;
   const pricing =
     target === "docker"
       ? "the Docker host's configured cost (target.costPerHourUsd); Ollama models are not priced per token"
-      : "GPU-hours only: target.costPerGpuHourUsd, else the catalog's AWS us-east-1 on-demand $/h per GPU (runtime-facts.md §F)";
+      : target === "aws-ec2"
+        ? "a replica is one EC2 GPU instance at the catalog's us-east-1 on-demand $/h (runtime-facts.md §F); the control host and ElastiCache are a fixed cost on top"
+        : "GPU-hours only: target.costPerGpuHourUsd, else the catalog's AWS us-east-1 on-demand $/h per GPU (runtime-facts.md §F)";
   return {
     assumptions: {
       hoursPerMonth: HOURS_PER_MONTH,
@@ -225,7 +230,7 @@ export function checkBudget(
   budget: BudgetSpec | undefined,
   cost: { readonly perHourMaxUsd: number; readonly perMonthMaxUsd: number },
   model: CostModel,
-  target: "docker" | "kubernetes",
+  target: PricingKind,
 ): ConfigProblem | undefined {
   if (!budget || cost.perMonthMaxUsd <= budget.monthlyUsd) return undefined;
   const over = cost.perMonthMaxUsd - budget.monthlyUsd;
@@ -234,7 +239,7 @@ export function checkBudget(
     .map((m) => `${m.name} ${usd(m.perMonthMaxUsd)}`)
     .join(", ");
   const fixes: string[] = [];
-  if (target === "kubernetes") {
+  if (target !== "docker") {
     const priciest = [...model.models].sort((a, b) => b.perMonthMaxUsd - a.perMonthMaxUsd)[0];
     if (priciest && priciest.usdPerReplicaHour > 0) {
       const perReplicaMonth = priciest.usdPerReplicaHour * HOURS_PER_MONTH;
@@ -250,7 +255,9 @@ export function checkBudget(
     fixes.push(
       "lower replicas.max (or remove a canary) on other models",
       "serve on a cheaper or smaller GPU (gpu.type, gpu.count), with precision: fp8 or a 4-bit variant if it must fit",
-      "set target.costPerGpuHourUsd if you pay less than AWS on-demand (reserved, spot, another cloud)",
+      ...(target === "kubernetes"
+        ? ["set target.costPerGpuHourUsd if you pay less than AWS on-demand (reserved, spot, another cloud)"]
+        : []),
     );
   } else {
     fixes.push("a cheaper host (target.costPerHourUsd is what it costs)");

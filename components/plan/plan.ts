@@ -184,9 +184,10 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
     perMonthUsd: money(perHourUsd * HOURS_PER_MONTH),
     perMonthMaxUsd: money(perHourMaxUsd * HOURS_PER_MONTH),
   };
-  const costModel = planCostModel(models, spec.budget, target.kind);
+  const pricing = spec.target.kind === "aws-ec2" ? "aws-ec2" : target.kind;
+  const costModel = planCostModel(models, spec.budget, pricing);
   // The budget is checked against max scale; onExceed decides whether a breach stops the plan or is reported.
-  const overBudget = checkBudget(spec.budget, cost, costModel, target.kind);
+  const overBudget = checkBudget(spec.budget, cost, costModel, pricing);
   if (overBudget && spec.budget?.onExceed === "fail") {
     throw new LayerConfigError([overBudget], "The layer exceeds its budget");
   }

@@ -233,9 +233,13 @@ describe("AwsControlHost on the mock runtime", () => {
 
   it("instance: private subnet, no public IP, IMDSv2 required, encrypted gp3 root of the planned size", () => {
     const i = instance();
-    expect(i.subnetId).toBe(SUBNET);
-    expect(i.associatePublicIpAddress).toBe(false);
-    expect(i.vpcSecurityGroupIds).toEqual([sgId]);
+    // The address lives on an interface of its own (it outlives a replaced host), in the private subnet, with
+    // the gateway's security group; the instance sets no subnet, group or public address itself.
+    const eni = one("aws:ec2/networkInterface:NetworkInterface", "fleet");
+    expect(eni).toMatchObject({ subnetId: SUBNET, securityGroups: [sgId] });
+    expect(i.primaryNetworkInterface.networkInterfaceId).toMatch(/^eni-0[0-9a-f]{16}$/);
+    for (const k of ["subnetId", "vpcSecurityGroupIds", "associatePublicIpAddress"])
+      expect(i[k]).toBeUndefined();
     expect(i.instanceType).toBe(ec2PlanOf(p).controlHost.instanceType);
     expect(i.metadataOptions).toMatchObject({ httpEndpoint: "enabled", httpTokens: "required" });
     // 2 = the host plus one hop into a bridge-network container (Prometheus' EC2 discovery); never more.

@@ -63,6 +63,26 @@ describe("npm run plan -- gpu-fleet", async () => {
     );
   });
 
+  it("load balancer and target group names fit AWS's 32 characters whatever the track; listeners outlast the gateway timeout", () => {
+    const named = [...ofType("aws:lb/targetGroup:TargetGroup"), ...ofType("aws:lb/loadBalancer:LoadBalancer")];
+    for (const x of named) {
+      // A prefix (≤ 6) the provider completes to a unique 32-character name; no autoname from long logical names.
+      expect(x.namePrefix.length).toBeLessThanOrEqual(6);
+      expect(x.name).toBeUndefined();
+    }
+    for (const l of ofType("aws:lb/listener:Listener"))
+      expect(l.tcpIdleTimeoutSeconds).toBe(plan.gateway.timeoutSeconds + 60);
+  }); // prettier-ignore
+
+  it("the gateway's address is a network interface of its own, so a replaced control host keeps it", () => {
+    const [eni] = ofType("aws:ec2/networkInterface:NetworkInterface");
+    const [host] = ofType("aws:ec2/instance:Instance");
+    expect(eni.securityGroups).toHaveLength(1);
+    expect(host.primaryNetworkInterface.networkInterfaceId).toMatch(/^eni-/);
+    // The ECS-optimized AMI has Docker but no AWS CLI: boot installs it from the release-locked repository.
+    expect(scripts[2]).toMatch(/if ! command -v aws .*\n\s+dnf install -y -q awscli-2/);
+  });
+
   it("no security group admits 0.0.0.0/0 (or ::/0); Redis, vLLM and Grafana only from other security groups", () => {
     const rules = ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
     expect(rules.length).toBeGreaterThan(0);

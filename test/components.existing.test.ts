@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
-import { AwsEksCluster, AwsGpuNodeGroup, EKS_GPU_TAINT } from "../components/aws";
+import * as aws from "@pulumi/aws";
+import { AwsEc2Layer, AwsEksCluster, AwsGpuNodeGroup, EKS_GPU_TAINT } from "../components/aws";
 import { DockerLayer } from "../components/docker";
 import { KubernetesLayer, VllmModelServer } from "../components/kubernetes";
 import { NVIDIA_AMI_TYPE, plan as makePlan, type Plan } from "../components/plan";
@@ -187,6 +188,18 @@ describe("standalone parts on a team's cluster", () => {
     const ng = of("aws:eks/nodeGroup:NodeGroup", "team-l4")[0]!.inputs as Json;
     expect(ng).toMatchObject({ clusterName: "team-cluster", amiType: NVIDIA_AMI_TYPE, instanceTypes: ["g6.xlarge"], labels: { "ai-layer.dev/gpu": "L4" }, taints: [EKS_GPU_TAINT], subnetIds: VPC.privateSubnetIds, scalingConfig: { minSize: 1, maxSize: 3 } }); // prettier-ignore
     expect(of("aws:eks/cluster:Cluster")).toHaveLength(0);
+  });
+
+  it("AwsEc2Layer takes the team's AWS provider from the options and makes none of its own", async () => {
+    const p = makePlan(
+      parseLayerSpec({ target: { kind: "aws-ec2", region: "us-east-1", tags: TAGS, existingNetwork: VPC }, models: [chat] }),
+      { stack: "opts", providedSecrets: secrets() },
+    ); // prettier-ignore
+    const team = new aws.Provider("team-aws-opts", { region: "us-east-1" });
+    new AwsEc2Layer("viaopts", { plan: p, secrets: { hfToken: "hf" } }, { providers: { aws: team } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(of("pulumi:providers:aws").map((r) => r.name)).not.toContain("viaopts-aws");
+    expect(of("aws:autoscaling/group:Group", "viaopts-")).toHaveLength(1);
   });
 
   it("AwsEksCluster in an existing VPC creates no VPC, subnet, NAT or gateway and uses its private subnets", async () => {

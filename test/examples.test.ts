@@ -141,7 +141,7 @@ const vllmExistingCluster: ExampleCase = {
     const chat = kinds("kubernetes:apps/v1:Deployment").find(
       (r) => (r.inputs as Inputs).metadata.name === "vllm-chat",
     )!;
-    expect((chat.inputs as Inputs).spec.template.spec.nodeSelector).toEqual({ "nvidia.com/gpu.product-family": "L4" }); // prettier-ignore
+    expect((chat.inputs as Inputs).spec.template.spec.nodeSelector).toEqual({ "gpu.example.com/type": "L4" }); // prettier-ignore
     expect((chat.inputs as Inputs).metadata.namespace).toBe("ml");
     expect(JSON.stringify(resources)).not.toContain("vllm-key-0123456789abcdef");
     expect(outputs.urls).toEqual({ chat: "http://vllm-chat.ml.svc:8000/v1", embed: "http://vllm-embed.ml.svc:8000/v1" }); // prettier-ignore
@@ -184,7 +184,7 @@ const layerExistingVpc: ExampleCase = {
     expect(of("aws:lb/loadBalancer:LoadBalancer")[0]).toMatchObject({ internal: true, subnets: TEAM_VPC.privateSubnetIds }); // prettier-ignore
     for (const g of of("aws:autoscaling/group:Group"))
       expect(g.vpcZoneIdentifiers).toEqual(TEAM_VPC.privateSubnetIds);
-    expect(of("aws:ec2/instance:Instance")[0]!.subnetId).toBe(TEAM_VPC.privateSubnetIds[0]);
+    expect(of("aws:ec2/networkInterface:NetworkInterface")[0]!.subnetId).toBe(TEAM_VPC.privateSubnetIds[0]);
     expect(of("aws:elasticache/subnetGroup:SubnetGroup")[0]!.subnetIds).toEqual(TEAM_VPC.privateSubnetIds);
     // The gateway port is open to the VPC and the peered network only; nothing to 0.0.0.0/0.
     const cidrRules = of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(

@@ -16,7 +16,7 @@ import { parse } from "yaml";
 import type { GpuFleetTrackPlan } from "../components/plan/planAwsEc2";
 import { plan as makePlan } from "../components/plan";
 import { HF_CACHE_PATH } from "../components/render/vllmArgs";
-import { shellQuote } from "../components/render/bootScript";
+import { shellQuote, USER_DATA_MAX_BYTES, withinUserDataLimit } from "../components/render/bootScript";
 import {
   renderVllmUserData,
   VLLM_ENV_DIR,
@@ -181,7 +181,7 @@ describe("renderVllmUserData, run under bash with stub aws and docker", () => {
       );
       const [pull, rm, start] = r.docker;
       expect(r.docker).toHaveLength(3);
-      expect(pull).toEqual(["pull", t.image]);
+      expect(pull).toEqual(["pull", "--quiet", t.image]);
       expect(rm!.slice(0, 2)).toEqual(["rm", "-f"]);
       const at = start!.indexOf(t.image);
       expect(start!.slice(0, at)).toEqual([
@@ -279,5 +279,14 @@ describe("renderVllmUserData, the text", () => {
     const words = ["plain", "it's", '$(x) `y` "z" \\', ""];
     const r = run("bash", ["-c", `printf '%s\\0' ${words.map(shellQuote).join(" ")}`]);
     expect(r.stdout.split("\0").slice(0, -1)).toEqual(words);
+  });
+});
+
+describe("user data size", () => {
+  it("EC2's 16 KB limit is checked before anything is created", () => {
+    expect(withinUserDataLimit("#!/bin/bash\n", "x")).toBe("#!/bin/bash\n");
+    expect(() => withinUserDataLimit("#".repeat(USER_DATA_MAX_BYTES + 1), "control host of stack s")).toThrow(
+      /control host of stack s: user data is 16385 bytes; EC2 accepts at most 16384/,
+    );
   });
 });

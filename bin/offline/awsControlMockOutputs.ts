@@ -84,6 +84,26 @@ export const AWS_CONTROL_MOCK_OUTPUTS: Record<string, OutputsFor> = {
       },
     };
   },
+  "aws:ec2/networkInterface:NetworkInterface": (args, seed) => {
+    const id = ec2Id("eni", seed);
+    const region = awsRegion(args);
+    const ip = privateIpOf(seed);
+    return {
+      id,
+      state: {
+        ...args.inputs,
+        ...tagged(args),
+        arn: `arn:aws:ec2:${region}:${ACCOUNT}:network-interface/${id}`,
+        ownerId: ACCOUNT,
+        privateIp: ip,
+        privateIps: [ip],
+        privateDnsName: `ip-${ip.replaceAll(".", "-")}.${region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`}`,
+        macAddress: `02:${hex(seed, 10).match(/../g)!.join(":")}`,
+        interfaceType: "interface",
+        sourceDestCheck: true,
+      },
+    };
+  },
   "aws:elasticache/subnetGroup:SubnetGroup": (args, seed) => {
     const name = String(args.inputs.name ?? autoname(args, seed)).toLowerCase();
     return {

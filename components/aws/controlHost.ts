@@ -83,8 +83,8 @@ export class AwsControlHost extends pulumi.ComponentResource {
     const built = createAwsControlHost(name, args, this);
     const { instance, ports, region } = built;
     this.instanceId = instance.id;
-    this.privateIp = instance.privateIp;
-    this.gatewayUrl = pulumi.interpolate`http://${instance.privateIp}:${ports.gateway}`;
+    this.privateIp = built.eni.privateIp;
+    this.gatewayUrl = pulumi.interpolate`http://${built.eni.privateIp}:${ports.gateway}`;
     this.gatewayPortForwardCommand = instance.id.apply((id) => portForwardCommand(id, ports.gateway, region));
     if (args.plan.monitoring.enabled)
       this.grafanaPortForwardCommand = instance.id.apply((id) =>
@@ -304,14 +304,25 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
       }),
     );
 
+  // The gateway's address must outlive the host: a config change replaces the instance, and clients keep the
+  // URL. A network interface of its own keeps the private IP (and the security group); each new host attaches it
+  // once the old one is gone. No public address: the subnet is private and the interface asks for none.
+  const eni = new aws.ec2.NetworkInterface(
+    `${name}-eni`,
+    {
+      subnetId: args.subnetId,
+      securityGroups: [args.securityGroupId],
+      description: `ai-layer control host of stack ${plan.stack} (gateway address)`,
+      tags: { ...tags, Name: `ai-layer-${plan.stack}-control-host` },
+    },
+    opts,
+  );
   const instance = new aws.ec2.Instance(
     `${name}-host`,
     {
       ami,
       instanceType: ec2.controlHost.instanceType,
-      subnetId: args.subnetId,
-      associatePublicIpAddress: false,
-      vpcSecurityGroupIds: [args.securityGroupId],
+      primaryNetworkInterface: { networkInterfaceId: eni.id },
       iamInstanceProfile: profile.name,
       metadataOptions: {
         httpEndpoint: "enabled",
@@ -339,6 +350,8 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
       ignoreChanges: args.amiId === undefined ? ["ami"] : [],
       // Boot reads the files and secrets at once: the objects, the role's grants and the rules must exist.
       dependsOn: [...objects, policy, ...role.attachments, ...ingress, egress],
+      // The interface can be attached to one instance at a time: the old host goes before the new one comes.
+      deleteBeforeReplace: true,
     },
   );
   return {
@@ -353,6 +366,7 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
     role,
     policy,
     profile,
+    eni,
     instance,
   };
 }

@@ -16,8 +16,8 @@ export interface AwsEc2LayerArgs {
   /** Secrets from config; any left out is generated with @pulumi/random. They are stored in SSM, never in user data. */
   readonly secrets?: LayerSecrets;
   /**
-   * AWS provider to create everything with. Default: one for the plan's region with the plan's tags as
-   * defaultTags.
+   * AWS provider to create everything with (or pass it as `providers: { aws }` in the options). Default: one for
+   * the plan's region with the plan's tags as defaultTags.
    */
   readonly awsProvider?: aws.Provider;
 }
@@ -81,8 +81,10 @@ export function createAwsEc2Layer(name: string, args: AwsEc2LayerArgs, parent: p
   const { plan } = args;
   const fleetPlan = ec2PlanOf(plan);
   const tags = { ...fleetPlan.tags };
+  // A provider given the usual Pulumi way (options' providers.aws) wins over making one.
   const awsProvider =
     args.awsProvider ??
+    (parent.getProvider("aws::") as aws.Provider | undefined) ??
     new aws.Provider(`${name}-aws`, { region: fleetPlan.region, defaultTags: { tags } }, { parent });
   const opts = { parent, providers: { aws: awsProvider } };
 

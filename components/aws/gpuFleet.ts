@@ -25,6 +25,8 @@ export const AL2023_ROOT_DEVICE = "/dev/xvda";
  * /health answers; a shorter grace replaces every instance mid-download, forever.
  */
 export const FLEET_HEALTH_CHECK_GRACE_SECONDS = 1800;
+/** Name prefix of the load balancer and target groups (AWS allows at most 6 characters in a prefix). */
+export const TARGET_GROUP_NAME_PREFIX = "ailyr-";
 
 export interface AwsGpuFleetArgs {
   /** The aws-ec2 part of the plan (`plan.target.aws`): tracks, instance types, sizes, ports, disk, tags, region. */
@@ -194,6 +196,7 @@ export function createAwsGpuFleet(
   const nlb = new aws.lb.LoadBalancer(
     `${name}-nlb`,
     {
+      namePrefix: TARGET_GROUP_NAME_PREFIX,
       internal: true,
       loadBalancerType: "network",
       subnets: args.privateSubnetIds,
@@ -321,6 +324,9 @@ function createTrack(name: string, track: GpuFleetTrackPlan, ctx: TrackContext):
   const targetGroup = new aws.lb.TargetGroup(
     id,
     {
+      // AWS allows 32 characters, and Pulumi's autoname (logical name + 7) passes that for names such as
+      // `ai-layer-fleet-chat-canary` (pulumi/pulumi-aws#1932): a prefix gets a unique suffix from the provider.
+      namePrefix: TARGET_GROUP_NAME_PREFIX,
       vpcId: args.vpcId,
       protocol: "TCP",
       port,
@@ -351,6 +357,7 @@ function createTrack(name: string, track: GpuFleetTrackPlan, ctx: TrackContext):
       loadBalancerArn: ctx.nlb.arn,
       port: track.listenerPort,
       protocol: "TCP",
+      tcpIdleTimeoutSeconds: fleet.listenerIdleTimeoutSeconds,
       defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
       tags,
     },
@@ -399,7 +406,9 @@ function createTrack(name: string, track: GpuFleetTrackPlan, ctx: TrackContext):
       ],
       tags,
     },
-    child,
+    // A looked-up AMI is the newest DLAMI: without this, each DLAMI release would roll every GPU group (image and
+    // weights downloaded again) on the next unrelated `up`. Pass amiId to move to a new AMI on purpose.
+    { ...child, ...(args.amiId ? {} : { ignoreChanges: ["imageId"] }) },
   );
 
   return new aws.autoscaling.Group(

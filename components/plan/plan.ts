@@ -78,7 +78,7 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
   let plannedTarget: Plan["target"] = target;
   if (spec.target.kind === "aws-ec2") {
     const vllm = planVllmModels({}, vllmImage, hosted, provided, problems, warnings);
-    const aws = planAwsEc2(spec.target, vllm, indexOf, problems, warnings);
+    const aws = planAwsEc2(spec.target, vllm, indexOf, problems, warnings, spec.gateway.timeoutSeconds);
     // A replica is a whole instance here: price it as one.
     const perInstance = new Map(aws.tracks.map((t) => [t.model, t.usdPerInstanceHour]));
     selfHosted = vllm.map((m) => ({

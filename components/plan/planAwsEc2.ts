@@ -66,6 +66,11 @@ export interface AwsEc2Plan {
   readonly gpuDiskGiB: number;
   /** Port vLLM serves on inside every GPU instance (the target groups' port). */
   readonly vllmPort: number;
+  /**
+   * TCP idle timeout of the load balancer's listeners, seconds: the gateway's request timeout plus a minute, so a
+   * long non-streaming completion is not cut (NLB's default is 350 s; LiteLLM would then retry it on the GPU).
+   */
+  readonly listenerIdleTimeoutSeconds: number;
   readonly tracks: readonly GpuFleetTrackPlan[];
   readonly elasticache?: ElastiCachePlan;
 }
@@ -107,6 +112,7 @@ export function planAwsEc2(
   indexOf: (name: string) => number,
   problems: ConfigProblem[],
   warnings: string[],
+  gatewayTimeoutSeconds: number,
 ): AwsEc2Plan {
   const tracks: GpuFleetTrackPlan[] = [];
   for (const m of models) {
@@ -151,6 +157,8 @@ export function planAwsEc2(
     gatewayClientCidrs: target.gatewayClientCidrs,
     gpuDiskGiB: target.gpuDiskGiB,
     vllmPort: VLLM_PORT,
+    // NLB accepts 60–6000 s.
+    listenerIdleTimeoutSeconds: Math.min(6000, Math.max(60, gatewayTimeoutSeconds + 60)),
     tracks,
     ...(cache
       ? {

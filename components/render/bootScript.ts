@@ -20,3 +20,34 @@ read_parameter() {
   return 1
 }
 `;
+
+/**
+ * The bash function that pulls one image, retried: a registry hiccup or rate limit (per NAT address, shared by
+ * every instance behind it) must not leave an instance without its server until the health check replaces it.
+ */
+export const PULL_IMAGE_FUNCTION = `pull_image() {
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    if docker pull --quiet "$1" >/dev/null; then
+      return 0
+    fi
+    echo "ai-layer: pulling $1 failed (attempt $attempt)" >&2
+    sleep $((attempt * 10))
+  done
+  echo "ai-layer: cannot pull $1" >&2
+  return 1
+}
+`;
+
+/** EC2 takes at most 16 KB of user data (before base64). */
+export const USER_DATA_MAX_BYTES = 16_384;
+
+/** The script, or a plain error before anything is created when EC2 would refuse it. */
+export function withinUserDataLimit(script: string, what: string): string {
+  const bytes = Buffer.byteLength(script, "utf8");
+  if (bytes > USER_DATA_MAX_BYTES)
+    throw new Error(
+      `${what}: user data is ${bytes} bytes; EC2 accepts at most ${USER_DATA_MAX_BYTES}. Fewer models or containers on one host, or shorter arguments, bring it under.`,
+    );
+  return script;
+}

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { READ_PARAMETER_FUNCTION, shellQuote } from "./bootScript";
+import { PULL_IMAGE_FUNCTION, READ_PARAMETER_FUNCTION, shellQuote, withinUserDataLimit } from "./bootScript";
 import type { RenderedFile } from "./yamlFile";
 
 /** Where the control host keeps its state: the script, the rendered files, the root-only env files. */
@@ -177,7 +177,8 @@ export function renderControlHostUserData(input: ControlHostUserDataInput): stri
       ].join("\n"),
     )
     .join("\n\n");
-  return `#!/bin/bash
+  return withinUserDataLimit(
+    `#!/bin/bash
 # ai-layer: control host of stack ${input.stack} (renderControlHostUserData).
 # Rendered files sha256: ${renderedFilesHash(input.files)}
 # No secret values here: user data sits in clear text in the Pulumi state. Secrets come from SSM at boot.
@@ -209,18 +210,7 @@ add_secret() {
   printf '%s=%s\\n' "$2" "$value" >>"$1"
 }
 
-pull_image() {
-  local attempt
-  for attempt in 1 2 3; do
-    if docker pull --quiet "$1" >/dev/null; then
-      return 0
-    fi
-    echo "ai-layer: pulling $1 failed (attempt $attempt)" >&2
-    sleep $((attempt * 10))
-  done
-  fail "cannot pull $1"
-}
-
+${PULL_IMAGE_FUNCTION}
 # Replaces a container: the unit runs at every boot, after Docker restarted the previous ones.
 run_container() {
   local name="$1"
@@ -232,7 +222,11 @@ run_container() {
 
 boot() {
   local tool
-  # The AMI provides these; installing them here would fetch unpinned software at every boot.
+  # The ECS-optimized AMI ships Docker but not the AWS CLI (aws/amazon-ecs-ami builds it from al2023-ami-minimal
+  # and adds no awscli-2). AL2023's repositories are locked to the AMI's release, so this install is pinned too.
+  if ! command -v aws >/dev/null 2>&1; then
+    dnf install -y -q awscli-2 || fail "cannot install awscli-2 (the host needs the AWS CLI for S3 and SSM)"
+  fi
   for tool in aws docker systemctl; do
     command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing; use the Amazon Linux 2023 ECS-optimized AMI"
   done
@@ -300,5 +294,7 @@ case "\${1:-boot}" in
   start) start ;;
   *) fail "usage: $0 [boot|start]" ;;
 esac
-`;
+`,
+    `control host of stack ${input.stack}`,
+  );
 }

@@ -1,4 +1,4 @@
-import { READ_PARAMETER_FUNCTION, shellQuote } from "./bootScript";
+import { PULL_IMAGE_FUNCTION, READ_PARAMETER_FUNCTION, shellQuote, withinUserDataLimit } from "./bootScript";
 import { HF_CACHE_PATH } from "./vllmArgs";
 
 /** Root-only env file the vLLM container reads its secrets from (`docker run --env-file`). */
@@ -68,7 +68,8 @@ export function renderVllmUserData(input: VllmUserDataInput): string {
   const literalNote = input.vllmArgs.some((a) => /[$`]/.test(a))
     ? "# shellcheck disable=SC2016 # single-quoted: nothing in these words expands\n"
     : "";
-  return `#!/bin/bash
+  return withinUserDataLimit(
+    `#!/bin/bash
 # ai-layer: vLLM server${label ? ` for ${label}` : ""} (renderVllmUserData).
 # No secret values here: user data sits in clear text in the Pulumi state. Secrets come from SSM at boot.
 set -euo pipefail
@@ -89,6 +90,7 @@ done
 systemctl enable --now docker
 
 ${READ_PARAMETER_FUNCTION}
+${PULL_IMAGE_FUNCTION}
 # Appends NAME=value to the env file being written; the value is never echoed.
 add_secret() {
   local value
@@ -114,11 +116,13 @@ ${input.vllmArgs.map((a) => `  ${q(a)}`).join("\n")}
 )
 
 mkdir -p "$CACHE_DIR"
-docker pull "$IMAGE"
+pull_image "$IMAGE"
 docker rm -f ${q(VLLM_CONTAINER_NAME)} >/dev/null 2>&1 || true
 docker run -d --restart unless-stopped --name ${q(VLLM_CONTAINER_NAME)} --gpus all --ipc=host \\
   -p ${q(`${port}:${port}`)} --env-file "$ENV_FILE" -v "$CACHE_DIR:"${q(HF_CACHE_PATH)} \\
   "$IMAGE" "\${VLLM_ARGS[@]}"
 echo "ai-layer: vLLM started; it serves on port ${port} once the weights are loaded"
-`;
+`,
+    "vLLM user data",
+  );
 }

@@ -24,8 +24,9 @@ const layerSpec = {
     kind: "kubernetes",
     context: "team-cluster",
     namespace,
-    // Where the team's GPU nodes carry their type; vLLM pods select on it and tolerate nvidia.com/gpu.
-    gpuNodeLabel: "nvidia.com/gpu.product-family",
+    // vLLM pods select GPU nodes by this label's value (the GPU type, e.g. L4) and tolerate nvidia.com/gpu:
+    // label the team's nodes with it (kubectl label node <node> gpu.example.com/type=L4).
+    gpuNodeLabel: "gpu.example.com/type",
     clusterHas: { keda: true, nvidiaDevicePlugin: true, dcgmExporter: true },
   },
   models: [

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { autoname, hex, type OutputsFor } from "./mockIds";
-import { ACCOUNT, awsRegion, ec2Id, tagged } from "./awsMockHelpers";
+import { ACCOUNT, awsRegion, ec2Id, named, tagged } from "./awsMockHelpers";
 
 // Outputs of the resources the aws-ec2 control host and its ElastiCache create (AwsControlHost, AwsElastiCache):
 // the files bucket, the host instance and the cache. Shapes follow the provider's outputs (camelCase).
@@ -104,19 +104,14 @@ export const AWS_CONTROL_MOCK_OUTPUTS: Record<string, OutputsFor> = {
       },
     };
   },
-  "aws:elasticache/subnetGroup:SubnetGroup": (args, seed) => {
-    const name = String(args.inputs.name ?? autoname(args, seed)).toLowerCase();
-    return {
-      id: name,
-      state: {
-        ...args.inputs,
-        ...tagged(args),
-        name,
-        arn: `arn:aws:elasticache:${awsRegion(args)}:${ACCOUNT}:subnetgroup:${name}`,
-        vpcId: ec2Id("vpc", `${seed}/vpc`),
-      },
-    };
-  },
+  "aws:elasticache/subnetGroup:SubnetGroup": named(
+    (args, name, seed) => ({
+      arn: `arn:aws:elasticache:${awsRegion(args)}:${ACCOUNT}:subnetgroup:${name}`,
+      vpcId: ec2Id("vpc", `${seed}/vpc`),
+    }),
+    // ElastiCache lowercases subnet group names.
+    (args, seed) => String(args.inputs.name ?? autoname(args, seed)).toLowerCase(),
+  ),
   "aws:elasticache/replicationGroup:ReplicationGroup": (args, seed) => {
     const id = String(args.inputs.replicationGroupId ?? autoname(args, seed)).toLowerCase();
     const region = awsRegion(args);

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { ACCOUNT, awsRegion, ec2Id, ec2Owned, tagged } from "./awsMockHelpers";
+import { ACCOUNT, awsRegion, ec2Id, ec2Owned, named, tagged } from "./awsMockHelpers";
 import { autoname, hex, uuidFrom, type OutputsFor } from "./mockIds";
 
 /**
@@ -93,21 +93,12 @@ export const AWS_FLEET_MOCK_OUTPUTS: Record<string, OutputsFor> = {
     const arn = `${lb.replace(":loadbalancer/", ":listener/")}/${hex(seed, 16)}`;
     return { id: arn, state: { ...args.inputs, ...tagged(args), arn } };
   },
-  "aws:iam/instanceProfile:InstanceProfile": (args, seed) => {
-    const name = autoname(args, seed);
-    return {
-      id: name,
-      state: {
-        ...args.inputs,
-        ...tagged(args),
-        name,
-        path: args.inputs.path ?? "/",
-        arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${name}`,
-        uniqueId: `AIPA${hex(seed, 17).toUpperCase()}`,
-        createDate: "2026-01-01T00:00:00Z",
-      },
-    };
-  },
+  "aws:iam/instanceProfile:InstanceProfile": named((args, name, seed) => ({
+    path: args.inputs.path ?? "/",
+    arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${name}`,
+    uniqueId: `AIPA${hex(seed, 17).toUpperCase()}`,
+    createDate: "2026-01-01T00:00:00Z",
+  })),
   "aws:ssm/parameter:Parameter": (args, seed) => {
     const name = autoname(args, seed);
     // Hierarchical names start with "/", which the ARN does not repeat: parameter/ai-layer/<stack>/<key>.

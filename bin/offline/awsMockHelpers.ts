@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { hex, type OutputsFor } from "./mockIds";
+import { autoname, hex, type OutputsFor } from "./mockIds";
 
 // Shared by the AWS mock modules (awsMockOutputs, awsFleetMockOutputs, awsControlMockOutputs).
 /** Realistic outputs of the AWS resources and invokes the aws-eks target uses (ids, ARNs, endpoints, AZs). */
@@ -33,4 +33,18 @@ export const ec2Owned =
         ...extra(args, seed, id),
       },
     };
+  };
+
+/**
+ * A resource whose id is its name (the given one, else an autoname): IAM roles and profiles, subnet groups, Auto
+ * Scaling groups. `extra` adds the ARN and what else the type outputs.
+ */
+export const named =
+  (
+    extra: (args: pulumi.runtime.MockResourceArgs, name: string, seed: string) => Record<string, unknown>,
+    nameOf: (args: pulumi.runtime.MockResourceArgs, seed: string) => string = autoname,
+  ): OutputsFor =>
+  (args, seed) => {
+    const name = nameOf(args, seed);
+    return { id: name, state: { ...args.inputs, ...tagged(args), name, ...extra(args, name, seed) } };
   };

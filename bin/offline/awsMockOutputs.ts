@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { autoname, hex, uuidFrom, type OutputsFor } from "./mockIds";
-import { ACCOUNT, awsRegion, ec2Id, ec2Owned, tagged } from "./awsMockHelpers";
+import { ACCOUNT, awsRegion, ec2Id, ec2Owned, named, tagged } from "./awsMockHelpers";
 import { AWS_CONTROL_MOCK_CALLS, AWS_CONTROL_MOCK_OUTPUTS } from "./awsControlMockOutputs";
 import { AWS_FLEET_MOCK_CALLS, AWS_FLEET_MOCK_OUTPUTS } from "./awsFleetMockOutputs";
 
@@ -54,20 +54,11 @@ export const AWS_MOCK_OUTPUTS: Record<string, OutputsFor> = {
     id: ec2Id("rtbassoc", seed),
     state: args.inputs,
   }),
-  "aws:iam/role:Role": (args, seed) => {
-    const name = autoname(args, seed);
-    return {
-      id: name,
-      state: {
-        ...args.inputs,
-        ...tagged(args),
-        name,
-        arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
-        uniqueId: `AROA${hex(seed, 17).toUpperCase()}`,
-        createDate: "2026-01-01T00:00:00Z",
-      },
-    };
-  },
+  "aws:iam/role:Role": named((_args, name, seed) => ({
+    arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+    uniqueId: `AROA${hex(seed, 17).toUpperCase()}`,
+    createDate: "2026-01-01T00:00:00Z",
+  })),
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (args, seed) => ({
     id: `${args.inputs.role}-${hex(seed, 8)}`,
     state: args.inputs,

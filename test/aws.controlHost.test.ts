@@ -5,10 +5,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { mockOutputs } from "../bin/offline/mockOutputs";
+import { recordOnMocks } from "./helpers/mockRuntime";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { AWS_MOCK_CALLS } from "../bin/offline/awsMockOutputs";
-import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
 import {
   AwsControlHost,
   CONTROL_HOST_AMI_NAME,
@@ -154,20 +154,7 @@ describe("AwsControlHost on the mock runtime", () => {
   let arns: Record<string, string>;
 
   beforeAll(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (a) => (records.push(a), mockOutputs(a)),
-        call: (a) => {
-          calls.push(a);
-          // The AMI lookup mock belongs to awsFleetMockOutputs.ts; stand in only while it is missing.
-          if (a.token === GET_AMI && !AWS_MOCK_CALLS[GET_AMI]) return { id: "ami-0ec5000000000000a" };
-          return mockCall(a);
-        },
-      },
-      "ai-layer",
-      STACK,
-      false,
-    );
+    await recordOnMocks(STACK, records, calls);
     p = fleetPlan((l) => (l.target.gatewayClientCidrs = CLIENT_CIDRS));
     const sg = new aws.ec2.SecurityGroup("host-sg", { vpcId: "vpc-0123456789abcdef0" });
     // Every layer secret of the plan in SSM, hfToken included (the host must not be granted it).

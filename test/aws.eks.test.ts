@@ -1,5 +1,6 @@
 // The aws-eks target's infrastructure on the mock runtime: VPC, EKS, node groups, add-ons, provider.
 import * as pulumi from "@pulumi/pulumi";
+import { recordOnMocks } from "./helpers/mockRuntime";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
 import { AwsEksCluster, AwsNetwork, CLUSTER_AUTOSCALER_CHART } from "../components/aws";
@@ -52,21 +53,7 @@ describe("AwsEksCluster on the mock runtime", () => {
   };
 
   beforeAll(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (a) => {
-          records.push(a);
-          return mockOutputs(a);
-        },
-        call: (a) => {
-          calls.push(a);
-          return mockCall(a);
-        },
-      },
-      "ai-layer",
-      "prod",
-      false,
-    );
+    await recordOnMocks("prod", records, calls);
     plan = awsPlan();
     eks = new AwsEksCluster("prod", { plan });
     // Everything registered: the last resources depend on the cluster's outputs and the kubeconfig.

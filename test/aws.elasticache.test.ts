@@ -1,12 +1,11 @@
 // AwsElastiCache on Pulumi's mock runtime: encryption, auth token, private placement, client-only ingress.
 import * as pulumi from "@pulumi/pulumi";
+import { recordOnMocks } from "./helpers/mockRuntime";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
+import { mockOutputs } from "../bin/offline/mockOutputs";
 import { AwsElastiCache, checkAuthToken, ELASTICACHE_PORT } from "../components/aws/elasticache";
 import type { ElastiCachePlan } from "../components/plan";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const TAGS = { owner: "ml-platform", environment: "prod", "cost-center": "ai-1234" };
 const TOKEN = "Tk9vZ0dFbnVpbmVseVJhbmRvbUxvb2tpbmdUb2tlbjQw".slice(0, 40);
@@ -26,12 +25,7 @@ describe("AwsElastiCache on the mock runtime", () => {
   let ha: AwsElastiCache;
 
   beforeAll(async () => {
-    await pulumi.runtime.setMocks(
-      { newResource: (a) => (records.push(a), mockOutputs(a)), call: mockCall },
-      "ai-layer",
-      "gpu-fleet",
-      false,
-    );
+    await recordOnMocks("gpu-fleet", records);
     const common = {
       vpcId: "vpc-0123456789abcdef0",
       subnetIds: ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { recordOnMocks } from "./helpers/mockRuntime";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
@@ -75,21 +76,7 @@ describe("AwsGpuFleet on the mock runtime", () => {
   };
 
   beforeAll(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (a) => {
-          records.push(a);
-          return mockOutputs(a);
-        },
-        call: (a) => {
-          calls.push(a);
-          return mockCall(a);
-        },
-      },
-      "ai-layer",
-      STACK,
-      false,
-    );
+    await recordOnMocks(STACK, records, calls);
     fleet = fleetPlan();
     const provider = new aws.Provider("fleet-aws", { region: "us-east-1" });
     const providers = { providers: { aws: provider } };

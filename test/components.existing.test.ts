@@ -2,9 +2,9 @@
 // then create none of those and wire the rest to them. Run on the mock runtime.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { recordOnMocks } from "./helpers/mockRuntime";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
 import * as aws from "@pulumi/aws";
 import { AwsEc2Layer, AwsEksCluster, AwsGpuNodeGroup, EKS_GPU_TAINT } from "../components/aws";
 import { DockerLayer } from "../components/docker";
@@ -32,12 +32,7 @@ const env = (container: Json) =>
   Object.fromEntries((container.env ?? []).map((e: Json) => [e.name, e.value ?? e.valueFrom]));
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    { newResource: (a) => (records.push(a), mockOutputs(a)), call: mockCall },
-    "ai-layer",
-    "test",
-    false,
-  );
+  await recordOnMocks("test", records);
 });
 
 describe("kubernetes with the team's Prometheus and Redis", () => {

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { dockerEndpoints } from "../components/docker/common";
+import { dockerEndpoints } from "../components/render";
 import { plan } from "../components/plan";
 import { renderLayerFiles } from "../components/render";
 import { parseLayerSpec } from "../components/spec";

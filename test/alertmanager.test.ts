@@ -7,14 +7,14 @@ import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { runOffline } from "../bin/offline/run";
 import { parseStackFile, readStackFile } from "../bin/offline/stackFile";
-import { alertmanagerStartScript } from "../components/docker/alertmanager";
+import { alertmanagerStartScript } from "../components/render";
 import { plan, type Plan } from "../components/plan";
 import {
   ALERTMANAGER_SECRET_FILES,
   renderAlertmanagerConfig,
   renderPrometheusConfig,
 } from "../components/render";
-import { dockerEndpoints } from "../components/docker/common";
+import { dockerEndpoints } from "../components/render";
 import { parseLayerSpec } from "../components/spec";
 import { devLayerRaw, itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { validateStackConfig } from "../bin/offline/validate";
 import { readStackFile, type StackConfig } from "../bin/offline/stackFile";
-import { dockerEndpoints } from "../components/docker/common";
+import { dockerEndpoints } from "../components/render";
 import { kubernetesEndpoints } from "../components/kubernetes/layer";
 import { isVllm, type Plan } from "../components/plan";
 import {

@@ -16,6 +16,7 @@ import {
 import { AwsSecretParameters } from "../components/aws/secretParameters";
 import { plan as makePlan } from "../components/plan";
 import type { AwsEc2Plan } from "../components/plan/planAwsEc2";
+import { fleetVllmArgs } from "../components/render";
 import { parseLayerSpec } from "../components/spec";
 import { itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
 
@@ -46,15 +47,20 @@ const T = {
   getAmi: "aws:ec2/getAmi:getAmi",
 };
 
-function fleetPlan(): AwsEc2Plan {
+function layerPlan() {
   const doc = parse(readFileSync(STACK_FILE, "utf8")) as { config: Record<string, unknown> };
-  const p = makePlan(parseLayerSpec(doc.config["ai-layer:layer"]), {
+  return makePlan(parseLayerSpec(doc.config["ai-layer:layer"]), {
     stack: STACK,
     providedSecrets: new Set(["hfToken"]),
   });
+}
+function fleetPlan(): AwsEc2Plan {
+  const p = layerPlan();
   if (p.target.kind !== "docker" || !p.target.aws) throw new Error("gpu-fleet should plan an aws-ec2 target");
   return p.target.aws;
 }
+/** The vLLM arguments of each track, rendered from the plan's models (what AwsEc2Layer passes the fleet). */
+const VLLM_ARGS = fleetVllmArgs(layerPlan());
 
 const unwrap = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
 const reveal = (v: Json): Json => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
@@ -87,6 +93,7 @@ describe("AwsGpuFleet on the mock runtime", () => {
     );
     const base = {
       fleet,
+      vllmArgs: VLLM_ARGS,
       stack: STACK,
       vpcId: "vpc-0fedcba9876543210",
       privateSubnetIds: SUBNETS,
@@ -346,7 +353,7 @@ describe("AwsGpuFleet on the mock runtime", () => {
       expect(block).toMatch(/^VLLM_ARGS=\(\n[\s\S]*\n\)$/);
       const r = run("bash", ["-c", `${block}\nprintf '%s\\0' "\${VLLM_ARGS[@]}"`]);
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout.split("\0").slice(0, -1)).toEqual([...t.vllmArgs]);
+      expect(r.stdout.split("\0").slice(0, -1)).toEqual([...VLLM_ARGS[t.id]!]);
     }
   });
 
@@ -392,7 +399,14 @@ describe("AwsGpuFleet refuses plans it cannot serve", () => {
   it("no client security group, or no track", async () => {
     await pulumi.runtime.setMocks({ newResource: mockOutputs, call: mockCall }, "ai-layer", "bad", false);
     const fleet = fleetPlan();
-    const base = { fleet, stack: "bad", vpcId: "vpc-0", privateSubnetIds: SUBNETS, secretParameters: {} };
+    const base = {
+      fleet,
+      vllmArgs: VLLM_ARGS,
+      stack: "bad",
+      vpcId: "vpc-0",
+      privateSubnetIds: SUBNETS,
+      secretParameters: {},
+    };
     expect(() => new AwsGpuFleet("a", { ...base, clientSecurityGroupIds: [] })).toThrow(
       /clientSecurityGroupIds/,
     );

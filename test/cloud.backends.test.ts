@@ -9,7 +9,7 @@ import { cloudAppName } from "../components/plan";
 import { modalAppSpec, modalDeployScript } from "../components/cloud/modal";
 import { runpodEndpointSpec } from "../components/cloud/runpod";
 import { isCloud, plan, type CloudModel } from "../components/plan";
-import { dockerEndpoints } from "../components/docker/common";
+import { dockerEndpoints } from "../components/render";
 import { renderLiteLlmConfig } from "../components/render";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
 import { requireTool, run, toolTitle } from "./helpers/tools";

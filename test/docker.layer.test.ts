@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { IMAGES } from "../components/catalog";
-import { FILE_PATHS } from "../components/render";
+import { FILE_PATHS, LITELLM_CONFIG_PATH } from "../components/render";
 import { hex } from "../bin/offline/mockOutputs";
 import { runOffline, SECRET_MASK, type PlannedResource } from "../bin/offline/run";
 import { parseStackFile, readStackFile, type StackConfig } from "../bin/offline/stackFile";
@@ -83,8 +83,15 @@ describe("docker target: the dev stack", async () => {
   it("uploads the rendered LiteLLM config and publishes the gateway on loopback", () => {
     const gateway = byService(rs, "gateway");
     const config = result.files.find((f) => f.path === FILE_PATHS.litellmConfig)!.content;
-    expect(gateway.uploads).toEqual([{ file: "/app/config.yaml", content: config }]);
-    expect(gateway.command).toEqual(["--config", "/app/config.yaml", "--port", "4000", "--num_workers", "1"]);
+    expect(gateway.uploads).toEqual([{ file: LITELLM_CONFIG_PATH, content: config }]);
+    expect(gateway.command).toEqual([
+      "--config",
+      LITELLM_CONFIG_PATH,
+      "--port",
+      "4000",
+      "--num_workers",
+      "1",
+    ]);
     expect(gateway.ports).toEqual([{ internal: 4000, external: 4000, ip: "127.0.0.1" }]);
     expect(gateway.envs).toBe(SECRET_MASK);
     expect(gateway.healthcheck.tests.join(" ")).toContain("/health/liveliness");

@@ -10,7 +10,7 @@ import {
   type AwsEc2Plan,
   type Plan,
 } from "../components/plan";
-import { renderVllmArgs } from "../components/render";
+import { fleetVllmArgs, renderVllmArgs } from "../components/render";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
 
 const TAGS = { owner: "ml", environment: "test", "cost-center": "c-1" };
@@ -68,11 +68,10 @@ describe("aws-ec2 plan", () => {
   });
 
   it("each group serves the track with exactly the args the kubernetes target would pass vLLM", () => {
+    const args = fleetVllmArgs(p);
+    expect(Object.keys(args)).toEqual(fleet.tracks.map((t) => t.id));
     for (const m of p.models.filter(isVllm))
-      for (const track of m.tracks)
-        expect(fleet.tracks.find((t) => t.id === track.id)!.vllmArgs).toEqual(
-          renderVllmArgs(m, track, VLLM_PORT),
-        );
+      for (const track of m.tracks) expect(args[track.id]).toEqual(renderVllmArgs(m, track, VLLM_PORT));
   });
 
   it("a canary is a group of its own with its own image and port", () => {
@@ -85,7 +84,7 @@ describe("aws-ec2 plan", () => {
       ["chat", 3, "VLLM_CHAT_API_BASE"],
       ["chat-canary", 1, "VLLM_CHAT_CANARY_API_BASE"],
     ]);
-    expect(tracks[1]!.vllmArgs).toContain("abc123");
+    expect(fleetVllmArgs(canary)["chat-canary"]).toContain("abc123");
   });
 
   it("costs: GPU instances × group size plus the control host and ElastiCache, at min and max", () => {

@@ -1,17 +1,15 @@
-// The aws-ec2 control host's user data: the container layout rendered to bash, run for real against stubbed
-// aws/docker CLIs and compared with what DockerLayer creates for the same plan on Pulumi's mock runtime; shellcheck
-// on it and promtool on the fleet's prometheus.yml. (fleetEndpoints' configs: test/aws.controlHost.test.ts.)
+// The aws-ec2 control host's user data: the container layout rendered to bash and run for real against stubbed
+// aws/docker CLIs; shellcheck on it and promtool on the fleet's prometheus.yml. The containers are the layer's
+// service descriptions (test/render.services.test.ts checks them and each target's mapping of them), so no
+// parity test with DockerLayer is needed. (fleetEndpoints' configs: test/aws.controlHost.test.ts.)
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
 import { controlHostContainers, fleetEndpoints, REDIS_HOST_ENV } from "../components/aws/fleetEndpoints";
-import { dockerEndpoints } from "../components/docker/common";
-import { createDockerLayer } from "../components/docker/layer";
-import { plan as makePlan, ssmSecretName, type LayerSecretKey, type Plan } from "../components/plan";
+import { dockerEndpoints } from "../components/render";
+import { plan as makePlan, ssmSecretName, type Plan } from "../components/plan";
 import {
   FILE_PATHS,
   fileList,
@@ -224,91 +222,6 @@ function parseRun(argv: string[], root: string) {
   };
 }
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const reveal = (v: Json): Json =>
-  v && typeof v === "object"
-    ? SECRET_SIG in v
-      ? reveal(v.value)
-      : Array.isArray(v)
-        ? v.map(reveal)
-        : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]))
-    : v;
-
-describe("parity: the control host runs what DockerLayer runs for the same plan (mock runtime)", () => {
-  const variants: [string, Plan][] = [
-    ["own Redis", dockerPlan()],
-    ["existing rediss:// Redis", dockerPlan({ existingRedis: { url: "rediss://cache.team.internal:6380" } })],
-  ];
-  const containers = new Map<string, Json[]>(variants.map(([label]) => [label, []]));
-  beforeAll(async () => {
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (a) => {
-          if (a.type === "docker:index/container:Container")
-            containers.get(variants[Number(a.name.split("-")[1])]![0])!.push(reveal(a.inputs));
-          return mockOutputs(a);
-        },
-        call: mockCall,
-      },
-      "ai-layer",
-      STACK,
-      false,
-    );
-    const parent = new pulumi.ComponentResource("test:index:Parent", "parity");
-    await Promise.all(
-      variants.map(([, p], i) => {
-        // DockerLayer gets what the stub SSM returns for the same keys, so env values compare 1:1.
-        const secrets = Object.fromEntries(
-          p.secrets.map((s) => [s.configKey, fakeSecret(ssmSecretName(STACK, s.configKey))]),
-        ) as Partial<Record<LayerSecretKey, string>>;
-        const built = createDockerLayer(`parity-${i}`, { plan: p, secrets }, parent);
-        return Promise.all(
-          [built.gateway.container, built.alertmanager!.container, built.monitoring!.grafana].map(
-            (c) => new Promise((r) => c.id.apply(r)),
-          ),
-        );
-      }),
-    );
-  });
-
-  it.each(variants)(
-    "%s: the same services, each with the same image, alias, entrypoint/command, env (names and values), files, memory, volumes, labels, ports",
-    (label, p) => {
-      const files = filesOf(p);
-      const { r, runs } = runStart(userData(p, files), files);
-      expect(r.status, r.stderr).toBe(0);
-      const service = (c: Json) => c.labels.find((l: Json) => l.label === "ai-layer.service").value;
-      const docker = containers.get(label)!;
-      expect(runs.map((x) => x.labels["ai-layer.service"]).sort()).toEqual(docker.map(service).sort());
-      expect(runs).toHaveLength(label === "own Redis" ? 6 : 5);
-      for (const d of docker) {
-        const s = runs.find((x) => x.labels["ai-layer.service"] === service(d))!;
-        const name = service(d);
-        expect(s.image, name).toBe(d.labels.find((l: Json) => l.label === "ai-layer.image").value);
-        expect(s.alias, name).toBe(d.networksAdvanced[0].aliases[0]);
-        expect(s.entrypoints, name).toEqual(d.entrypoints);
-        expect(s.command, name).toEqual(d.command);
-        expect(s.env, name).toEqual(
-          Object.fromEntries(
-            (d.envs ?? []).map((e: string) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
-          ),
-        );
-        expect(s.uploads, name).toEqual(
-          Object.fromEntries((d.uploads ?? []).map((u: Json) => [u.file, u.content])),
-        );
-        expect(s.memory, name).toBe(d.memory);
-        expect(s.volumes, name).toEqual((d.volumes ?? []).map((v: Json) => v.containerPath));
-        expect(s.labels, name).toEqual(Object.fromEntries(d.labels.map((l: Json) => [l.label, l.value])));
-        expect([s.restart, s.logOpts], name).toEqual([d.restart, d.logOpts]);
-        expect(
-          s.ports.map(({ external, internal }) => ({ external, internal })),
-          name,
-        ).toEqual((d.ports ?? []).map(({ external, internal }: Json) => ({ external, internal })));
-      }
-    },
-  );
-});
-
 describe("the user data, run with stub aws and docker CLIs", () => {
   const p = fleetPlan(() => {}, ["hfToken", "slackWebhookUrl"]);
   const files = filesOf(p);
@@ -359,7 +272,7 @@ describe("the user data, run with stub aws and docker CLIs", () => {
     expect(missing.r.stderr).toContain(`${FILE_PATHS.litellmConfig} is missing`);
     expect(missing.runs).toEqual([]);
     const dropped = files.filter((f) => f.path !== FILE_PATHS.alertRules);
-    expect(() => userData(p, dropped, ELASTICACHE_HOST)).toThrow(/not among the rendered files/);
+    expect(() => userData(p, dropped, ELASTICACHE_HOST, API_BASES)).toThrow(/not among the rendered files/);
   });
 
   it("boot: masks the ECS agent, installs itself as a unit and starts it without blocking cloud-init", () => {

@@ -9,7 +9,7 @@ import {
   renderOverviewDashboard,
   renderRedisDashboard,
 } from "../components/render";
-import { dockerEndpoints } from "../components/docker/common";
+import { dockerEndpoints } from "../components/render";
 import { kubernetesEndpoints, kubernetesObjects } from "../components/kubernetes/layer";
 import { parseLayerSpec } from "../components/spec";
 import knownMetrics from "./fixtures/known-metrics.json";

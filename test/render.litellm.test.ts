@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runOffline, type OfflineResult, type PlannedResource } from "../bin/offline/run";
 import { readStackFile } from "../bin/offline/stackFile";
-import { dockerEndpoints } from "../components/docker/common";
+import { dockerEndpoints } from "../components/render";
 import type { Plan } from "../components/plan";
 import { FILE_PATHS, renderLiteLlmConfig } from "../components/render";
 import known from "./fixtures/known-keys.litellm.json";

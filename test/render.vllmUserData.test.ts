@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { GpuFleetTrackPlan } from "../components/plan/planAwsEc2";
 import { plan as makePlan } from "../components/plan";
-import { HF_CACHE_PATH } from "../components/render/vllmArgs";
+import { fleetVllmArgs, HF_CACHE_PATH } from "../components/render/vllmArgs";
 import { shellQuote, USER_DATA_MAX_BYTES, withinUserDataLimit } from "../components/render/bootScript";
 import {
   renderVllmUserData,
@@ -37,20 +37,24 @@ const VALUES: Record<string, string> = {
 };
 
 /** The gpu-fleet stack's GPU tracks, planned the way the program plans them. */
-function fleetTracks(): readonly GpuFleetTrackPlan[] {
+function fleetLayerPlan() {
   const doc = parse(readFileSync(STACK_FILE, "utf8")) as { config: Record<string, unknown> };
-  const p = makePlan(parseLayerSpec(doc.config["ai-layer:layer"]), {
+  return makePlan(parseLayerSpec(doc.config["ai-layer:layer"]), {
     stack: "gpu-fleet",
     providedSecrets: new Set(["hfToken"]),
   });
+}
+function fleetTracks(): readonly GpuFleetTrackPlan[] {
+  const p = fleetLayerPlan();
   if (p.target.kind !== "docker" || !p.target.aws) throw new Error("gpu-fleet should plan an aws-ec2 target");
   return p.target.aws.tracks;
 }
+const VLLM_ARGS = fleetVllmArgs(fleetLayerPlan());
 
 const inputFor = (t: GpuFleetTrackPlan): VllmUserDataInput => ({
   region: "us-east-1",
   image: t.image,
-  vllmArgs: t.vllmArgs,
+  vllmArgs: VLLM_ARGS[t.id]!,
   port: 8000,
   secretParameters: PARAMS,
   stack: "gpu-fleet",
@@ -201,7 +205,7 @@ describe("renderVllmUserData, run under bash with stub aws and docker", () => {
         "-v",
         expect.stringMatching(new RegExp(`:${HF_CACHE_PATH}$`)),
       ]);
-      expect(start!.slice(at + 1)).toEqual([...t.vllmArgs]);
+      expect(start!.slice(at + 1)).toEqual([...VLLM_ARGS[t.id]!]);
       // The secrets land in a root-only file, never in the script's output.
       expect(readFileSync(r.envFile, "utf8")).toBe(
         `HF_TOKEN=${VALUES[PARAMS.HF_TOKEN]}\nVLLM_API_KEY=${VALUES[PARAMS.VLLM_API_KEY]}\n`,

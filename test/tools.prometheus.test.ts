@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { dockerEndpoints } from "../components/docker/common";
+import { dockerEndpoints } from "../components/render";
 import type { Plan } from "../components/plan";
 import {
   GATEWAY_METRICS_KEY_FILE,

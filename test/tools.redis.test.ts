@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REDIS_START_SCRIPT } from "../components/docker/cache";
+import { REDIS_START_SCRIPT } from "../components/render";
 import type { Plan } from "../components/plan";
 import { REDIS_CONF_PATH, renderRedisConf } from "../components/render";
 import { devLayerRaw, itRequiresToolInCi, planOf, requireTool, run, toolTitle } from "./helpers/tools";

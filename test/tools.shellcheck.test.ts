@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { REDIS_START_SCRIPT } from "../components/docker/cache";
-import { prometheusStartScript } from "../components/docker/monitoring";
+import { REDIS_START_SCRIPT } from "../components/render";
+import { prometheusStartScript } from "../components/render";
 import type { OllamaModel } from "../components/plan";
 import { parseLayerSpec } from "../components/spec";
 import { renderOllamaEntrypoint, renderOllamaHealthcheck } from "../components/render";

@@ -1,8 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../plan";
-import type { RenderedFile } from "../render";
-import { renderControlHostUserData } from "../render/controlHostUserData";
+import {
+  describeServices,
+  filesByKey,
+  renderControlHostUserData,
+  secretsRead,
+  type RenderedFile,
+} from "../render";
 import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
 import { controlHostContainers, ec2PlanOf } from "./fleetEndpoints";
 import type { SecretParameter } from "./secretParameters";
@@ -117,9 +122,13 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
   const opts = { parent };
   const prefix = `${plan.stack}/files`;
 
-  // Which secrets the containers read, so the host is granted those only: the layout with config keys standing in
-  // for the parameter names (which exist only once the parameters are created).
-  const placeholderNames = Object.fromEntries(Object.keys(args.secretParameters).map((k) => [k, k]));
+  // Which secrets the containers read, so the host is granted those only.
+  const usedKeys = secretsRead(
+    describeServices(plan, {
+      files: filesByKey(args.files),
+      ...(elastiCache ? { elastiCacheHost: "elasticache" } : {}),
+    }),
+  );
   const layout = (
     names: Readonly<Record<string, string>>,
     env: Readonly<Record<string, string>>,
@@ -131,13 +140,6 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
       ...(redis !== undefined ? { redisHost: redis } : {}),
       publish: { gatewayIp: "0.0.0.0", monitoringIp: "127.0.0.1" },
     });
-  const usedKeys = [
-    ...new Set(
-      layout(placeholderNames, {}, elastiCache ? "placeholder" : undefined).flatMap((c) =>
-        Object.values(c.secretEnv),
-      ),
-    ),
-  ].sort();
 
   // Rendered files: private, encrypted, and disposable (everything in it is rendered again by every `up`).
   // Named (not autonamed) so the encryption and access-block resources name it by a value known at preview: the

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type LayerSecretKey, type Plan } from "../plan";
-import { fileList, renderLayerFiles, type RenderedFile } from "../render";
+import { fileList, fleetVllmArgs, renderLayerFiles, type RenderedFile } from "../render";
 import { resolveSecrets, type LayerSecrets } from "../secrets";
 import { AwsControlHost } from "./controlHost";
 import { AwsElastiCache } from "./elasticache";
@@ -128,6 +128,7 @@ export function createAwsEc2Layer(name: string, args: AwsEc2LayerArgs, parent: p
           `${name}-fleet`,
           {
             fleet: fleetPlan,
+            vllmArgs: fleetVllmArgs(plan),
             stack: plan.stack,
             vpcId: network.vpcId,
             privateSubnetIds: network.privateSubnetIds,

@@ -32,6 +32,8 @@ export const TARGET_GROUP_NAME_PREFIX = "ailyr-";
 export interface AwsGpuFleetArgs {
   /** The aws-ec2 part of the plan (`plan.target.aws`): tracks, instance types, sizes, ports, disk, tags, region. */
   readonly fleet: AwsEc2Plan;
+  /** The arguments after `vllm serve` of each track, by track id (fleetVllmArgs of the plan). */
+  readonly vllmArgs: Readonly<Record<string, readonly string[]>>;
   /** Stack name: tags the instances (`ai-layer.dev/stack`) and names the user data header. */
   readonly stack: string;
   /** VPC of the load balancer, target groups and security groups. */
@@ -318,7 +320,7 @@ function createTrack(name: string, track: GpuFleetTrackPlan, ctx: TrackContext):
       renderVllmUserData({
         region: fleet.region,
         image: track.image,
-        vllmArgs: track.vllmArgs,
+        vllmArgs: trackArgs(args.vllmArgs, track.id),
         port,
         secretParameters,
         stack: args.stack,
@@ -384,4 +386,10 @@ function createTrack(name: string, track: GpuFleetTrackPlan, ctx: TrackContext):
     // Autoscaling policies (or an operator) own the running count once the group exists.
     { ...child, dependsOn: ctx.dependsOn, ignoreChanges: ["desiredCapacity"] },
   );
+}
+
+function trackArgs(all: Readonly<Record<string, readonly string[]>>, id: string): readonly string[] {
+  const a = all[id];
+  if (!a) throw new Error(`AwsGpuFleet: no vLLM arguments for track ${id}`);
+  return a;
 }

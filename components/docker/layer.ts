@@ -1,18 +1,19 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { isCloud, isOllama, isRemote, redisTls, type LayerSecretKey, type Plan } from "../plan";
+import type { Plan } from "../plan";
 import { createCloudBackends } from "../cloud/backends";
 import {
-  dashboardFiles,
+  describeServices,
+  dockerEndpoints,
   fileList,
-  redisContainerMemoryMb,
   renderLayerFiles,
   type RenderedFile,
+  type ServiceId,
 } from "../render";
 import { AlertmanagerServer } from "./alertmanager";
 import { LiteLlmGateway } from "./gateway";
 import { RedisCache } from "./cache";
-import { dockerEndpoints } from "./common";
+import { serviceOf, type ServiceInputs } from "./common";
 import { Monitoring } from "./monitoring";
 import { OllamaServer } from "./ollama";
 import { resolveSecrets, type LayerSecrets } from "../secrets";
@@ -66,7 +67,7 @@ export class DockerLayer extends pulumi.ComponentResource {
 /** @internal Places the plan on Docker under `parent`. */
 export function createDockerLayer(name: string, args: DockerLayerArgs, parent: pulumi.Resource) {
   const { plan } = args;
-  const { target, services, images } = plan;
+  const { target } = plan;
   if (target.kind !== "docker")
     throw new Error(`DockerLayer places docker plans; this plan targets ${target.kind}`);
   const provider =
@@ -78,42 +79,31 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
     { driver: "bridge", labels: [{ label: "ai-layer.stack", value: plan.stack }] },
     { parent, provider },
   );
-  const placement = { networkName: network.name, stack: plan.stack };
   const secrets = resolveSecrets(name, plan.secrets, args.secrets ?? {}, parent);
   const rendered = renderLayerFiles(plan, dockerEndpoints(plan));
+  const services = describeServices(plan, { files: rendered });
+  const has = (id: ServiceId) => services.some((s) => s.id === id);
 
+  // GPU-cloud endpoints exist only once created: the config reads their base URLs from these env vars.
   const cloudEndpoints = createCloudBackends(name, plan, secrets, { parent });
-  const hasOllama = plan.models.some(isOllama);
-  const ollama =
-    hasOllama &&
-    new OllamaServer(
-      `${name}-ollama`,
-      {
-        ...placement,
-        image: images.ollama,
-        entrypoint: rendered.ollamaEntrypoint!,
-        healthcheck: rendered.ollamaHealthcheck!,
-        address: services.ollama,
-        contextLength: plan.ollamaContextLength!,
-        gpuCount: target.gpu?.count,
-        pullTimeoutSeconds: target.modelPullTimeoutSeconds,
-        memoryMb: Math.round(target.hostMemoryGiB * 1024) + 1024,
-      },
-      childOpts,
-    );
-  const cache = plan.cache.enabled
+  const inputs: ServiceInputs = {
+    networkName: network.name,
+    stack: plan.stack,
+    files: rendered,
+    secrets,
+    deployTimeEnv: cloudEndpoints,
+    bindAddress: target.bindAddress,
+  };
+  const ollama = has("ollama")
+    ? new OllamaServer(`${name}-ollama`, { ...inputs, service: serviceOf(services, "ollama") }, childOpts)
+    : undefined;
+  const cache = has("cache-exporter")
     ? new RedisCache(
         `${name}-cache`,
         {
-          ...placement,
-          image: images.redis,
-          exporterImage: images.redisExporter,
-          ...(rendered.redisConf ? { config: rendered.redisConf } : {}),
-          ...(plan.cache.existingRedis ? { existing: { tls: redisTls(plan) } } : {}),
-          password: secrets.redisPassword,
-          memoryMb: redisContainerMemoryMb(plan.cache),
-          address: services.redis,
-          exporterAddress: services.redisExporter,
+          ...inputs,
+          ...(has("cache") ? { cache: serviceOf(services, "cache") } : {}),
+          exporter: serviceOf(services, "cache-exporter"),
         },
         childOpts,
       )
@@ -121,64 +111,23 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
   const gateway = new LiteLlmGateway(
     `${name}-gateway`,
     {
-      ...placement,
-      image: images.gateway,
-      config: rendered.litellmConfig!,
-      masterKey: secrets.gatewayMasterKey,
-      redisPassword: cache ? secrets.redisPassword : undefined,
-      secretEnv: {
-        ...Object.fromEntries(
-          [...plan.models.filter(isRemote), ...plan.models.filter(isCloud)].map((m) => [
-            m.apiKey.env,
-            secrets[m.apiKey.configKey as LayerSecretKey],
-          ]),
-        ),
-        // GPU-cloud endpoints exist only once created: the config reads their base URLs from these env vars.
-        ...cloudEndpoints,
-      },
-      address: services.gateway,
-      publish: { ip: target.bindAddress, port: target.ports.gateway },
+      ...inputs,
+      service: serviceOf(services, "gateway"),
       dependsOn: [...(ollama ? [ollama] : []), ...(cache ? [cache] : [])],
     },
     childOpts,
   );
-  const monitoring = plan.monitoring.enabled
+  const monitoring = has("prometheus")
     ? new Monitoring(
         `${name}-monitoring`,
-        {
-          ...placement,
-          prometheusImage: images.prometheus,
-          grafanaImage: images.grafana,
-          prometheusConfig: rendered.prometheusConfig!,
-          alertRules: rendered.alertRules!,
-          grafanaDatasources: rendered.grafanaDatasources!,
-          grafanaDashboardProvider: rendered.grafanaDashboardProvider!,
-          dashboards: dashboardFiles(rendered),
-          gatewayMasterKey: secrets.gatewayMasterKey,
-          grafanaAdminPassword: secrets.grafanaAdminPassword,
-          retentionDays: plan.monitoring.retentionDays,
-          prometheusAddress: services.prometheus,
-          grafanaAddress: services.grafana,
-          publish: {
-            ip: target.bindAddress,
-            prometheusPort: target.ports.prometheus,
-            grafanaPort: target.ports.grafana,
-          },
-        },
+        { ...inputs, prometheus: serviceOf(services, "prometheus"), grafana: serviceOf(services, "grafana") },
         { ...childOpts, dependsOn: [gateway] },
       )
     : undefined;
-  const alertmanager = rendered.alertmanagerConfig
+  const alertmanager = has("alertmanager")
     ? new AlertmanagerServer(
         `${name}-alertmanager`,
-        {
-          ...placement,
-          image: images.alertmanager,
-          config: rendered.alertmanagerConfig,
-          ...(plan.alerting.slack ? { slackWebhookUrl: secrets.slackWebhookUrl } : {}),
-          ...(plan.alerting.pagerduty ? { pagerdutyRoutingKey: secrets.pagerdutyRoutingKey } : {}),
-          address: services.alertmanager,
-        },
+        { ...inputs, service: serviceOf(services, "alertmanager") },
         childOpts,
       )
     : undefined;

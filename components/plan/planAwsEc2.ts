@@ -8,7 +8,6 @@ import {
 import { DEFAULTS, formatPath, type AwsEc2Target, type ConfigProblem, type DockerTarget } from "../spec";
 import { VLLM_PORT } from "./planKubernetes";
 import type { VllmModel } from "./types";
-import { renderVllmArgs } from "../render/vllmArgs";
 
 /** The first NLB listener port; track i listens on FLEET_LISTENER_BASE_PORT + i (instances serve VLLM_PORT). */
 export const FLEET_LISTENER_BASE_PORT = 8100;
@@ -34,9 +33,8 @@ export interface GpuFleetTrackPlan {
   readonly listenerPort: number;
   /** Env var the gateway reads the track's base URL from (the load balancer's name exists only once created). */
   readonly apiBaseEnv: string;
-  /** Pinned vLLM image and the arguments after `vllm serve` (renderVllmArgs), serving on VLLM_PORT. */
+  /** Pinned vLLM image; its arguments are rendered from the model's track (fleetVllmArgs), serving on VLLM_PORT. */
   readonly image: string;
-  readonly vllmArgs: readonly string[];
 }
 
 /** ElastiCache instead of a Redis container. */
@@ -138,7 +136,6 @@ export function planAwsEc2(
         listenerPort: FLEET_LISTENER_BASE_PORT + tracks.length,
         apiBaseEnv: fleetApiBaseEnv(track.id),
         image: track.image,
-        vllmArgs: renderVllmArgs(m, track, VLLM_PORT),
       });
     }
   }

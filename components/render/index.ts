@@ -16,3 +16,7 @@ export * from "./modalApp";
 export * from "./vllmUserData";
 export * from "./controlHostUserData";
 export * from "./bootScript";
+export * from "./services";
+export * from "./hostContainer";
+export * from "./endpoints";
+export * from "./serviceScripts";

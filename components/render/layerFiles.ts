@@ -102,6 +102,12 @@ export function dashboardFiles(files: Partial<Record<FileKey, RenderedFile>>): R
   return DASHBOARD_KEYS.flatMap((k) => (files[k] ? [files[k]] : []));
 }
 
+/** A list of rendered files back to the map renderLayerFiles returns, by their paths. */
+export function filesByKey(files: readonly RenderedFile[]): Partial<Record<FileKey, RenderedFile>> {
+  const keyOf = new Map<string, FileKey>(Object.entries(FILE_PATHS).map(([k, path]) => [path, k as FileKey]));
+  return Object.fromEntries(files.flatMap((f) => (keyOf.has(f.path) ? [[keyOf.get(f.path)!, f]] : [])));
+}
+
 /** The files as a list sorted by path. */
 export function fileList(files: Partial<Record<FileKey, RenderedFile>>): RenderedFile[] {
   return Object.values(files).sort((a, b) => a.path.localeCompare(b.path));

@@ -1,4 +1,4 @@
-import type { VllmModel, VllmTrack } from "../plan";
+import { isVllm, VLLM_PORT, type Plan, type VllmModel, type VllmTrack } from "../plan";
 
 /** Where vLLM keeps downloaded weights (HF_HOME); the weight-cache volume is mounted here (runtime-facts.md §B2). */
 export const HF_CACHE_PATH = "/root/.cache/huggingface";
@@ -35,4 +35,11 @@ export function renderVllmArgs(model: VllmModel, track: VllmTrack, port: number)
   if (model.kind === "embedding") args.push("--runner", "pooling", "--convert", "embed");
   if (model.trustRemoteCode) args.push("--trust-remote-code");
   return args;
+}
+
+/** The arguments of every vLLM track of a plan, by track id (`chat`, `chat-canary`), serving on VLLM_PORT. */
+export function fleetVllmArgs(plan: Pick<Plan, "models">): Readonly<Record<string, readonly string[]>> {
+  return Object.fromEntries(
+    plan.models.filter(isVllm).flatMap((m) => m.tracks.map((t) => [t.id, renderVllmArgs(m, t, VLLM_PORT)])),
+  );
 }

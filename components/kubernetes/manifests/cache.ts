@@ -1,9 +1,11 @@
-import { redisExporterAddress, runsRedis, type Plan } from "../../plan";
-import { REDIS_CONF_PATH, REDIS_START_SCRIPT, redisContainerMemoryMb } from "../../render";
+import { posix } from "node:path";
+import { runsRedis, type Plan } from "../../plan";
+import { describeRedis, describeRedisExporter } from "../../render";
 import {
   clusterIpService,
+  memoryQuantity,
   meta,
-  secretEnv,
+  serviceEnv,
   selector,
   withLoadBalancer,
   type KubeContext,
@@ -23,9 +25,12 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string |
   const exporter = plan.services.redisExporter;
   const redisName = redis.host.split(".")[0]!;
   const exporterName = exporter.host.split(".")[0]!;
-  const memory = `${redisContainerMemoryMb(plan.cache)}Mi`;
-  const confDir = REDIS_CONF_PATH.slice(0, REDIS_CONF_PATH.lastIndexOf("/"));
-  const server: KubeObject[] = !runsRedis(plan)
+  // The same image, start command, env and redis.conf path as on every target (describeRedis, describeRedisExporter).
+  const server = describeRedis(plan);
+  const exporterService = describeRedisExporter(plan);
+  const memory = memoryQuantity(server.memoryMb!);
+  const confDir = posix.dirname(server.files[0]!.mountPath);
+  const serverObjects: KubeObject[] = !runsRedis(plan)
     ? []
     : [
         {
@@ -49,12 +54,9 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string |
                 containers: [
                   {
                     name: "redis",
-                    image: plan.images.redis,
-                    command: ["/bin/sh", "-c", REDIS_START_SCRIPT],
-                    env: [
-                      secretEnv("REDIS_PASSWORD", "redisPassword"),
-                      secretEnv("REDISCLI_AUTH", "redisPassword"),
-                    ],
+                    image: server.image,
+                    command: [...server.entrypoint!],
+                    env: serviceEnv(server),
                     ports: [{ name: "redis", containerPort: redis.port, protocol: "TCP" }],
                     resources: { requests: { cpu: "100m", memory }, limits: { memory } },
                     volumeMounts: [{ name: "config", mountPath: confDir, readOnly: true }],
@@ -82,7 +84,7 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string |
           : clusterIpService(ctx, redisName, "redis", redisName, redis.port),
       ];
   return [
-    ...server,
+    ...serverObjects,
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -96,14 +98,13 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string |
             containers: [
               {
                 name: "redis-exporter",
-                image: plan.images.redisExporter,
-                env: [
-                  { name: "REDIS_ADDR", value: redisExporterAddress(plan) },
-                  secretEnv("REDIS_PASSWORD", "redisPassword"),
-                  { name: "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", value: `0.0.0.0:${exporter.port}` },
-                ],
+                image: exporterService.image,
+                env: serviceEnv(exporterService),
                 ports: [{ name: "http", containerPort: exporter.port, protocol: "TCP" }],
-                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                resources: {
+                  requests: { cpu: "50m", memory: "64Mi" },
+                  limits: { memory: memoryQuantity(exporterService.memoryMb!) },
+                },
                 readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 15 },
                 livenessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 30 },
               },

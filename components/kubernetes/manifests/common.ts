@@ -1,3 +1,5 @@
+import type { ServiceDescription } from "../../render";
+
 /**
  * Plain Kubernetes objects (apiVersion/kind/metadata/spec as the API takes them), built by pure functions so
  * they are tested and schema-validated without Pulumi; the components in ../ only hand them to the provider.
@@ -53,6 +55,18 @@ export function selector(component: string, instance: string): Record<string, st
 export function meta(ctx: KubeContext, name: string, component: string, instance = name) {
   return { name, namespace: ctx.namespace, labels: labels(ctx, component, instance) };
 }
+
+/** A service description's env as a container's: plain values, and secrets read from the layer Secret by config key. */
+export function serviceEnv(service: ServiceDescription, secretName = LAYER_SECRET_NAME) {
+  return service.env.map((e) => {
+    if ("value" in e) return { name: e.name, value: e.value };
+    if ("secret" in e) return secretEnv(e.name, e.secret, false, secretName);
+    throw new Error(`${service.id}: ${e.name} (${e.deployTime}) has no value on Kubernetes`);
+  });
+}
+
+/** A memory quantity from MiB, as the API server prints it back (`2Gi`, `352Mi`), so a read shows no diff. */
+export const memoryQuantity = (mib: number) => (mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`);
 
 /** An env var read from the layer Secret. */
 export function secretEnv(name: string, key: string, optional = false, secretName = LAYER_SECRET_NAME) {

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
-import { isRemote, isVllm, type Plan } from "../../plan";
-import { GATEWAY_ENV } from "../../render";
+import { posix } from "node:path";
+import type { Plan } from "../../plan";
+import { describeGateway } from "../../render";
 import {
   clusterIpService,
   withLoadBalancer,
+  memoryQuantity,
   meta,
   podDisruptionBudget,
-  secretEnv,
+  serviceEnv,
   selector,
   SURGE_ROLLOUT,
   type KubeContext,
@@ -15,7 +17,6 @@ import {
 
 const COMPONENT = "litellm";
 export const GATEWAY_CONFIG_MAP = "litellm-config";
-const CONFIG_DIR = "/etc/litellm";
 
 /** Exposure of the gateway outside the cluster (from the kubernetes target). */
 export interface GatewayExposure {
@@ -30,22 +31,16 @@ export const configChecksum = (config: string) => createHash("sha256").update(co
 export function gatewayManifests(
   ctx: KubeContext,
   plan: Plan,
-  config: string,
+  configText: string,
   exposure: GatewayExposure,
 ): KubeObject[] {
   const name = plan.services.gateway.host.split(".")[0]!;
   const port = plan.services.gateway.port;
   const { min, max } = plan.gateway.replicas;
-  const env = [
-    secretEnv(GATEWAY_ENV.masterKey, "gatewayMasterKey"),
-    ...(plan.cache.enabled ? [secretEnv(GATEWAY_ENV.redisPassword, "redisPassword")] : []),
-    ...(plan.models.some(isVllm) ? [secretEnv(GATEWAY_ENV.vllmApiKey, "vllmApiKey")] : []),
-    ...[
-      ...new Map(plan.models.filter(isRemote).map((m) => [m.apiKey.env, m.apiKey.configKey])).entries(),
-    ].map(([env, key]) => secretEnv(env, key)),
-    { name: "LITELLM_MODE", value: "PRODUCTION" },
-    { name: "LITELLM_LOG", value: "INFO" },
-  ];
+  // The same image, args, env and config path as on every target (describeGateway).
+  const service = describeGateway(plan);
+  const config = service.files.find((f) => f.key === "litellmConfig")!;
+  const configDir = posix.dirname(config.mountPath);
   const probe = (path: string) => ({
     httpGet: { path, port: "http" },
     periodSeconds: 15,
@@ -57,7 +52,7 @@ export function gatewayManifests(
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: meta(ctx, GATEWAY_CONFIG_MAP, COMPONENT, name),
-      data: { "config.yaml": config },
+      data: { [posix.basename(config.mountPath)]: configText },
     },
     {
       apiVersion: "apps/v1",
@@ -70,20 +65,23 @@ export function gatewayManifests(
         template: {
           metadata: {
             labels: meta(ctx, name, COMPONENT).labels,
-            annotations: { "ai-layer.dev/config-sha256": configChecksum(config) },
+            annotations: { "ai-layer.dev/config-sha256": configChecksum(configText) },
           },
           spec: {
             containers: [
               {
                 name: "litellm",
-                image: plan.images.gateway,
-                // The image's entrypoint runs litellm; pass only args (runtime-facts.md §A9). One worker per pod, so
-                // each pod's /metrics is whole (several workers need PROMETHEUS_MULTIPROC_DIR); scale with replicas.
-                args: ["--config", `${CONFIG_DIR}/config.yaml`, "--port", String(port), "--num_workers", "1"],
+                image: service.image,
+                // One worker per pod, so each pod's /metrics is whole (several workers need
+                // PROMETHEUS_MULTIPROC_DIR); scale with replicas.
+                args: [...service.args!],
                 ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-                env,
-                resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
-                volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
+                env: serviceEnv(service),
+                resources: {
+                  requests: { cpu: "500m", memory: "1Gi" },
+                  limits: { memory: memoryQuantity(service.memoryMb!) },
+                },
+                volumeMounts: [{ name: "config", mountPath: configDir, readOnly: true }],
                 // Both are unauthenticated and make no model calls; /health would call every model (§A7).
                 startupProbe: {
                   httpGet: { path: "/health/liveliness", port: "http" },

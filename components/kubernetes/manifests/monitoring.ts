@@ -1,13 +1,19 @@
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import type { Plan } from "../../plan";
-import { GATEWAY_METRICS_KEY_FILE, GRAFANA_DASHBOARDS_DIR, PROMETHEUS_RULES_FILE } from "../../render";
+import {
+  describeGrafana,
+  GATEWAY_METRICS_KEY_FILE,
+  GRAFANA_DASHBOARDS_DIR,
+  PROMETHEUS_RULES_FILE,
+} from "../../render";
 import {
   clusterIpService,
   LAYER_SECRET_NAME,
+  memoryQuantity,
   meta,
-  secretEnv,
   selector,
+  serviceEnv,
   type KubeContext,
   type KubeObject,
 } from "./common";
@@ -217,7 +223,8 @@ export function grafanaManifests(ctx: KubeContext, plan: Plan, files: Monitoring
     // The provider (renderGrafanaDashboardProvider) reads GRAFANA_DASHBOARDS_DIR: mount the dashboards there.
     { name: "dashboards", configMap: "grafana-dashboards", path: GRAFANA_DASHBOARDS_DIR },
   ];
-  const env = (n: string, value: string) => ({ name: n, value });
+  // The same image and env as on every target (describeGrafana); the files mount as ConfigMaps below.
+  const service = describeGrafana(plan);
   return [
     configMap(ctx, "grafana-datasources", "grafana", { "ai-layer.yaml": files.grafanaDatasources }),
     configMap(ctx, "grafana-dashboard-provider", "grafana", {
@@ -249,17 +256,8 @@ export function grafanaManifests(ctx: KubeContext, plan: Plan, files: Monitoring
             containers: [
               {
                 name: "grafana",
-                image: plan.images.grafana,
-                // Same settings as the docker target (components/docker/monitoring.ts).
-                env: [
-                  env("GF_SECURITY_ADMIN_USER", "admin"),
-                  secretEnv("GF_SECURITY_ADMIN_PASSWORD", GRAFANA_ADMIN_PASSWORD_SECRET_KEY),
-                  env("GF_USERS_ALLOW_SIGN_UP", "false"),
-                  env("GF_ANALYTICS_REPORTING_ENABLED", "false"),
-                  env("GF_ANALYTICS_CHECK_FOR_UPDATES", "false"),
-                  env("GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES", "false"),
-                  env("GF_SERVER_HTTP_PORT", String(port)),
-                ],
+                image: service.image,
+                env: serviceEnv(service),
                 ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
                 // /api/health is unauthenticated and checks the database (grafana/helm-charts grafana values).
                 readinessProbe: httpProbe("/api/health", port, { periodSeconds: 10, timeoutSeconds: 5 }),
@@ -270,7 +268,7 @@ export function grafanaManifests(ctx: KubeContext, plan: Plan, files: Monitoring
                 }),
                 resources: {
                   requests: { cpu: "100m", memory: "256Mi" },
-                  limits: { cpu: "500m", memory: "512Mi" },
+                  limits: { cpu: "500m", memory: memoryQuantity(service.memoryMb!) },
                 },
                 securityContext: restrictedContainer,
                 volumeMounts: [

@@ -9,3 +9,4 @@ export * from "./kubernetes";
 export * from "./runpod";
 export * from "./aws";
 export * from "./cloud";
+export * from "./layers";

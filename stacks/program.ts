@@ -1,7 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DockerLayer } from "../components/docker";
-import { AwsEc2Layer, AwsEksCluster } from "../components/aws";
-import { KubernetesLayer } from "../components/kubernetes";
+import { deployPlan, type DeployedLayer } from "../components/layers";
 import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
 import { parseLayerSpec } from "../components/spec";
 
@@ -69,36 +67,12 @@ export interface LayerOutputs {
  * The program: read → parse → plan → place on the target → outputs. Parsing and planning run before any
  * resource is constructed, so a bad config throws one path-named error and registers nothing.
  */
-export function deployLayer(): {
-  plan: Plan;
-  layer: DockerLayer | KubernetesLayer | AwsEc2Layer;
-  outputs: LayerOutputs;
-} {
-  let targetOutputs: Partial<LayerOutputs> = {};
+export function deployLayer(): { plan: Plan; layer: DeployedLayer; outputs: LayerOutputs } {
   const { raw, secrets } = readLayerConfig();
   const spec = parseLayerSpec(raw);
   const layerPlan = plan(spec, { stack: pulumi.getStack(), providedSecrets: new Set(Object.keys(secrets)) });
-  let layer: DockerLayer | KubernetesLayer | AwsEc2Layer;
-  if (layerPlan.target.kind === "docker" && layerPlan.target.aws) {
-    // aws-ec2: GPU instances behind an internal load balancer, the gateway/cache/monitoring on a control host.
-    const ec2 = new AwsEc2Layer("ai-layer", { plan: layerPlan, secrets });
-    layer = ec2;
-    targetOutputs = {
-      gatewayPortForwardCommand: ec2.gatewayPortForwardCommand,
-      ...(ec2.grafanaPortForwardCommand ? { grafanaPortForwardCommand: ec2.grafanaPortForwardCommand } : {}),
-    };
-  } else if (layerPlan.target.kind === "docker")
-    layer = new DockerLayer("ai-layer", { plan: layerPlan, secrets });
-  else if (layerPlan.target.aws) {
-    // aws-eks: create the cluster, then the same kubernetes components through a provider built from it.
-    const eks = new AwsEksCluster("ai-layer", { plan: layerPlan });
-    layer = new KubernetesLayer(
-      "ai-layer",
-      { plan: layerPlan, secrets, provider: eks.provider },
-      { dependsOn: [eks] },
-    );
-    targetOutputs = { clusterName: eks.clusterName, kubeconfig: eks.kubeconfig };
-  } else layer = new KubernetesLayer("ai-layer", { plan: layerPlan, secrets });
+  // The plan's target decides what is created (components/layers.ts): one deploy function per target kind.
+  const layer = deployPlan("ai-layer", layerPlan, secrets);
   const outputs: LayerOutputs = {
     gatewayUrl: layer.gatewayUrl,
     openaiBaseUrl: pulumi.interpolate`${layer.gatewayUrl}/v1`,
@@ -109,7 +83,7 @@ export function deployLayer(): {
     costPerMonthUsd: layerPlan.cost.perMonthUsd,
     costPerHourMaxUsd: layerPlan.cost.perHourMaxUsd,
     costPerMonthMaxUsd: layerPlan.cost.perMonthMaxUsd,
-    ...targetOutputs,
+    ...layer.targetOutputs,
     // The policy pack's budget rule reads this from the stack's outputs.
     ...(layerPlan.budget ? { budgetMonthlyUsd: layerPlan.budget.monthlyUsd } : {}),
     costByModel: Object.fromEntries(

@@ -5,7 +5,7 @@ import { validateStackConfig } from "../bin/offline/validate";
 import { readStackFile, type StackConfig } from "../bin/offline/stackFile";
 import { dockerEndpoints } from "../components/render";
 import { kubernetesEndpoints } from "../components/kubernetes/layer";
-import { isVllm, type Plan } from "../components/plan";
+import { isVllm, type Plan, planFor } from "../components/plan";
 import {
   FILE_PATHS,
   PROMETHEUS_RULES_FILE,
@@ -215,7 +215,7 @@ describe("renderAlertRules", () => {
     expect(FILE_PATHS.alertRules).toBe(`prometheus/${PROMETHEUS_RULES_FILE}`);
     for (const [p, endpoints] of [
       [dev, dockerEndpoints(dev)],
-      [staging, kubernetesEndpoints(staging)],
+      [staging, kubernetesEndpoints(planFor(staging, "staging", "kubernetes"))],
     ] as const) {
       const files = renderLayerFiles(p, endpoints);
       expect(files.alertRules?.content).toBe(renderAlertRules(p));

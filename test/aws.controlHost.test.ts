@@ -16,8 +16,8 @@ import {
 } from "../components/aws/controlHost";
 import type { SecretParameter } from "../components/aws/secretParameters";
 import { AwsElastiCache } from "../components/aws/elasticache";
-import { ec2PlanOf, fleetEndpoints, REDIS_HOST_ENV } from "../components/aws/fleetEndpoints";
-import { plan as makePlan, ssmSecretName, type Plan } from "../components/plan";
+import { fleetEndpoints, REDIS_HOST_ENV } from "../components/aws/fleetEndpoints";
+import { plan as makePlan, planFor, ssmSecretName, type PlanFor } from "../components/plan";
 import { fileList, renderLayerFiles, renderLiteLlmConfig } from "../components/render";
 import { parseLayerSpec } from "../components/spec";
 import knownLiteLlm from "./fixtures/known-keys.litellm.json";
@@ -35,11 +35,15 @@ const GET_AMI = "aws:ec2/getAmi:getAmi";
 const SECRET_VALUE = (key: string) => `fake-${key}-Zq9x`;
 const unwrap = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
 
-function fleetPlan(patch: (layer: Json) => void): Plan {
+function fleetPlan(patch: (layer: Json) => void): PlanFor<"aws-ec2"> {
   const file = join(__dirname, "..", "stacks", "Pulumi.gpu-fleet.yaml");
   const layer = structuredClone(parse(readFileSync(file, "utf8")).config["ai-layer:layer"]);
   patch(layer);
-  return makePlan(parseLayerSpec(layer), { stack: STACK, providedSecrets: new Set(["hfToken"]) });
+  return planFor(
+    makePlan(parseLayerSpec(layer), { stack: STACK, providedSecrets: new Set(["hfToken"]) }),
+    STACK,
+    "aws-ec2",
+  );
 }
 
 describe("fleetEndpoints: the LiteLLM config on aws-ec2", () => {
@@ -48,7 +52,7 @@ describe("fleetEndpoints: the LiteLLM config on aws-ec2", () => {
 
   it("each vLLM track's api_base is the env var its load balancer URL arrives in", () => {
     const bases = config.model_list.map((d: Json) => [d.model_info.id, d.litellm_params.api_base]);
-    expect(bases).toEqual(ec2PlanOf(p).tracks.map((t) => [t.id, `os.environ/${t.apiBaseEnv}`]));
+    expect(bases).toEqual(p.target.aws.tracks.map((t) => [t.id, `os.environ/${t.apiBaseEnv}`]));
     for (const d of config.model_list) expect(d.litellm_params.api_key).toBe("os.environ/VLLM_API_KEY");
     expect(() => fleetEndpoints(p).gateway.vllm!("nope")).toThrow(/no GPU fleet track nope/);
   });
@@ -83,8 +87,11 @@ describe("fleetEndpoints: the LiteLLM config on aws-ec2", () => {
     expect(knownLiteLlm.router_settings).toContain("cache_kwargs");
   });
 
-  it("refuses plans of other targets", () => {
-    expect(() => fleetEndpoints(planOf(devLayerRaw()))).toThrow(/aws-ec2/);
+  it("takes aws-ec2 plans only: another target's plan is a compile error (checked by tsc on this file)", () => {
+    const dev = planOf(devLayerRaw());
+    expect(dev.target.kind).toBe("docker");
+    // @ts-expect-error a docker plan is not an aws-ec2 plan
+    expect(() => fleetEndpoints(dev)).toThrow();
   });
 });
 
@@ -147,7 +154,7 @@ describe("AwsControlHost on the mock runtime", () => {
     expect(found, `${type} ${prefix}`).toHaveLength(1);
     return found[0]!.inputs as Json;
   };
-  let p: Plan;
+  let p: PlanFor<"aws-ec2">;
   let host: AwsControlHost;
   let local: AwsControlHost;
   let sgId: string;
@@ -168,15 +175,15 @@ describe("AwsControlHost on the mock runtime", () => {
       parameters[s.configKey] = { name: param.name, arn: param.arn };
     }
     const cache = new AwsElastiCache("cache", {
-      cache: ec2PlanOf(p).elasticache!,
+      cache: p.target.aws.elasticache!,
       vpcId: "vpc-0123456789abcdef0",
       subnetIds: [SUBNET],
       clientSecurityGroupIds: [sg.id],
       authToken: pulumi.secret(SECRET_VALUE("redisPassword")),
-      tags: ec2PlanOf(p).tags,
+      tags: p.target.aws.tags,
     });
     const apiBaseEnv = Object.fromEntries(
-      ec2PlanOf(p).tracks.map((t) => [
+      p.target.aws.tracks.map((t) => [
         t.apiBaseEnv,
         pulumi.output(`http://internal-nlb.elb:${t.listenerPort}/v1`),
       ]),
@@ -227,14 +234,14 @@ describe("AwsControlHost on the mock runtime", () => {
     expect(i.primaryNetworkInterface.networkInterfaceId).toMatch(/^eni-0[0-9a-f]{16}$/);
     for (const k of ["subnetId", "vpcSecurityGroupIds", "associatePublicIpAddress"])
       expect(i[k]).toBeUndefined();
-    expect(i.instanceType).toBe(ec2PlanOf(p).controlHost.instanceType);
+    expect(i.instanceType).toBe(p.target.aws.controlHost.instanceType);
     expect(i.metadataOptions).toMatchObject({ httpEndpoint: "enabled", httpTokens: "required" });
     // 2 = the host plus one hop into a bridge-network container (Prometheus' EC2 discovery); never more.
     expect(i.metadataOptions.httpPutResponseHopLimit).toBe(CONTROL_HOST_IMDS_HOP_LIMIT);
     expect(CONTROL_HOST_IMDS_HOP_LIMIT).toBeLessThanOrEqual(2);
     expect(i.rootBlockDevice).toEqual({
       volumeType: "gp3",
-      volumeSize: ec2PlanOf(p).controlHost.diskGiB,
+      volumeSize: p.target.aws.controlHost.diskGiB,
       encrypted: true,
       deleteOnTermination: true,
     });

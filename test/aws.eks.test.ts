@@ -6,7 +6,7 @@ import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
 import { AwsEksCluster, AwsNetwork, CLUSTER_AUTOSCALER_CHART } from "../components/aws";
 import { kubernetesEndpoints, kubernetesObjects } from "../components/kubernetes/layer";
 import { GPU_TAINT } from "../components/kubernetes/manifests/common";
-import { plan as makePlan, type Plan } from "../components/plan";
+import { plan as makePlan, type Plan, type PlanFor } from "../components/plan";
 import { renderLayerFiles } from "../components/render";
 import { parseLayerSpec } from "../components/spec";
 import { TAGGABLE_AWS_TYPES } from "../policies/rules/aws";
@@ -24,7 +24,7 @@ const UNTAGGABLE = new Set([
   "aws:ec2/routeTableAssociation:RouteTableAssociation",
 ]);
 
-function awsPlan(): Plan {
+function awsPlan(): PlanFor<"aws-eks"> {
   const spec = parseLayerSpec({
     target: { kind: "aws-eks", region: "us-east-1", publicAccessCidrs: ["203.0.113.0/24"], tags: TAGS },
     models: [
@@ -43,7 +43,7 @@ const reveal = (v: Json): Json => (v && typeof v === "object" && SECRET_SIG in v
 describe("AwsEksCluster on the mock runtime", () => {
   const records: pulumi.runtime.MockResourceArgs[] = [];
   const calls: pulumi.runtime.MockCallArgs[] = [];
-  let plan: Plan;
+  let plan: PlanFor<"aws-eks">;
   let eks: AwsEksCluster;
   const of = (type: string) => records.filter((r) => r.type === type);
   const one = (type: string, name?: string) => {
@@ -68,7 +68,6 @@ describe("AwsEksCluster on the mock runtime", () => {
   });
 
   const awsPart = () => {
-    if (plan.target.kind !== "kubernetes" || !plan.target.aws) throw new Error("not an aws plan");
     return { aws: plan.target.aws, label: plan.target.gpuNodeLabel };
   };
   const gpuGroups = () => of(NODE_GROUP).filter((r) => r.inputs.amiType !== "AL2023_x86_64_STANDARD");
@@ -103,7 +102,6 @@ describe("AwsEksCluster on the mock runtime", () => {
 
   it("the vLLM Deployments select and tolerate exactly what the GPU node groups carry", () => {
     const { label } = awsPart();
-    if (plan.target.kind !== "kubernetes") throw new Error("kubernetes plan expected");
     const ctx = { namespace: plan.target.namespace, stack: plan.stack, gpuNodeLabel: label };
     const objects = kubernetesObjects(plan, ctx, renderLayerFiles(plan, kubernetesEndpoints(plan)));
     const vllm = objects.filter(
@@ -289,7 +287,7 @@ describe("AwsEksCluster on the mock runtime", () => {
 });
 
 describe("AwsEksCluster input checks", () => {
-  it("refuses a plan that is not aws-eks, and a GPU disk too small for weights", async () => {
+  it("takes aws-eks plans only (a compile error otherwise), and refuses a GPU disk too small for weights", async () => {
     await pulumi.runtime.setMocks({ newResource: mockOutputs, call: mockCall }, "ai-layer", "prod", false);
     const k8sPlan = makePlan(
       parseLayerSpec({
@@ -298,7 +296,9 @@ describe("AwsEksCluster input checks", () => {
       }),
       { stack: "prod", providedSecrets: new Set(["hfToken"]) },
     );
-    expect(() => new AwsEksCluster("bad", { plan: k8sPlan })).toThrow(/aws-eks/);
+    expect(k8sPlan.target.kind).toBe("kubernetes");
+    // @ts-expect-error a kubernetes plan is not an aws-eks plan: the compiler refuses it (tsc checks this file)
+    expect(() => new AwsEksCluster("bad", { plan: k8sPlan })).toThrow();
     expect(() => new AwsEksCluster("small", { plan: awsPlan(), gpuNodeDiskGiB: 100 })).toThrow(/200/);
     expect(
       () => new AwsNetwork("tiny", { vpcCidr: "10.0.0.0/24", availabilityZones: 2, tags: TAGS }),

@@ -14,7 +14,7 @@ import {
   FLEET_HEALTH_CHECK_GRACE_SECONDS,
 } from "../components/aws/gpuFleet";
 import { AwsSecretParameters } from "../components/aws/secretParameters";
-import { plan as makePlan } from "../components/plan";
+import { plan as makePlan, planFor } from "../components/plan";
 import type { AwsEc2Plan } from "../components/plan/planAwsEc2";
 import { fleetVllmArgs } from "../components/render";
 import { parseLayerSpec } from "../components/spec";
@@ -55,9 +55,7 @@ function layerPlan() {
   });
 }
 function fleetPlan(): AwsEc2Plan {
-  const p = layerPlan();
-  if (p.target.kind !== "docker" || !p.target.aws) throw new Error("gpu-fleet should plan an aws-ec2 target");
-  return p.target.aws;
+  return planFor(layerPlan(), "gpu-fleet", "aws-ec2").target.aws;
 }
 /** The vLLM arguments of each track, rendered from the plan's models (what AwsEc2Layer passes the fleet). */
 const VLLM_ARGS = fleetVllmArgs(layerPlan());

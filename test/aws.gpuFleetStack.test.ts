@@ -91,7 +91,7 @@ describe("npm run plan -- gpu-fleet", async () => {
       expect(r.cidrIpv6).toBeUndefined();
     }
     for (const sg of ofType("aws:ec2/securityGroup:SecurityGroup")) expect(sg.ingress ?? []).toEqual([]);
-    const fleet = plan.target.kind === "docker" ? plan.target.aws! : undefined;
+    const fleet = plan.target.kind === "aws-ec2" ? plan.target.aws : undefined;
     const internalPorts = [6379, fleet!.vllmPort, 3000, ...fleet!.tracks.map((t) => t.listenerPort)];
     const toInternal = rules.filter((r) => internalPorts.some((p) => r.fromPort <= p && p <= r.toPort));
     expect(toInternal.length).toBeGreaterThanOrEqual(4);

@@ -1,5 +1,6 @@
 // The prod stack (aws-eks) on the mock runtime: the cluster comes first, then exactly the kubernetes target's
 // objects, applied through the provider built from the new cluster.
+import { planFor } from "../components/plan";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { maskSecrets, runOffline, type PlannedResource } from "../bin/offline/run";
@@ -22,7 +23,7 @@ describe("npm run plan -- prod", async () => {
     const gpuGroups = ofType("aws:eks/nodeGroup:NodeGroup").filter(
       (g) => (g.inputs as { amiType: string }).amiType === "AL2023_x86_64_NVIDIA",
     );
-    const planned = plan.target.kind === "kubernetes" ? plan.target.aws!.gpuNodeGroups : [];
+    const planned = plan.target.kind === "aws-eks" ? plan.target.aws.gpuNodeGroups : [];
     expect(planned).toEqual([expect.objectContaining({ instanceType: "g6.xlarge", minSize: 3, maxSize: 9 })]);
     expect(gpuGroups.map((g) => (g.inputs as { instanceTypes: string[] }).instanceTypes)).toEqual([
       ["g6.xlarge"],
@@ -34,10 +35,11 @@ describe("npm run plan -- prod", async () => {
   });
 
   it("applies exactly the kubernetes target's objects (same renderers, same components)", () => {
+    const eks = planFor(plan, "prod", "aws-eks");
     const expected = kubernetesObjects(
-      plan,
+      eks,
       { namespace: "ai-layer", stack: "prod", gpuNodeLabel: "ai-layer.dev/gpu" },
-      renderLayerFiles(plan, kubernetesEndpoints(plan)),
+      renderLayerFiles(eks, kubernetesEndpoints(eks)),
     );
     const applied = (o: { kind: string; metadata: { name: string; namespace?: string } }) =>
       resources.find(

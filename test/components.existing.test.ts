@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import { AwsEc2Layer, AwsEksCluster, AwsGpuNodeGroup, EKS_GPU_TAINT } from "../components/aws";
 import { DockerLayer } from "../components/docker";
 import { KubernetesLayer, VllmModelServer } from "../components/kubernetes";
-import { NVIDIA_AMI_TYPE, plan as makePlan, type Plan } from "../components/plan";
+import { NVIDIA_AMI_TYPE, plan as makePlan, type Plan, type PlanFor } from "../components/plan";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 
 describe("kubernetes with the team's Prometheus and Redis", () => {
-  let p: Plan;
+  let p: PlanFor<"kubernetes">;
   let layer: KubernetesLayer;
   beforeAll(async () => {
     p = makePlan(

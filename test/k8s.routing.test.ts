@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { readStackFile } from "../bin/offline/stackFile";
 import { kubernetesEndpoints, kubernetesObjects } from "../components/kubernetes/layer";
 import type { KubeContext } from "../components/kubernetes/manifests/common";
-import { plan as makePlan, type Plan } from "../components/plan";
+import { plan as makePlan, type Plan, planFor } from "../components/plan";
 import { renderLayerFiles } from "../components/render";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
 import type { Json } from "./helpers/kubeLayer";
@@ -19,7 +19,11 @@ function build(layer: Layer, secrets: string[] = ["hfToken", "openaiApiKey"]) {
     ...layer,
     target: { kind: "kubernetes", context: "c", namespace: NS, ...(layer.target as object) },
   });
-  const plan: Plan = makePlan(spec, { stack: "test", providedSecrets: new Set(secrets) });
+  const plan = planFor(
+    makePlan(spec, { stack: "test", providedSecrets: new Set(secrets) }),
+    "test",
+    "kubernetes",
+  );
   const ctx: KubeContext = { namespace: NS, stack: "test", gpuNodeLabel: "ai-layer.dev/gpu" };
   const files = renderLayerFiles(plan, kubernetesEndpoints(plan));
   const objects = kubernetesObjects(plan, ctx, files) as Json[];

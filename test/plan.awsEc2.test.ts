@@ -9,6 +9,7 @@ import {
   VLLM_PORT,
   type AwsEc2Plan,
   type Plan,
+  planFor,
 } from "../components/plan";
 import { fleetVllmArgs, renderVllmArgs } from "../components/render";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
@@ -30,10 +31,7 @@ const embed = { name: "embed", model: "nomic-embed-text-v1.5", gpu: { type: "T4"
 
 const planOf = (layer: Record<string, unknown>): Plan =>
   plan(parseLayerSpec(layer), { stack: "fleet", providedSecrets: new Set(["hfToken"]) });
-const fleetOf = (p: Plan): AwsEc2Plan => {
-  if (p.target.kind !== "docker" || !p.target.aws) throw new Error("not an aws-ec2 plan");
-  return p.target.aws;
-};
+const fleetOf = (p: Plan): AwsEc2Plan => planFor(p, "fleet", "aws-ec2").target.aws;
 /** The problems a config is refused with, as `path: message` lines. */
 function refusal(layer: Record<string, unknown>): string[] {
   try {
@@ -49,8 +47,8 @@ describe("aws-ec2 plan", () => {
   const p = planOf({ target: target(), models: [chat, embed] });
   const fleet = fleetOf(p);
 
-  it("plans the control plane as the docker target and the models as vLLM with GPU fit", () => {
-    expect(p.target.kind).toBe("docker");
+  it("plans the control plane as a Docker host (its services on docker addresses) and the models as vLLM with GPU fit", () => {
+    expect(p.target.kind).toBe("aws-ec2");
     expect(p.models.every(isVllm)).toBe(true);
     expect(p.services.gateway).toEqual({ host: "litellm", port: 4000 });
   });

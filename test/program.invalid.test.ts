@@ -93,7 +93,7 @@ describe("deployLayer() on the mock runtime with a bad config", () => {
     setLayer(validLayer());
     const { layer, plan } = deployLayer();
     expect(plan.models.map((m) => m.name)).toEqual(["chat", "embed"]);
-    await new Promise((r) => layer.urn.apply(r));
+    await new Promise((r) => layer.component.urn.apply(r));
     await settle();
     expect(records.length).toBeGreaterThan(0);
     expect(records.some((r) => r.type.startsWith("docker:"))).toBe(true);

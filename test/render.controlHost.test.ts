@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { controlHostContainers, fleetEndpoints, REDIS_HOST_ENV } from "../components/aws/fleetEndpoints";
 import { dockerEndpoints } from "../components/render";
-import { plan as makePlan, ssmSecretName, type Plan } from "../components/plan";
+import { plan as makePlan, ssmSecretName, type Plan, planFor, type PlanFor } from "../components/plan";
 import {
   FILE_PATHS,
   fileList,
@@ -37,36 +37,39 @@ const PUBLISH = { gatewayIp: "0.0.0.0", monitoringIp: "127.0.0.1" };
 const fakeSecret = (parameter: string) => `fake-${parameter.replace(/[^A-Za-z0-9]/g, "_")}-Zq9x`;
 const LEAK = /Zq9x/;
 
-function fleetPlan(patch: (layer: Json) => void = () => {}, provided: string[] = ["hfToken"]): Plan {
+function fleetPlan(
+  patch: (layer: Json) => void = () => {},
+  provided: string[] = ["hfToken"],
+): PlanFor<"aws-ec2"> {
   const layer = structuredClone(parse(readFileSync(FLEET_FILE, "utf8")).config["ai-layer:layer"]);
   patch(layer);
-  return makePlan(parseLayerSpec(layer), { stack: STACK, providedSecrets: new Set(provided) });
-}
-/** A docker plan the control host can run whole: no Ollama (a remote model), alerts to Slack and PagerDuty. */
-function dockerPlan(cache?: Json): Plan {
-  const raw = {
-    ...devLayerRaw(),
-    models: [{ name: "overflow", remote: { provider: "openai", model: "gpt-4o-mini" } }],
-    gateway: {},
-    ...(cache ? { cache } : {}),
-  };
-  const provided = [
-    "openaiApiKey",
-    "slackWebhookUrl",
-    "pagerdutyRoutingKey",
-    ...(cache ? ["redisPassword"] : []),
-  ];
-  return makePlan(parseLayerSpec(raw), { stack: STACK, providedSecrets: new Set(provided) });
-}
-const names = (p: Plan) =>
-  Object.fromEntries(p.secrets.map((s) => [s.configKey, ssmSecretName(STACK, s.configKey)]));
-/** The files the plan's target renders: fleetEndpoints on aws-ec2, dockerEndpoints (as DockerLayer) otherwise. */
-const filesOf = (p: Plan) =>
-  fileList(
-    renderLayerFiles(p, p.target.kind === "docker" && p.target.aws ? fleetEndpoints(p) : dockerEndpoints(p)),
+  return planFor(
+    makePlan(parseLayerSpec(layer), { stack: STACK, providedSecrets: new Set(provided) }),
+    STACK,
+    "aws-ec2",
   );
+}
+/** A control host with every container: its own Redis, no GPU fleet (a remote model), alerts to Slack and PagerDuty. */
+function remoteOnlyPlan(): PlanFor<"aws-ec2"> {
+  return fleetPlan(
+    (l) => {
+      l.models = [{ name: "overflow", remote: { provider: "openai", model: "gpt-4o-mini" } }];
+      delete l.target.elasticache;
+    },
+    ["openaiApiKey", "slackWebhookUrl", "pagerdutyRoutingKey"],
+  );
+}
+const names = (p: PlanFor<"aws-ec2">) =>
+  Object.fromEntries(p.secrets.map((s) => [s.configKey, ssmSecretName(STACK, s.configKey)]));
+/** The files an aws-ec2 plan renders. */
+const filesOf = (p: PlanFor<"aws-ec2">) => fileList(renderLayerFiles(p, fleetEndpoints(p)));
 
-function userData(p: Plan, files: readonly RenderedFile[], redisHost?: string, gatewayEnv = {}) {
+function userData(
+  p: PlanFor<"aws-ec2">,
+  files: readonly RenderedFile[],
+  redisHost?: string,
+  gatewayEnv = {},
+) {
   const containers = controlHostContainers(p, files, {
     secretParameters: names(p),
     gatewayEnv,
@@ -323,7 +326,7 @@ describe.skipIf(!hasShellcheck)(
     it("passes at every severity: docker plan with both receivers, fleet with ElastiCache and Slack", () => {
       const fleet = fleetPlan(() => {}, ["hfToken", "slackWebhookUrl"]);
       for (const script of [
-        userData(dockerPlan(), filesOf(dockerPlan())),
+        userData(remoteOnlyPlan(), filesOf(remoteOnlyPlan())),
         userData(fleet, filesOf(fleet), ELASTICACHE_HOST, API_BASES),
       ]) {
         const r = run("shellcheck", ["-S", "style", "-"], { input: script });

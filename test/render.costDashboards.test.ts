@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { plan as makePlan, type Plan } from "../components/plan";
+import { plan as makePlan, type Plan, type PlanFor } from "../components/plan";
 import {
   dashboardFiles,
   FILE_PATHS,
@@ -33,7 +33,7 @@ interface Dashboard {
   templating: { list: { name: string; query: string }[] };
 }
 
-function kubernetesPlan(): Plan {
+function kubernetesPlan(): PlanFor<"kubernetes"> {
   const spec = parseLayerSpec({
     target: { kind: "kubernetes", context: "staging" },
     models: [

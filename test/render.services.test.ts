@@ -11,7 +11,7 @@ import { serviceContainerArgs, serviceEnvs, type ServiceInputs } from "../compon
 import { gatewayManifests } from "../components/kubernetes/manifests/gateway";
 import { cacheManifests } from "../components/kubernetes/manifests/cache";
 import { grafanaManifests } from "../components/kubernetes/manifests/monitoring";
-import { plan as makePlan, type LayerSecretKey, type Plan } from "../components/plan";
+import { plan as makePlan, type LayerSecretKey, type Plan, planFor } from "../components/plan";
 import {
   describeGateway,
   describeGrafana,
@@ -35,10 +35,14 @@ const stackLayer = (stack: string) =>
   ];
 const devPlan = () => makePlan(parseLayerSpec(devLayerRaw()), { stack: "dev" });
 const fleetPlan = () =>
-  makePlan(parseLayerSpec(stackLayer("gpu-fleet")), {
-    stack: "gpu-fleet",
-    providedSecrets: new Set(["hfToken"]),
-  });
+  planFor(
+    makePlan(parseLayerSpec(stackLayer("gpu-fleet")), {
+      stack: "gpu-fleet",
+      providedSecrets: new Set(["hfToken"]),
+    }),
+    "gpu-fleet",
+    "aws-ec2",
+  );
 const dockerServices = (p: Plan) => describeServices(p, { files: renderLayerFiles(p, dockerEndpoints(p)) });
 const envNames = (s: ServiceDescription) => s.env.map((e) => e.name);
 const byId = (services: readonly ServiceDescription[], id: string) => services.find((s) => s.id === id)!;

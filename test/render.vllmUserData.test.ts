@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { GpuFleetTrackPlan } from "../components/plan/planAwsEc2";
-import { plan as makePlan } from "../components/plan";
+import { plan as makePlan, planFor } from "../components/plan";
 import { fleetVllmArgs, HF_CACHE_PATH } from "../components/render/vllmArgs";
 import { shellQuote, USER_DATA_MAX_BYTES, withinUserDataLimit } from "../components/render/bootScript";
 import {
@@ -45,9 +45,7 @@ function fleetLayerPlan() {
   });
 }
 function fleetTracks(): readonly GpuFleetTrackPlan[] {
-  const p = fleetLayerPlan();
-  if (p.target.kind !== "docker" || !p.target.aws) throw new Error("gpu-fleet should plan an aws-ec2 target");
-  return p.target.aws.tracks;
+  return planFor(fleetLayerPlan(), "gpu-fleet", "aws-ec2").target.aws.tracks;
 }
 const VLLM_ARGS = fleetVllmArgs(fleetLayerPlan());
 

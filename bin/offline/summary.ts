@@ -15,7 +15,7 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 
 function targetLines(plan: Plan): string[] {
   const t = plan.target;
-  if (t.kind === "docker" && t.aws) {
+  if (t.kind === "aws-ec2") {
     const a = t.aws;
     return [
       `- Target: AWS ${a.region} EC2, no Kubernetes: ${a.existingNetwork ? `the existing VPC ${a.existingNetwork.vpcId}` : `a VPC (${a.vpcCidr}, ${a.availabilityZones} AZs)`}, everything in private subnets; secrets in SSM Parameter Store`,
@@ -40,19 +40,20 @@ function targetLines(plan: Plan): string[] {
       `- Ollama context length (server-wide): ${plan.ollamaContextLength} tokens`,
     ];
   }
-  const aws = t.aws
-    ? [
-        `- Target: AWS ${t.aws.region}: a VPC (${t.aws.vpcCidr}, ${t.aws.availabilityZones} AZs, private nodes) and EKS ${t.aws.kubernetesVersion}, API open to ${t.aws.endpointPublicAccess ? t.aws.publicAccessCidrs.join(", ") : "the VPC only"}; then the kubernetes components in namespace \`${t.namespace}\``,
-        ...t.aws.gpuNodeGroups.map(
-          (g) =>
-            `- GPU node group ${g.name}: ${g.instanceType} (${g.gpusPerNode} × ${g.gpuType}, ${t.aws!.amiType}, $${g.usdPerNodeHour}/h), ${g.minSize}–${g.maxSize} nodes, ${t.aws!.capacityType}; serves ${g.models.join(", ")}`,
-        ),
-      ]
-    : undefined;
+  const where =
+    t.kind === "aws-eks"
+      ? [
+          `- Target: AWS ${t.aws.region}: a VPC (${t.aws.vpcCidr}, ${t.aws.availabilityZones} AZs, private nodes) and EKS ${t.aws.kubernetesVersion}, API open to ${t.aws.endpointPublicAccess ? t.aws.publicAccessCidrs.join(", ") : "the VPC only"}; then the kubernetes components in namespace \`${t.namespace}\``,
+          ...t.aws.gpuNodeGroups.map(
+            (g) =>
+              `- GPU node group ${g.name}: ${g.instanceType} (${g.gpusPerNode} × ${g.gpuType}, ${t.aws.amiType}, $${g.usdPerNodeHour}/h), ${g.minSize}–${g.maxSize} nodes, ${t.aws.capacityType}; serves ${g.models.join(", ")}`,
+          ),
+        ]
+      : [
+          `- Target: kubernetes, context \`${t.context}\`${t.kubeconfig ? ` of ${t.kubeconfig}` : ""}, namespace \`${t.namespace}\`; GPU nodes labelled \`${t.gpuNodeLabel}=<type>\``,
+        ];
   return [
-    ...(aws ?? [
-      `- Target: kubernetes, context \`${t.context}\`${t.kubeconfig ? ` of ${t.kubeconfig}` : ""}, namespace \`${t.namespace}\`; GPU nodes labelled \`${t.gpuNodeLabel}=<type>\``,
-    ]),
+    ...where,
     `- Installs: ${[!t.clusterHas.keda && "KEDA", !t.clusterHas.nvidiaDevicePlugin && "NVIDIA device plugin", !t.clusterHas.dcgmExporter && "DCGM exporter"].filter(Boolean).join(", ") || "nothing cluster-wide"}`,
   ];
 }
@@ -154,8 +155,8 @@ export function renderSummary(
   resources: readonly PlannedResource[],
   files: readonly RenderedFile[],
 ): string {
-  const docker = plan.target.kind === "docker" && !plan.target.aws;
-  const ec2 = plan.target.kind === "docker" ? plan.target.aws : undefined;
+  const docker = plan.target.kind === "docker";
+  const ec2 = plan.target.kind === "aws-ec2" ? plan.target.aws : undefined;
   const lines: string[] = [
     `# ai-layer plan: ${plan.stack}`,
     "",

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Plan } from "../plan";
+import type { PlanFor } from "../plan";
 import {
   describeServices,
   filesByKey,
@@ -9,7 +9,7 @@ import {
   type RenderedFile,
 } from "../render";
 import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
-import { controlHostContainers, ec2PlanOf } from "./fleetEndpoints";
+import { controlHostContainers } from "./fleetEndpoints";
 import type { SecretParameter } from "./secretParameters";
 
 /**
@@ -27,8 +27,8 @@ export const CONTROL_HOST_AMI_NAME = "al2023-ami-ecs-hvm-*-kernel-6.1-x86_64";
 export const CONTROL_HOST_IMDS_HOP_LIMIT = 2;
 
 export interface AwsControlHostArgs {
-  /** The aws-ec2 plan (its docker plan with `target.aws` set). */
-  readonly plan: Plan;
+  /** The aws-ec2 plan: the control host's services, the fleet, the cache. */
+  readonly plan: PlanFor<"aws-ec2">;
   /** The rendered files for this plan (renderLayerFiles(plan, fleetEndpoints(plan)), as a list). */
   readonly files: readonly RenderedFile[];
   /** CIDR of the VPC: admitted to the gateway port. */
@@ -108,8 +108,7 @@ export class AwsControlHost extends pulumi.ComponentResource {
 /** @internal Builds the control host's resources under `parent`. */
 export function createAwsControlHost(name: string, args: AwsControlHostArgs, parent: pulumi.Resource) {
   const { plan } = args;
-  const ec2 = ec2PlanOf(plan);
-  if (plan.target.kind !== "docker") throw new Error("unreachable: ec2PlanOf checked the target");
+  const ec2 = plan.target.aws;
   const ports = plan.target.ports;
   const elastiCache = Boolean(plan.cache.enabled && ec2.elasticache);
   if (elastiCache !== (args.redisHost !== undefined))

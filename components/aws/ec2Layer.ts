@@ -1,18 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type LayerSecretKey, type Plan } from "../plan";
+import type { LayerSecretKey, PlanFor } from "../plan";
 import { fileList, fleetVllmArgs, renderLayerFiles, type RenderedFile } from "../render";
 import { resolveSecrets, type LayerSecrets } from "../secrets";
 import { AwsControlHost } from "./controlHost";
 import { AwsElastiCache } from "./elasticache";
-import { ec2PlanOf, fleetEndpoints } from "./fleetEndpoints";
+import { fleetEndpoints } from "./fleetEndpoints";
 import { AwsGpuFleet } from "./gpuFleet";
 import { AwsNetwork, existingNetwork } from "./network";
 import { AwsSecretParameters } from "./secretParameters";
 
 export interface AwsEc2LayerArgs {
-  /** The planned layer; its target must come from an aws-ec2 target (`plan.target.aws.kind === "aws-ec2"`). */
-  readonly plan: Plan;
+  /** The plan of an aws-ec2 target (`plan(parseLayerSpec(layer), { stack })` with `target.kind: aws-ec2`). */
+  readonly plan: PlanFor<"aws-ec2">;
   /** Secrets from config; any left out is generated with @pulumi/random. They are stored in SSM, never in user data. */
   readonly secrets?: LayerSecrets;
   /**
@@ -79,7 +79,7 @@ export class AwsEc2Layer extends pulumi.ComponentResource {
 /** @internal Places an aws-ec2 plan under `parent`. */
 export function createAwsEc2Layer(name: string, args: AwsEc2LayerArgs, parent: pulumi.Resource) {
   const { plan } = args;
-  const fleetPlan = ec2PlanOf(plan);
+  const fleetPlan = plan.target.aws;
   const tags = { ...fleetPlan.tags };
   // A provider given the usual Pulumi way (options' providers.aws) wins over making one.
   const awsProvider =

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CORE_NODE_GROUP, type AwsEksPlan, type Plan } from "../plan";
+import { CORE_NODE_GROUP, type AwsEksPlan, type PlanFor } from "../plan";
 import { AwsEksAddons } from "./addons";
 import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
 import { eksKubeconfig } from "./kubeconfig";
@@ -11,8 +11,8 @@ import { AwsGpuNodeGroup, CORE_POOL_LABEL, managedNodeGroup } from "./nodeGroup"
 export { CORE_POOL_LABEL, EKS_GPU_TAINT } from "./nodeGroup";
 
 export interface AwsEksClusterArgs {
-  /** The layer plan; its target must be the kubernetes plan of an aws-eks target (`plan.target.aws` set). */
-  readonly plan: Plan;
+  /** The layer plan of an aws-eks target: its VPC, EKS version and GPU node groups. */
+  readonly plan: PlanFor<"aws-eks">;
   /**
    * Root volume of each GPU node, GiB. vLLM caches model weights on the node, so it is at least 200.
    * Default 200.
@@ -27,12 +27,8 @@ export interface AwsEksClusterArgs {
 
 /** Minimum GPU node root volume: a 70B model at bf16 is ~140 GB of weights before the image and logs. */
 export const MIN_GPU_NODE_DISK_GIB = 200;
-/** The aws part of a plan, or a plain error when the plan is not for aws-eks. */
-export function awsPlanOf(plan: Plan): { aws: AwsEksPlan; gpuNodeLabel: string } {
-  if (plan.target.kind !== "kubernetes" || !plan.target.aws)
-    throw new Error(
-      `AwsEksCluster needs the plan of an aws-eks target; this plan targets ${plan.target.kind}`,
-    );
+/** The aws part of an aws-eks plan and the node label the vLLM pods select. */
+export function awsPlanOf(plan: PlanFor<"aws-eks">): { aws: AwsEksPlan; gpuNodeLabel: string } {
   return { aws: plan.target.aws, gpuNodeLabel: plan.target.gpuNodeLabel };
 }
 

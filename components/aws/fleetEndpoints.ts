@@ -1,6 +1,6 @@
 // The aws-ec2 control host's layout: how the gateway reaches the GPU fleet and the cache (fleetEndpoints), and
 // which containers run there (controlHostContainers): the layer's service descriptions, mapped to `docker run`.
-import type { AwsEc2Plan, Plan } from "../plan";
+import type { PlanFor } from "../plan";
 import {
   describeServices,
   dockerEndpoints,
@@ -15,13 +15,6 @@ import { ELASTICACHE_PORT } from "./elasticache";
 
 export { REDIS_HOST_ENV };
 
-/** The aws-ec2 part of a plan, or a plain error when the plan is for another target. */
-export function ec2PlanOf(plan: Plan): AwsEc2Plan {
-  if (plan.target.kind !== "docker" || !plan.target.aws)
-    throw new Error(`this needs the plan of an aws-ec2 target; this plan targets ${plan.target.kind}`);
-  return plan.target.aws;
-}
-
 /**
  * How services reach each other on aws-ec2: the docker target's aliases on the control host's network, plus the
  * GPU fleet and, when configured, ElastiCache. Their addresses exist only once created, so the LiteLLM config
@@ -30,8 +23,8 @@ export function ec2PlanOf(plan: Plan): AwsEc2Plan {
  * recurses into dicts and list items; litellm/_redis.py _get_redis_client_logic resolves it again per kwarg).
  * Prometheus finds the vLLM instances with EC2 service discovery.
  */
-export function fleetEndpoints(plan: Plan): LayerEndpoints {
-  const aws = ec2PlanOf(plan);
+export function fleetEndpoints(plan: PlanFor<"aws-ec2">): LayerEndpoints {
+  const aws = plan.target.aws;
   const docker = dockerEndpoints(plan);
   const apiBaseEnv = new Map(aws.tracks.map((t) => [t.id, t.apiBaseEnv]));
   const redis =
@@ -74,7 +67,7 @@ export interface ControlHostContainersOptions {
  * service descriptions (the same the docker target creates), mapped by hostContainer.
  */
 export function controlHostContainers(
-  plan: Plan,
+  plan: PlanFor<"aws-ec2">,
   files: readonly RenderedFile[],
   opts: ControlHostContainersOptions,
 ): HostContainer[] {

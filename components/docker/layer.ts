@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { Plan } from "../plan";
+import type { PlanFor } from "../plan";
 import { createCloudBackends } from "../cloud/backends";
 import {
   describeServices,
@@ -19,8 +19,8 @@ import { OllamaServer } from "./ollama";
 import { resolveSecrets, type LayerSecrets } from "../secrets";
 
 export interface DockerLayerArgs {
-  /** The planned layer (from `plan(parseLayerSpec(raw), { stack })`); its target must be `docker`. */
-  readonly plan: Plan;
+  /** The plan of a docker target (`plan(parseLayerSpec(raw), { stack })` with `target.kind: docker`). */
+  readonly plan: PlanFor<"docker">;
   /** Secrets from config; any left out is generated with @pulumi/random. */
   readonly secrets?: LayerSecrets;
   /** Docker provider for a daemon the team configures itself. Default: one for `plan.target.host` (or local). */
@@ -68,8 +68,6 @@ export class DockerLayer extends pulumi.ComponentResource {
 export function createDockerLayer(name: string, args: DockerLayerArgs, parent: pulumi.Resource) {
   const { plan } = args;
   const { target } = plan;
-  if (target.kind !== "docker")
-    throw new Error(`DockerLayer places docker plans; this plan targets ${target.kind}`);
   const provider =
     args.provider ??
     new docker.Provider(`${name}-docker`, target.host ? { host: target.host } : {}, { parent });

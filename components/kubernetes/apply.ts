@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KubernetesTarget } from "../spec";
+import type { PlannedTarget } from "../plan";
 import type { KubeObject } from "./manifests/common";
 
 type Ctor = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
@@ -34,12 +34,15 @@ export function applyObject(obj: KubeObject, opts: pulumi.CustomResourceOptions)
   return new k8s.apiextensions.CustomResource(name, obj as k8s.apiextensions.CustomResourceArgs, opts);
 }
 
-/** A provider for the target's kubeconfig and explicit context: never whatever context is current. */
-export function targetProvider(
-  name: string,
-  target: Pick<KubernetesTarget, "kubeconfig" | "context">,
-  parent: pulumi.Resource,
-): k8s.Provider {
+/**
+ * A provider for the target's kubeconfig and explicit context: never whatever context is current. An aws-eks plan
+ * has no context of its own: its provider comes from the cluster the stack creates (AwsEksCluster).
+ */
+export function targetProvider(name: string, target: PlannedTarget, parent: pulumi.Resource): k8s.Provider {
+  if (target.kind !== "kubernetes")
+    throw new Error(
+      `${name}: an ${target.kind} plan needs the provider of its cluster (AwsEksCluster.provider)`,
+    );
   return new k8s.Provider(
     `${name}-k8s`,
     { ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), context: target.context },

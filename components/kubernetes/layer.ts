@@ -1,7 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../catalog";
-import { isVllm, redisTls, VLLM_PORT, vllmResourceName, type LayerSecretKey, type Plan } from "../plan";
+import {
+  isVllm,
+  redisTls,
+  VLLM_PORT,
+  vllmResourceName,
+  type ClusterPlan,
+  type LayerSecretKey,
+} from "../plan";
 import {
   dashboardFiles,
   fileList,
@@ -20,20 +27,19 @@ import { monitoringManifests } from "./manifests/monitoring";
 import { vllmManifests } from "./manifests/vllm";
 
 export interface KubernetesLayerArgs {
-  /** The planned layer; its target must be `kubernetes`. */
-  readonly plan: Plan;
+  /** The plan of a kubernetes or aws-eks target. */
+  readonly plan: ClusterPlan;
   /** Secrets from config; generated ones are created with @pulumi/random. */
   readonly secrets?: LayerSecrets;
   /**
-   * A provider for a cluster created elsewhere (the aws-eks target's, or a team's own). Default: one built from
-   * the target's kubeconfig and context.
+   * A provider for a cluster created elsewhere (the aws-eks target's, or a team's own). Default on the kubernetes
+   * target: one built from its kubeconfig and context; required on aws-eks (AwsEksCluster's provider).
    */
   readonly provider?: k8s.Provider;
 }
 
 /** How services reach each other in the cluster: Service DNS names in the layer's namespace. */
-export function kubernetesEndpoints(plan: Plan): LayerEndpoints {
-  if (plan.target.kind !== "kubernetes") throw new Error("kubernetesEndpoints needs a kubernetes plan");
+export function kubernetesEndpoints(plan: ClusterPlan): LayerEndpoints {
   const ns = plan.target.namespace;
   const s = plan.services;
   return {
@@ -91,11 +97,10 @@ export class KubernetesLayer extends pulumi.ComponentResource {
 
 /** The plain objects of the layer (everything but the Secret's values, KEDA's chart and the namespace). */
 export function kubernetesObjects(
-  plan: Plan,
+  plan: ClusterPlan,
   ctx: KubeContext,
   files: ReturnType<typeof renderLayerFiles>,
 ): KubeObject[] {
-  if (plan.target.kind !== "kubernetes") throw new Error("kubernetesObjects needs a kubernetes plan");
   const target = plan.target;
   const hasVllm = plan.models.some(isVllm);
   return [
@@ -137,8 +142,6 @@ export function kubernetesObjects(
 export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, parent: pulumi.Resource) {
   const { plan } = args;
   const target = plan.target;
-  if (target.kind !== "kubernetes")
-    throw new Error(`KubernetesLayer places kubernetes plans; this plan targets ${target.kind}`);
   const provider = args.provider ?? targetProvider(name, target, parent);
   const ctx: KubeContext = {
     namespace: target.namespace,

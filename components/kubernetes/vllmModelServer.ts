@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { isVllm, VLLM_PORT, vllmResourceName, type Plan, type VllmModel } from "../plan";
+import { isVllm, VLLM_PORT, vllmResourceName, type ClusterPlan, type Plan, type VllmModel } from "../plan";
 import { applyObject, targetProvider } from "./apply";
 import { meta, type KubeContext, type KubeObject } from "./manifests/common";
 import { vllmManifests } from "./manifests/vllm";
@@ -10,7 +10,7 @@ export interface VllmModelServerArgs {
    * A plan of a kubernetes (or aws-eks) target holding the model: `plan(parseLayerSpec(layer), { stack })`. It
    * carries the model's GPU fit, vLLM arguments, replicas, canary and namespace.
    */
-  readonly plan: Plan;
+  readonly plan: ClusterPlan;
   /** The model to serve: its `layer.models[].name`. */
   readonly model: string;
   /** Key the vLLM server requires from its callers (Bearer). Secret. */
@@ -67,8 +67,6 @@ export class VllmModelServer extends pulumi.ComponentResource {
 export function createVllmModelServer(name: string, args: VllmModelServerArgs, parent: pulumi.Resource) {
   const { plan } = args;
   const target = plan.target;
-  if (target.kind !== "kubernetes")
-    throw new Error(`VllmModelServer needs a kubernetes plan; this plan targets ${target.kind}`);
   const model = vllmModelOf(plan, args.model);
   const provider = args.provider ?? targetProvider(name, target, parent);
   // A Secret per model, so several servers (or the whole layer) can share a namespace.

@@ -9,3 +9,5 @@ export * from "./costModel";
 export * from "./planCloud";
 export * from "./planAws";
 export * from "./planAwsEc2";
+export * from "./targetEntry";
+export * from "./targets";

@@ -5,25 +5,27 @@ import {
   LayerConfigError,
   formatPath,
   type ConfigProblem,
-  type DockerTarget,
   type LayerSpec,
 } from "../spec";
 import { checkBudget, planCostModel } from "./costModel";
-import { DOCKER_SERVICES, planOllamaModels, type SelfHosted } from "./planDocker";
-import { kubernetesServices, planVllmModels } from "./planKubernetes";
-import { eksAsKubernetes, planAwsEks } from "./planAws";
-import { ec2AsDocker, planAwsEc2 } from "./planAwsEc2";
+import type { SelfHosted } from "./planDocker";
 import { planCloudModel } from "./planCloud";
 import { planRemote } from "./remote";
 import { secretNeeds, type LayerSecretKey } from "./secrets";
+import type { TargetEntry, TargetPlanContext } from "./targetEntry";
+import { targetEntry } from "./targets";
 import {
   isCloud,
   isRemote,
   isVllm,
+  onCluster,
   type CloudModel,
   type Plan,
+  type PlanFor,
   type PlannedModel,
+  type PlannedTarget,
   type RemoteModel,
+  type TargetKind,
 } from "./types";
 
 export { DOCKER_SERVICES as SERVICES, placeOnHost } from "./planDocker";
@@ -38,74 +40,97 @@ export interface PlanOptions {
 const money = (n: number) => Math.round(n * 100) / 100;
 /** Hourly rates keep 4 decimals: GPU prices are quoted to the tenth of a cent ($0.8048/h). */
 const rate = (n: number) => Math.round(n * 10_000) / 10_000;
+const PLACEMENT_HEADING = "The layer does not fit where it runs";
 
 /**
  * Resolves a parsed spec for its target: runtime per model (Ollama on docker, vLLM on kubernetes, or a remote
  * API), memory and GPU fit, addresses, images, secrets, cost. Pure. Throws LayerConfigError (path, numbers,
- * fixes) when a model cannot run where it is placed, before anything is created.
+ * fixes) when a model cannot run where it is placed, before anything is created. The target's own planning is
+ * its registry entry (./targets.ts); the steps here are the same for every target.
  */
-export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
+export function plan<S extends Pick<LayerSpec, "target">>(
+  spec: S & Omit<LayerSpec, "target">,
+  opts: PlanOptions,
+): PlanFor<S["target"]["kind"]> {
   const provided = opts.providedSecrets ?? new Set<string>();
-  const extras = extraModels(spec);
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
+  const entry = targetEntry(spec.target.kind);
 
+  const { hosted, elsewhere, vllmImage } = splitModels(spec, opts.stack, provided, problems);
+  const names = spec.models.map((m) => m.name);
+  const ctx: TargetPlanContext = {
+    stack: opts.stack,
+    provided,
+    hosted,
+    vllmImage,
+    indexOf: (n) => names.indexOf(n),
+    gateway: spec.gateway,
+    problems,
+    warnings,
+  };
+  const placed = entry.place(spec.target, ctx);
+  if (problems.length) throw new LayerConfigError(problems, PLACEMENT_HEADING);
+
+  // Keep the config's order: self-hosted and remote models interleave as written.
+  const byName = new Map(placed.models.map((m) => [m.name, m] as const));
+  const models = spec.models.map((e, i) => elsewhere.get(i) ?? byName.get(e.name)!);
+  const { wanted, alerting } = secretsWanted(spec, models, provided, warnings);
+  const services = serviceAddresses(spec, entry, placed.target, provided);
+  const { cost, costModel } = planCost(spec, entry, placed.target, models, warnings);
+
+  const result: Plan = {
+    stack: opts.stack,
+    target: placed.target,
+    models,
+    gateway: spec.gateway,
+    cache: spec.cache,
+    monitoring: spec.monitoring,
+    alerting,
+    ...(spec.budget ? { budget: spec.budget } : {}),
+    services,
+    images: { ...IMAGES, ...spec.images },
+    ...(placed.ollamaContextLength !== undefined ? { ollamaContextLength: placed.ollamaContextLength } : {}),
+    secrets: secretNeeds(provided, wanted),
+    urls: entry.urls(placed.target, services, spec.monitoring),
+    cost,
+    costModel,
+    warnings,
+  };
+  return result as PlanFor<S["target"]["kind"]>;
+}
+
+/** Models the layer serves itself, and those served elsewhere (a hosted API, a GPU cloud) by config index. */
+function splitModels(
+  spec: LayerSpec,
+  stack: string,
+  provided: ReadonlySet<string>,
+  problems: ConfigProblem[],
+) {
+  const extras = extraModels(spec);
   const hosted: SelfHosted[] = [];
-  // Models served elsewhere (a hosted API or a GPU cloud), by their index in the config.
   const elsewhere = new Map<number, RemoteModel | CloudModel>();
   const vllmImage = spec.images.vllm ?? IMAGES.vllm;
   spec.models.forEach((entry, index) => {
     if (entry.remote) return void elsewhere.set(index, planRemote(entry, index, provided, problems));
     const model = findModel(entry.model!, extras) as ModelSpec;
     if (entry.backend) {
-      const cloud = planCloudModel(opts.stack, entry, index, model, vllmImage, provided, problems);
+      const cloud = planCloudModel(stack, entry, index, model, vllmImage, provided, problems);
       if (cloud) elsewhere.set(index, cloud);
     } else hosted.push({ entry, index, model });
   });
+  return { hosted, elsewhere, vllmImage };
+}
 
-  // aws-eks is the kubernetes target on a cluster the stack creates: plan it as kubernetes plus the AWS part.
-  // aws-ec2 is the docker target on a control host the stack creates, plus GPU instances running vLLM.
-  const target =
-    spec.target.kind === "aws-eks"
-      ? eksAsKubernetes(spec.target)
-      : spec.target.kind === "aws-ec2"
-        ? ec2AsDocker(spec.target)
-        : spec.target;
-  const names = spec.models.map((m) => m.name);
-  const indexOf = (n: string) => names.indexOf(n);
-  let selfHosted: PlannedModel[];
-  let ollamaContextLength: number | undefined;
-  let plannedTarget: Plan["target"] = target;
-  if (spec.target.kind === "aws-ec2") {
-    const vllm = planVllmModels({}, vllmImage, hosted, provided, problems, warnings);
-    const aws = planAwsEc2(spec.target, vllm, indexOf, problems, warnings, spec.gateway.timeoutSeconds);
-    // A replica is a whole instance here: price it as one.
-    const perInstance = new Map(aws.tracks.map((t) => [t.model, t.usdPerInstanceHour]));
-    selfHosted = vllm.map((m) => ({
-      ...m,
-      usdPerReplicaHour: perInstance.get(m.name) ?? m.usdPerReplicaHour,
-    }));
-    plannedTarget = { ...(target as DockerTarget), aws };
-  } else if (target.kind === "docker") {
-    const docker = planOllamaModels(target, hosted, problems, warnings);
-    selfHosted = docker.models;
-    ollamaContextLength = docker.ollamaContextLength;
-    if (docker.perGpuGiB !== undefined) plannedTarget = { ...target, gpuMemoryGiB: docker.perGpuGiB };
-  } else {
-    selfHosted = planVllmModels(target, vllmImage, hosted, provided, problems, warnings);
-    if (spec.target.kind === "aws-eks") {
-      const aws = planAwsEks(spec.target, selfHosted.filter(isVllm), indexOf, problems);
-      plannedTarget = { ...target, aws };
-    }
-  }
-  if (problems.length) throw new LayerConfigError(problems, "The layer does not fit where it runs");
-
-  // Keep the config's order: self-hosted and remote models interleave as written.
-  const byName = new Map(selfHosted.map((m) => [m.name, m] as const));
-  const models = spec.models.map((e, i) => elsewhere.get(i) ?? byName.get(e.name)!);
-  const cloud = models.filter(isCloud);
-
+/** The secrets the layer needs (generated or required) and where alerts go. */
+function secretsWanted(
+  spec: LayerSpec,
+  models: readonly PlannedModel[],
+  provided: ReadonlySet<string>,
+  warnings: string[],
+) {
   const vllm = models.filter(isVllm);
+  const cloud = models.filter(isCloud);
   const wanted = new Set<LayerSecretKey>(["gatewayMasterKey"]);
   if (spec.cache.enabled) wanted.add("redisPassword");
   if (spec.monitoring.enabled && !spec.monitoring.existingPrometheus) wanted.add("grafanaAdminPassword");
@@ -126,7 +151,16 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
       "alert receivers are configured but layer.monitoring.enabled is false, so nothing sends alerts.",
     );
   }
+  return { wanted, alerting };
+}
 
+/** Every service's address: the target's, with the team's Prometheus and Redis in place of the layer's. */
+function serviceAddresses(
+  spec: LayerSpec,
+  entry: TargetEntry<TargetKind>,
+  target: PlannedTarget,
+  provided: ReadonlySet<string>,
+): Plan["services"] {
   const existingPrometheus = spec.monitoring.existingPrometheus;
   const existingRedis = spec.cache.enabled ? spec.cache.existingRedis : undefined;
   if (existingRedis && !provided.has("redisPassword")) {
@@ -138,103 +172,49 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
             "set its password as a secret: pulumi config set --secret ai-layer:redisPassword <password>",
         },
       ],
-      "The layer does not fit where it runs",
+      PLACEMENT_HEADING,
     );
   }
-  const services = {
-    ...(target.kind === "docker" ? DOCKER_SERVICES : kubernetesServices(target.namespace)),
+  return {
+    ...entry.services(target),
     // The team's Prometheus replaces the layer's: KEDA, runbooks and the rendered datasource point at it.
     ...(existingPrometheus ? { prometheus: addressOf(existingPrometheus.url) } : {}),
     // The team's Redis replaces the layer's: the gateway and the exporter connect to it.
     ...(existingRedis ? { redis: addressOf(existingRedis.url) } : {}),
   };
-  // Every track (stable and canary) runs its own GPUs.
-  const aws = plannedTarget.kind === "kubernetes" ? plannedTarget.aws : undefined;
-  const fleet = plannedTarget.kind === "docker" ? plannedTarget.aws : undefined;
-  // On aws-ec2 the control host (and ElastiCache) cost the same at any load; GPU instances bill per group size.
-  const fleetCost = (bound: "min" | "max") =>
-    (fleet?.tracks ?? []).reduce(
-      (sum, t) => sum + (bound === "min" ? t.minSize : t.maxSize) * t.usdPerInstanceHour,
-      0,
-    );
-  // On AWS the bill is per node: node groups' min/max × the instance's $/h.
-  const nodeCost = (bound: "min" | "max") =>
-    aws!.gpuNodeGroups.reduce(
-      (sum, g) => sum + (bound === "min" ? g.minSize : g.maxSize) * g.usdPerNodeHour,
-      0,
-    );
-  const gpuCost = (bound: "min" | "max") =>
-    aws
-      ? nodeCost(bound)
-      : vllm.reduce(
-          (sum, m) => sum + m.tracks.reduce((n, t) => n + t.replicas[bound], 0) * m.usdPerReplicaHour,
-          0,
-        );
-  // GPU-cloud workers bill while they run: min workers always, max under load.
+}
+
+/**
+ * The bill at min and max scale (what the target runs, plus GPU-cloud workers: min always, max under load), the
+ * per-model cost model, and the budget: checked against max scale; onExceed decides whether a breach stops the
+ * plan or is reported.
+ */
+function planCost(
+  spec: LayerSpec,
+  entry: TargetEntry<TargetKind>,
+  target: PlannedTarget,
+  models: readonly PlannedModel[],
+  warnings: string[],
+) {
+  const cloud = models.filter(isCloud);
   const cloudCost = (bound: "min" | "max") =>
     cloud.reduce((sum, m) => sum + m.workers[bound] * m.usdPerWorkerHour, 0);
-  const perHourUsd =
-    (target.kind === "docker" ? target.costPerHourUsd + fleetCost("min") : gpuCost("min")) + cloudCost("min");
-  const perHourMaxUsd =
-    (target.kind === "docker" ? target.costPerHourUsd + fleetCost("max") : gpuCost("max")) + cloudCost("max");
-
+  const hourly = entry.hourlyUsd(target, models);
+  const perHourUsd = hourly.min + cloudCost("min");
+  const perHourMaxUsd = hourly.max + cloudCost("max");
   const cost = {
     perHourUsd: rate(perHourUsd),
     perHourMaxUsd: rate(perHourMaxUsd),
     perMonthUsd: money(perHourUsd * HOURS_PER_MONTH),
     perMonthMaxUsd: money(perHourMaxUsd * HOURS_PER_MONTH),
   };
-  const pricing = spec.target.kind === "aws-ec2" ? "aws-ec2" : target.kind;
-  const costModel = planCostModel(models, spec.budget, pricing);
-  // The budget is checked against max scale; onExceed decides whether a breach stops the plan or is reported.
-  const overBudget = checkBudget(spec.budget, cost, costModel, pricing);
+  const costModel = planCostModel(models, spec.budget, entry.pricing);
+  const overBudget = checkBudget(spec.budget, cost, costModel, entry.pricing);
   if (overBudget && spec.budget?.onExceed === "fail") {
     throw new LayerConfigError([overBudget], "The layer exceeds its budget");
   }
   if (overBudget) warnings.push(`Budget exceeded: ${overBudget.message}`);
-
-  let urls: Plan["urls"];
-  if (target.kind === "docker") {
-    const bind = target.bindAddress === "0.0.0.0" ? "localhost" : target.bindAddress;
-    urls = {
-      gateway: `http://${bind}:${target.ports.gateway}`,
-      ...(spec.monitoring.enabled
-        ? {
-            grafana: `http://${bind}:${target.ports.grafana}`,
-            prometheus: `http://${bind}:${target.ports.prometheus}`,
-          }
-        : {}),
-    };
-  } else {
-    const url = (s: keyof typeof services) => `http://${services[s].host}:${services[s].port}`;
-    urls = {
-      gateway: url("gateway"),
-      ...(existingPrometheus
-        ? { prometheus: existingPrometheus.url }
-        : spec.monitoring.enabled
-          ? { grafana: url("grafana"), prometheus: url("prometheus") }
-          : {}),
-    };
-  }
-
-  return {
-    stack: opts.stack,
-    target: plannedTarget,
-    models,
-    gateway: spec.gateway,
-    cache: spec.cache,
-    monitoring: spec.monitoring,
-    alerting,
-    ...(spec.budget ? { budget: spec.budget } : {}),
-    services,
-    images: { ...IMAGES, ...spec.images },
-    ...(ollamaContextLength !== undefined ? { ollamaContextLength } : {}),
-    secrets: secretNeeds(provided, wanted),
-    urls,
-    cost,
-    costModel,
-    warnings,
-  };
+  return { cost, costModel };
 }
 
 /** `http://host:9090`, `rediss://host:6380` → `{ host, port }` (the schema requires the port). */
@@ -247,7 +227,7 @@ function addressOf(url: string) {
 export const runsRedis = (plan: Pick<Plan, "cache" | "target">): boolean =>
   plan.cache.enabled &&
   !plan.cache.existingRedis &&
-  !(plan.target.kind === "docker" && plan.target.aws?.elasticache);
+  !(plan.target.kind === "aws-ec2" && plan.target.aws.elasticache);
 
 /** Whether the gateway and the exporter reach Redis over TLS (an existing `rediss://` one). */
 export const redisTls = (plan: Pick<Plan, "cache">): boolean =>
@@ -259,7 +239,7 @@ export const redisExporterAddress = (plan: Pick<Plan, "cache" | "services">): st
 
 /** The pinned images this plan actually runs (the catalog pins more than one layer uses). */
 export function imagesInUse(plan: Plan): Partial<Record<keyof Plan["images"], string>> {
-  const t = plan.target;
+  const t = onCluster(plan) ? plan.target : undefined;
   const vllm = plan.models.some(isVllm);
   const used: (keyof Plan["images"])[] = [
     ...(plan.models.some((m) => m.runtime === "ollama") ? (["ollama"] as const) : []),
@@ -271,10 +251,8 @@ export function imagesInUse(plan: Plan): Partial<Record<keyof Plan["images"], st
       ? (["prometheus", "grafana"] as const)
       : []),
     ...(plan.alerting.slack || plan.alerting.pagerduty ? (["alertmanager"] as const) : []),
-    ...(t.kind === "kubernetes" && vllm && !t.clusterHas.nvidiaDevicePlugin
-      ? (["nvidiaDevicePlugin"] as const)
-      : []),
-    ...(t.kind === "kubernetes" && vllm && plan.monitoring.enabled && !t.clusterHas.dcgmExporter
+    ...(t && vllm && !t.clusterHas.nvidiaDevicePlugin ? (["nvidiaDevicePlugin"] as const) : []),
+    ...(t && vllm && plan.monitoring.enabled && !t.clusterHas.dcgmExporter
       ? (["dcgmExporter"] as const)
       : []),
   ];

@@ -1,7 +1,9 @@
 import type { AwsGpuInstance } from "../catalog";
-import { formatPath, type AwsEksTarget, type ConfigProblem, type KubernetesTarget } from "../spec";
+import { formatPath, type AwsEksTarget, type ConfigProblem } from "../spec";
 import { awsInstanceForModel } from "./planAwsEc2";
-import type { VllmModel } from "./types";
+import { kubernetesServices, planVllmModels } from "./planKubernetes";
+import { clusterUrls, type TargetEntry } from "./targetEntry";
+import { isVllm, type VllmModel } from "./types";
 
 /** EKS managed node group AMI for NVIDIA GPUs on AL2023 (runtime-facts.md §E; AL2 GPU AMIs end at 1.32). */
 export const NVIDIA_AMI_TYPE = "AL2023_x86_64_NVIDIA";
@@ -113,20 +115,39 @@ export function planAwsEks(
   };
 }
 
-/** The kubernetes part of an aws-eks target: what the kubernetes components read (the cluster is the stack's own). */
-export function eksAsKubernetes(target: AwsEksTarget): KubernetesTarget {
-  const {
-    kind: _kind,
-    region: _r,
-    kubernetesVersion: _v,
-    vpcCidr: _c,
-    availabilityZones: _a,
-    endpointPublicAccess: _e,
-    publicAccessCidrs: _p,
-    capacityType: _t,
-    tags: _g,
-    existingNetwork: _n,
-    ...k8s
-  } = target;
-  return { ...k8s, kind: "kubernetes", context: "eks" };
-}
+/** The aws-eks target: the cluster the stack creates (VPC, EKS, GPU node groups), billed per node. */
+export const awsEksTarget: TargetEntry<"aws-eks"> = {
+  kind: "aws-eks",
+  pricing: "kubernetes",
+  place(target, ctx) {
+    const models = planVllmModels(
+      target,
+      ctx.vllmImage,
+      ctx.hosted,
+      ctx.provided,
+      ctx.problems,
+      ctx.warnings,
+    );
+    const aws = planAwsEks(target, models.filter(isVllm), ctx.indexOf, ctx.problems);
+    const {
+      region: _r,
+      kubernetesVersion: _v,
+      vpcCidr: _c,
+      availabilityZones: _a,
+      endpointPublicAccess: _e,
+      publicAccessCidrs: _p,
+      capacityType: _t,
+      tags: _g,
+      existingNetwork: _n,
+      ...cluster
+    } = target;
+    return { target: { ...cluster, aws }, models };
+  },
+  services: (target) => kubernetesServices(target.namespace),
+  // On AWS the bill is per node: node groups' min/max × the instance's $/h.
+  hourlyUsd: (target) => ({
+    min: target.aws.gpuNodeGroups.reduce((sum, g) => sum + g.minSize * g.usdPerNodeHour, 0),
+    max: target.aws.gpuNodeGroups.reduce((sum, g) => sum + g.maxSize * g.usdPerNodeHour, 0),
+  }),
+  urls: (_target, services, monitoring) => clusterUrls(services, monitoring),
+};

@@ -5,8 +5,10 @@ import {
   AWS_GPU_INSTANCES,
   type AwsGpuInstance,
 } from "../catalog";
-import { DEFAULTS, formatPath, type AwsEc2Target, type ConfigProblem, type DockerTarget } from "../spec";
-import { VLLM_PORT } from "./planKubernetes";
+import { DEFAULTS, formatPath, type AwsEc2Target, type ConfigProblem } from "../spec";
+import { DOCKER_SERVICES } from "./planDocker";
+import { planVllmModels, VLLM_PORT } from "./planKubernetes";
+import { dockerHostUrls, type TargetEntry } from "./targetEntry";
 import type { VllmModel } from "./types";
 
 /** The first NLB listener port; track i listens on FLEET_LISTENER_BASE_PORT + i (instances serve VLLM_PORT). */
@@ -186,21 +188,42 @@ export function ec2FixedUsdPerHour(target: AwsEc2Target): number {
 }
 
 /**
- * The docker part of an aws-ec2 target: the control host runs the docker target's services. Grafana and Prometheus
- * publish on loopback (reached through SSM port forwarding); the gateway's port is opened to the VPC by its
- * security group. The host's cost is the control host's and the cache's; the fleet is priced per instance.
+ * The aws-ec2 target: the control host runs the docker target's services (Grafana and Prometheus publish on its
+ * loopback, reached through SSM port forwarding; the gateway's port is opened to the VPC by its security group),
+ * and one Auto Scaling group of GPU instances serves each model track. A replica is a whole instance, priced as
+ * one; the control host and the cache cost the same at any load.
  */
-export function ec2AsDocker(target: AwsEc2Target): DockerTarget {
-  const d = DEFAULTS.target.docker;
-  return {
-    kind: "docker",
-    hostMemoryGiB: d.hostMemoryGiB,
-    bindAddress: d.bindAddress,
-    ports: { ...d.ports },
-    costPerHourUsd: ec2FixedUsdPerHour(target),
-    modelPullTimeoutSeconds: d.modelPullTimeoutSeconds,
-  };
-}
+export const awsEc2Target: TargetEntry<"aws-ec2"> = {
+  kind: "aws-ec2",
+  pricing: "aws-ec2",
+  place(target, ctx) {
+    const vllm = planVllmModels({}, ctx.vllmImage, ctx.hosted, ctx.provided, ctx.problems, ctx.warnings);
+    const aws = planAwsEc2(target, vllm, ctx.indexOf, ctx.problems, ctx.warnings, ctx.gateway.timeoutSeconds);
+    const perInstance = new Map(aws.tracks.map((t) => [t.model, t.usdPerInstanceHour]));
+    const d = DEFAULTS.target.docker;
+    return {
+      target: {
+        kind: "aws-ec2",
+        hostMemoryGiB: d.hostMemoryGiB,
+        bindAddress: d.bindAddress,
+        ports: { ...d.ports },
+        costPerHourUsd: ec2FixedUsdPerHour(target),
+        modelPullTimeoutSeconds: d.modelPullTimeoutSeconds,
+        aws,
+      },
+      models: vllm.map((m) => ({ ...m, usdPerReplicaHour: perInstance.get(m.name) ?? m.usdPerReplicaHour })),
+    };
+  },
+  services: () => DOCKER_SERVICES,
+  // GPU instances bill per group size.
+  hourlyUsd: (target) => ({
+    min:
+      target.costPerHourUsd + target.aws.tracks.reduce((sum, t) => sum + t.minSize * t.usdPerInstanceHour, 0),
+    max:
+      target.costPerHourUsd + target.aws.tracks.reduce((sum, t) => sum + t.maxSize * t.usdPerInstanceHour, 0),
+  }),
+  urls: (target, _services, monitoring) => dockerHostUrls(target, monitoring),
+};
 
 /**
  * SSM Parameter Store name of a layer secret on aws-ec2 (a SecureString). Instances read it at boot with their

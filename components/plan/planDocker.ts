@@ -1,6 +1,7 @@
 import { findGpu, gpuMemoryGiB, type ModelSpec, type Precision } from "../catalog";
 import { DEFAULTS, formatPath, type ConfigProblem, type DockerTarget, type ModelEntry } from "../spec";
 import { estimateMemory } from "./memory";
+import { dockerHostUrls, type TargetEntry } from "./targetEntry";
 import type { OllamaModel, Placement, ServiceAddress, ServiceName } from "./types";
 
 /** In-network names and ports on Docker: the renderers and the docker target both read these. */
@@ -88,3 +89,20 @@ export function planOllamaModels(
   });
   return { models, ollamaContextLength, ...(gpu ? { perGpuGiB } : {}) };
 }
+
+/** The docker target: Ollama and the services on one Docker host, which costs what the config says it does. */
+export const dockerTarget: TargetEntry<"docker"> = {
+  kind: "docker",
+  pricing: "docker",
+  place(target, ctx) {
+    const d = planOllamaModels(target, ctx.hosted, ctx.problems, ctx.warnings);
+    return {
+      target: { ...target, ...(d.perGpuGiB !== undefined ? { gpuMemoryGiB: d.perGpuGiB } : {}) },
+      models: d.models,
+      ollamaContextLength: d.ollamaContextLength,
+    };
+  },
+  services: () => DOCKER_SERVICES,
+  hourlyUsd: (target) => ({ min: target.costPerHourUsd, max: target.costPerHourUsd }),
+  urls: (target, _services, monitoring) => dockerHostUrls(target, monitoring),
+};

@@ -3,6 +3,7 @@ import { DEFAULTS, formatPath, type ConfigProblem, type KubernetesTarget } from 
 import { describeMisfit, gpuFit, validTensorParallelSizes, type GpuFitInput } from "./gpuFit";
 import { estimateMemory } from "./memory";
 import type { SelfHosted } from "./planDocker";
+import { clusterUrls, replicaHourlyUsd, type TargetEntry } from "./targetEntry";
 import type { ServiceAddress, ServiceName, VllmModel, VllmTrack } from "./types";
 
 /** vLLM's OpenAI server port (runtime-facts.md §B2). */
@@ -150,3 +151,16 @@ export function planVllmModels(
   }
   return out;
 }
+
+/** The kubernetes target: vLLM on an existing cluster's GPU nodes, priced per GPU-hour. */
+export const kubernetesTarget: TargetEntry<"kubernetes"> = {
+  kind: "kubernetes",
+  pricing: "kubernetes",
+  place: (target, ctx) => ({
+    target,
+    models: planVllmModels(target, ctx.vllmImage, ctx.hosted, ctx.provided, ctx.problems, ctx.warnings),
+  }),
+  services: (target) => kubernetesServices(target.namespace),
+  hourlyUsd: (_target, models) => replicaHourlyUsd(models),
+  urls: (_target, services, monitoring) => clusterUrls(services, monitoring),
+};

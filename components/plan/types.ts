@@ -142,21 +142,37 @@ export interface SecretNeed {
   readonly generated: boolean;
 }
 
-export type PlannedTarget =
-  | (DockerTarget & {
-      readonly gpuMemoryGiB?: number;
-      /** Set when the stack creates the control host and a GPU fleet on AWS (target kind aws-ec2). */
-      readonly aws?: AwsEc2Plan;
-    })
-  | (KubernetesTarget & {
-      /** Set when the stack creates the cluster on AWS (target kind aws-eks). */
-      readonly aws?: AwsEksPlan;
-    });
+/** A docker target as planned: one Docker host (a laptop, a GPU box). */
+export type DockerTargetPlan = DockerTarget & {
+  /** Memory of each of the host's GPUs, GiB (from the catalog or target.gpu.memoryGiB); set when it has one. */
+  readonly gpuMemoryGiB?: number;
+};
+/** A kubernetes target as planned: an existing cluster, reached through a kubeconfig context. */
+export type KubernetesTargetPlan = KubernetesTarget;
+/** An aws-eks target as planned: the cluster the stack creates, and the kubernetes components on it. */
+export type AwsEksTargetPlan = Omit<KubernetesTarget, "kind" | "context" | "kubeconfig"> & {
+  readonly kind: "aws-eks";
+  /** VPC, EKS and the GPU node groups sized from the models. */
+  readonly aws: AwsEksPlan;
+};
+/** An aws-ec2 target as planned: a CPU control host running the docker services, and GPU instances for vLLM. */
+export type AwsEc2TargetPlan = Omit<DockerTarget, "kind" | "host" | "gpu"> & {
+  readonly kind: "aws-ec2";
+  /** The control host, the GPU fleet's groups and load balancer, ElastiCache. */
+  readonly aws: AwsEc2Plan;
+};
 
-/** Everything a target needs to place the layer: plain data, no Pulumi types. */
-export interface Plan {
+/** Where the layer runs, as planned: one per target kind (`plan.target.kind`). */
+export type PlannedTarget = DockerTargetPlan | KubernetesTargetPlan | AwsEksTargetPlan | AwsEc2TargetPlan;
+export type TargetKind = PlannedTarget["kind"];
+
+/**
+ * Everything a target needs to place the layer: plain data, no Pulumi types. `Plan` is any target's plan;
+ * `PlanFor<"docker">` one target's, which is what that target's components take (a wrong target does not compile).
+ */
+export interface Plan<T extends PlannedTarget = PlannedTarget> {
   readonly stack: string;
-  readonly target: PlannedTarget;
+  readonly target: T;
   readonly models: readonly PlannedModel[];
   readonly gateway: GatewaySpec;
   readonly cache: CacheSpec;
@@ -191,3 +207,23 @@ export const isOllama = (m: PlannedModel): m is OllamaModel => m.runtime === "ol
 export const isVllm = (m: PlannedModel): m is VllmModel => m.runtime === "vllm";
 export const isRemote = (m: PlannedModel): m is RemoteModel => m.runtime === "remote";
 export const isCloud = (m: PlannedModel): m is CloudModel => m.runtime === "runpod" || m.runtime === "modal";
+
+/** The plan of one target kind (or of several: `PlanFor<"kubernetes" | "aws-eks">`). */
+export type PlanFor<K extends TargetKind> = Plan<Extract<PlannedTarget, { kind: K }>>;
+/** A layer on a Kubernetes cluster: an existing one, or the EKS cluster the stack creates. */
+export type ClusterPlan = PlanFor<"kubernetes" | "aws-eks">;
+/** A layer whose services run in Docker on one host: a docker target, or aws-ec2's control host. */
+export type DockerHostPlan = PlanFor<"docker" | "aws-ec2">;
+
+/** Narrows a plan to the given target kinds. */
+export const planIs = <K extends TargetKind>(plan: Plan, ...kinds: K[]): plan is PlanFor<K> =>
+  (kinds as TargetKind[]).includes(plan.target.kind);
+export const onCluster = (plan: Plan): plan is ClusterPlan => planIs(plan, "kubernetes", "aws-eks");
+export const onDockerHost = (plan: Plan): plan is DockerHostPlan => planIs(plan, "docker", "aws-ec2");
+
+/** The plan of one target kind, or a plain error naming the one it has (a component given another target's plan). */
+export function planFor<K extends TargetKind>(plan: Plan, what: string, ...kinds: K[]): PlanFor<K> {
+  if (!planIs(plan, ...kinds))
+    throw new Error(`${what} places ${kinds.join(" or ")} plans; this plan targets ${plan.target.kind}`);
+  return plan;
+}

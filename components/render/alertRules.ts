@@ -1,4 +1,4 @@
-import { isVllm, type Plan, type VllmModel } from "../plan";
+import { isVllm, onCluster, onDockerHost, type Plan, type VllmModel } from "../plan";
 import { HOURS_PER_MONTH } from "../spec";
 import { alertRunbooks, DASHBOARDS, type Runbooks } from "./alertRunbooks";
 import { yamlFile } from "./yamlFile";
@@ -44,14 +44,12 @@ export interface RuleGroup {
  * cluster has its own (which lives outside the namespace Prometheus discovers in). Mirrors kubernetesEndpoints.
  */
 export function scrapesDcgm(plan: Plan): boolean {
-  return (
-    plan.target.kind === "kubernetes" && plan.models.some(isVllm) && !plan.target.clusterHas.dcgmExporter
-  );
+  return onCluster(plan) && plan.models.some(isVllm) && !plan.target.clusterHas.dcgmExporter;
 }
 
 /** Whether this stack's Prometheus scrapes vLLM servers (job "vllm"): kubernetes pods, or aws-ec2 instances. */
 export function scrapesVllm(plan: Plan): boolean {
-  return plan.target.kind === "kubernetes" || plan.target.aws !== undefined;
+  return plan.target.kind !== "docker";
 }
 
 const pct = "{{ $value | humanizePercentage }}";
@@ -67,7 +65,7 @@ function recordingRules(plan: Plan): RecordingRule[] {
   ];
   const vllm = plan.models.filter(isVllm);
   // A Docker host costs the same at any load; on aws-ec2 that is the control host (and ElastiCache).
-  const fixed = plan.target.kind === "docker" ? plan.target.costPerHourUsd : 0;
+  const fixed = onDockerHost(plan) ? plan.target.costPerHourUsd : 0;
   if (!scrapesVllm(plan) || vllm.length === 0) {
     return [...traffic, { record: RECORDING_RULES.cost, expr: `vector(${fixed})` }];
   }

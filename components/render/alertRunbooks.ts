@@ -1,4 +1,4 @@
-import { isVllm, type AwsEc2Plan, type Plan } from "../plan";
+import { isVllm, onCluster, type AwsEc2Plan, type Plan } from "../plan";
 import { HOURS_PER_MONTH } from "../spec";
 
 /** Titles of the provisioned Grafana dashboards the runbooks point at (grafana.ts, dashboards.ts). */
@@ -70,8 +70,9 @@ function kubernetesOps(plan: Plan, namespace: string): Ops {
 
 /** Runbooks with this target's commands: docker/kubectl, and the dashboards and panels to open. */
 export function alertRunbooks(plan: Plan): Runbooks {
-  const k8s = plan.target.kind === "kubernetes" ? plan.target.namespace : undefined;
-  const fleet = plan.target.kind === "docker" ? plan.target.aws : undefined;
+  const cluster = onCluster(plan) ? plan.target : undefined;
+  const k8s = cluster?.namespace;
+  const fleet = plan.target.kind === "aws-ec2" ? plan.target.aws : undefined;
   const ops = k8s ? kubernetesOps(plan, k8s) : dockerOps(plan.stack);
   const prometheus = plan.urls.prometheus ?? "Prometheus";
   // Pods carry the model name clients send (ai-layer.dev/model), which is also the gateway's requested_model.
@@ -88,7 +89,7 @@ export function alertRunbooks(plan: Plan): Runbooks {
       : "the model server (Ollama) and remote providers";
   const hasVllm = plan.models.some(isVllm);
   const gpuNodes = k8s
-    ? `\`kubectl get nodes -l ${plan.target.kind === "kubernetes" ? plan.target.gpuNodeLabel : ""} ` +
+    ? `\`kubectl get nodes -l ${cluster?.gpuNodeLabel ?? ""} ` +
       `-o custom-columns=NAME:.metadata.name,GPUS:.status.allocatable.nvidia\\.com/gpu\``
     : "";
   return {

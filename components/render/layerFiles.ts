@@ -1,4 +1,4 @@
-import { isOllama, isVllm, runsRedis, type Plan } from "../plan";
+import { isOllama, isVllm, onCluster, runsRedis, type Plan } from "../plan";
 import { renderAlertRules } from "./alertRules";
 import { needsAlertmanager, renderAlertmanagerConfig } from "./alertmanagerConfig";
 import { renderCostDashboard, renderRedisDashboard } from "./cacheCostDashboards";
@@ -67,9 +67,7 @@ export function renderLayerFiles(
           // vLLM runs on GPUs: its dashboard comes with it.
           ...(plan.models.some(isVllm) ? { vllmDashboard: renderVllmDashboard(plan) } : {}),
           // GPU metrics come from DCGM exporters, which only the kubernetes target runs (or finds).
-          ...(plan.models.some(isVllm) && plan.target.kind === "kubernetes"
-            ? { gpuDashboard: renderGpuDashboard(plan) }
-            : {}),
+          ...(plan.models.some(isVllm) && onCluster(plan) ? { gpuDashboard: renderGpuDashboard(plan) } : {}),
         }
       : {}),
     ...(ollamaModels.length

@@ -6,8 +6,11 @@ import {
   isCloud,
   isRemote,
   isVllm,
+  onDockerHost,
   redisExporterAddress,
   runsRedis,
+  type DockerHostPlan,
+  type DockerTargetPlan,
   type LayerSecretKey,
   type Plan,
 } from "../plan";
@@ -125,7 +128,7 @@ export function gatewayEnv(plan: Plan, elastiCache = false): ServiceEnv[] {
   // Base URLs that exist only once created: GPU-cloud endpoints without a known URL, the EC2 fleet's tracks.
   for (const m of plan.models.filter(isCloud))
     if (!m.apiBase) env.push({ name: m.apiBaseEnv, deployTime: `${m.runtime} endpoint of ${m.name}` });
-  const fleet = plan.target.kind === "docker" ? plan.target.aws : undefined;
+  const fleet = plan.target.kind === "aws-ec2" ? plan.target.aws : undefined;
   for (const t of fleet?.tracks ?? [])
     env.push({ name: t.apiBaseEnv, deployTime: `load balancer of ${t.id}` });
   if (elastiCache) env.push({ name: REDIS_HOST_ENV, deployTime: "ElastiCache primary endpoint" });
@@ -137,7 +140,7 @@ interface DescribeContext {
   readonly plan: Plan;
   readonly has: (k: FileKey) => boolean;
   /** The Docker host (docker, aws-ec2's control host); undefined on a cluster, which publishes nothing. */
-  readonly host?: Extract<Plan["target"], { kind: "docker" }>;
+  readonly host?: DockerHostPlan["target"];
   readonly elastiCacheHost?: string;
 }
 
@@ -158,17 +161,14 @@ function contextOf(plan: Plan, opts: DescribeOptions): DescribeContext {
   return {
     plan,
     has: (k) => opts.files[k] !== undefined,
-    ...(plan.target.kind === "docker" ? { host: plan.target } : {}),
+    ...(onDockerHost(plan) ? { host: plan.target } : {}),
     ...(plan.cache.enabled && opts.elastiCacheHost !== undefined
       ? { elastiCacheHost: opts.elastiCacheHost }
       : {}),
   };
 }
 
-function describeOllama({
-  plan,
-  host,
-}: DescribeContext & { host: NonNullable<DescribeContext["host"]> }): ServiceDescription {
+function describeOllama({ plan, host }: DescribeContext & { host: DockerTargetPlan }): ServiceDescription {
   const address = plan.services.ollama;
   return {
     id: "ollama",
@@ -380,7 +380,9 @@ function describeAlertmanager(plan: Plan): ServiceDescription {
 export function describeServices(plan: Plan, opts: DescribeOptions): ServiceDescription[] {
   const c = contextOf(plan, opts);
   return [
-    ...(c.host && c.has("ollamaEntrypoint") ? [describeOllama({ ...c, host: c.host })] : []),
+    ...(c.host?.kind === "docker" && c.has("ollamaEntrypoint")
+      ? [describeOllama({ ...c, host: c.host })]
+      : []),
     ...(runsRedis(plan) && c.elastiCacheHost === undefined ? [describeRedis(plan)] : []),
     ...(plan.cache.enabled ? [describeRedisExporter(plan, c.elastiCacheHost)] : []),
     describeGateway(plan, c),

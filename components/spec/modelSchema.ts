@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GPUS } from "../catalog/gpus";
 import { DEFAULTS } from "./defaults";
 
 /** A name clients send to the gateway; also a DNS label on Kubernetes, so lowercase letters, digits, dashes. */
@@ -20,7 +21,10 @@ const fraction = z.number().min(0.5).max(0.98);
 
 export const GpuRequestSchema = z
   .strictObject({
-    type: z.string().min(1).describe("GPU catalog id: T4, A10G, L4, L40S, A100-40GB, H100"),
+    type: z
+      .string()
+      .min(1)
+      .describe(`GPU catalog id: ${GPUS.map((g) => g.id).join(", ")}`),
     count: z
       .number()
       .int()

@@ -1,11 +1,19 @@
 import { crossCheck } from "./crossChecks";
 import { LayerConfigError, problemsFromZod } from "./errors";
-import { LayerSchema, type LayerSpec } from "./schema";
+import { LayerSchema, type LayerSpec, type LayerSpecInput } from "./schema";
+import type { TargetSpec } from "./targetSchema";
+
+/** A parsed spec whose target is of kind K: what `parseLayerSpec` returns for a config typed in code. */
+export type LayerSpecFor<K extends TargetSpec["kind"]> = Omit<LayerSpec, "target"> & {
+  readonly target: Extract<TargetSpec, { kind: K }>;
+};
 
 /**
  * Parses the raw `ai-layer:layer` value into a LayerSpec with every default filled in. Throws one
  * LayerConfigError listing every problem (path and fix) — call it before creating any resource.
  */
+export function parseLayerSpec<I extends LayerSpecInput>(raw: I): LayerSpecFor<I["target"]["kind"]>;
+export function parseLayerSpec(raw: unknown): LayerSpec;
 export function parseLayerSpec(raw: unknown): LayerSpec {
   if (raw === undefined || raw === null) {
     throw new LayerConfigError([

@@ -1,11 +1,15 @@
 import { z } from "zod";
+import { GPUS } from "../catalog/gpus";
 import { DEFAULTS } from "./defaults";
 
 const port = (what: string) => z.number().int().min(1).max(65535).describe(`${what} (1–65535)`);
 
 const DockerGpuSchema = z
   .strictObject({
-    type: z.string().optional().describe("GPU catalog id (T4, A10G, L4, L40S, A100-40GB, H100)"),
+    type: z
+      .string()
+      .optional()
+      .describe(`GPU catalog id (${GPUS.map((g) => g.id).join(", ")})`),
     memoryGiB: z
       .number()
       .positive()

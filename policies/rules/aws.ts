@@ -6,17 +6,19 @@ const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 
 /**
- * The GPU instance types ai-layer plans for: components/catalog/gpus.ts `aws.instanceType`, copied because the
- * pack is installed on its own (a test keeps the two lists equal).
+ * The GPUs ai-layer plans AWS instances for, and the instance it picks for one: components/catalog/gpus.ts
+ * (`id` → `aws.instanceType`), copied because the pack is installed on its own (a test keeps the two equal).
  */
-export const CATALOG_GPU_INSTANCE_TYPES = [
-  "g4dn.xlarge",
-  "g5.xlarge",
-  "g6.xlarge",
-  "g6e.xlarge",
-  "p4d.24xlarge",
-  "p5.48xlarge",
-];
+export const CATALOG_AWS_GPUS: Readonly<Record<string, string>> = {
+  T4: "g4dn.xlarge",
+  A10G: "g5.xlarge",
+  L4: "g6.xlarge",
+  L40S: "g6e.xlarge",
+  "A100-40GB": "p4d.24xlarge",
+  H100: "p5.48xlarge",
+};
+/** The GPU instance types ai-layer plans for (the default allow-list). */
+export const CATALOG_GPU_INSTANCE_TYPES = Object.values(CATALOG_AWS_GPUS);
 
 /** GPU/accelerator families: g4dn, g5, g6, g6e, gr6, p3, p4d, p5, … */
 export const isGpuInstanceType = (t: string) => /^(g|gr|p)\d[a-z0-9-]*\./.test(t);
@@ -29,7 +31,7 @@ export const gpuInstanceAllowlist = resourceRule({
   severity: "high",
   enforcementLevel: "mandatory",
   remediation:
-    "Pick a GPU from the catalog (layer.models[].gpu.type: T4, A10G, L4, L40S, A100-40GB, H100) so the plan chooses " +
+    `Pick a GPU from the catalog (layer.models[].gpu.type: ${Object.keys(CATALOG_AWS_GPUS).join(", ")}) so the plan chooses ` +
     "the instance, or add the type to allowedInstanceTypes in policies/config/<stack>.json after a cost review.",
   defaults: { allowedInstanceTypes: CATALOG_GPU_INSTANCE_TYPES },
   configSchema: {

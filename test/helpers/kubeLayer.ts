@@ -1,6 +1,6 @@
 import type { KubeContext, KubeObject } from "../../components/kubernetes/manifests/common";
 import { monitoringManifests, type MonitoringFiles } from "../../components/kubernetes/manifests/monitoring";
-import { plan as makePlan, type Plan } from "../../components/plan";
+import { plan as makePlan, type Plan, type PlanFor } from "../../components/plan";
 import {
   renderAlertRules,
   renderGatewayDashboard,
@@ -17,7 +17,7 @@ import { parseLayerSpec } from "../../components/spec";
 export type Json = any;
 
 /** A kubernetes layer: two vLLM models on L4s (chat optionally with a canary track), the hfToken provided. */
-export function kubernetesPlan(opts: { canary?: boolean } = {}): Plan {
+export function kubernetesPlan(opts: { canary?: boolean } = {}): PlanFor<"kubernetes"> {
   const spec = parseLayerSpec({
     target: { kind: "kubernetes", context: "staging" },
     models: [

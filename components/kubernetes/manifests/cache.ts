@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { runsRedis, type Plan } from "../../plan";
+import { onCluster, runsRedis, type Plan } from "../../plan";
 import { describeRedis, describeRedisExporter } from "../../render";
 import {
   clusterIpService,
@@ -19,8 +19,7 @@ const CONFIG_MAP = "redis-config";
  * with `cache.existingRedis` only the exporter, watching the team's Redis.
  */
 export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string | undefined): KubeObject[] {
-  const exposure =
-    plan.target.kind === "kubernetes" ? plan.target.cache : { expose: "cluster", sourceRanges: [] };
+  const exposure = onCluster(plan) ? plan.target.cache : { expose: "cluster", sourceRanges: [] };
   const redis = plan.services.redis;
   const exporter = plan.services.redisExporter;
   const redisName = redis.host.split(".")[0]!;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cidrProblem } from "./cidr";
 import { DEFAULTS } from "./defaults";
 
 const port = (what: string) => z.number().int().min(1).max(65535).describe(`${what} (1–65535)`);
@@ -68,9 +69,11 @@ export const DockerTargetSchema = z
   })
   .describe("Where the layer runs");
 
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
+/** An IPv4 network CIDR, parsed (./cidr.ts): octets 0–255, prefix ≤ 32, no host bits set. */
+const cidr = z.string().superRefine((value, ctx) => {
+  const problem = cidrProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 export const KubernetesTargetSchema = z
   .strictObject({
@@ -169,9 +172,8 @@ const awsCommonFields = {
     .string()
     .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" })
     .describe("AWS region (prices in the catalog are us-east-1 on-demand)"),
-  vpcCidr: z
-    .string()
-    .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, {
+  vpcCidr: cidr
+    .refine((v) => !/\/\d+$/.test(v) || /\/(1[6-9]|2[0-4])$/.test(v), {
       message: "must be an IPv4 CIDR between /16 and /24",
     })
     .default(DEFAULTS.target.aws.vpcCidr)
@@ -228,7 +230,7 @@ export const AwsEksTargetSchema = KubernetesTargetSchema.omit({ kind: true, kube
       .default(true)
       .describe("Reach the EKS API from outside the VPC (limited to publicAccessCidrs). Default true"),
     publicAccessCidrs: z
-      .array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" }))
+      .array(cidr)
       .default([])
       .describe("CIDRs allowed to the public EKS API endpoint; required when endpointPublicAccess is true"),
     capacityType: z

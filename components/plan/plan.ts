@@ -195,7 +195,11 @@ export function plan(spec: LayerSpec, opts: PlanOptions): Plan {
 
   let urls: Plan["urls"];
   if (target.kind === "docker") {
-    const bind = target.bindAddress === "0.0.0.0" ? "localhost" : target.bindAddress;
+    const bind = ["0.0.0.0", "::"].includes(target.bindAddress)
+      ? "localhost"
+      : target.bindAddress.includes(":")
+        ? `[${target.bindAddress}]`
+        : target.bindAddress;
     urls = {
       gateway: `http://${bind}:${target.ports.gateway}`,
       ...(spec.monitoring.enabled

@@ -129,7 +129,11 @@ export function targetChecks(spec: LayerSpec, add: AddProblem): void {
     const replicas = m.replicas;
     if (replicas && replicas.min > replicas.max)
       add(["models", i, "replicas", "min"], `${replicas.min} is above max ${replicas.max}`);
-    if (replicas?.min === 0 && !spec.gateway.fallbacks[m.name]?.length) {
+    // Object.hasOwn: a model may be named like an Object.prototype key (`constructor`).
+    const fallbacks = Object.hasOwn(spec.gateway.fallbacks, m.name)
+      ? spec.gateway.fallbacks[m.name]
+      : undefined;
+    if (replicas?.min === 0 && !fallbacks?.length) {
       add(
         ["models", i, "replicas", "min"],
         `0 scales "${m.name}" to zero; add layer.gateway.fallbacks.${m.name} (e.g. a remote model) to answer while no replica runs`,

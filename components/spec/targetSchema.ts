@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cidrProblem } from "./cidr";
 import { DEFAULTS } from "./defaults";
+import { isDnsSubdomain, isIpAddress, labelKeyProblem } from "./names";
 
 const port = (what: string) => z.number().int().min(1).max(65535).describe(`${what} (1–65535)`);
 
@@ -40,7 +41,10 @@ export const DockerTargetSchema = z
       ),
     bindAddress: z
       .string()
-      .regex(/^(\d{1,3}\.){3}\d{1,3}$/, { message: "must be an IPv4 address such as 127.0.0.1" })
+      .refine(isIpAddress, {
+        message:
+          "must be an IP address such as 127.0.0.1 or ::1 (Docker publishes ports on a host IP, not a name)",
+      })
       .default(DEFAULTS.target.docker.bindAddress)
       .describe(
         `Host address published ports bind to. Default ${DEFAULTS.target.docker.bindAddress} (this machine only)`,
@@ -99,7 +103,14 @@ export const KubernetesTargetSchema = z
       .describe(`Namespace of the layer. Default ${DEFAULTS.target.kubernetes.namespace}`),
     gpuNodeLabel: z
       .string()
-      .min(1)
+      .superRefine((key, ctx) => {
+        const problem = labelKeyProblem(key);
+        if (problem)
+          ctx.addIssue({
+            code: "custom",
+            message: `is not a Kubernetes label key ([prefix/]name, e.g. nvidia.com/gpu.product): ${problem}`,
+          });
+      })
       .default(DEFAULTS.target.kubernetes.gpuNodeLabel)
       .describe(
         `Node label whose value is the GPU type (L4, A10G, …); vLLM pods select on it. Default ${DEFAULTS.target.kubernetes.gpuNodeLabel}`,
@@ -123,7 +134,10 @@ export const KubernetesTargetSchema = z
       .describe("What the cluster already runs"),
     storageClass: z
       .string()
-      .min(1)
+      .refine(isDnsSubdomain, {
+        message:
+          "must be a StorageClass name: a DNS subdomain (lowercase letters, digits, - and ., starting and ending with a letter or digit, at most 253 characters)",
+      })
       .optional()
       .describe("StorageClass of the model-weight caches. Default: the cluster's default class"),
     gateway: z

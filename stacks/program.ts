@@ -3,7 +3,7 @@ import { DockerLayer } from "../components/docker";
 import { AwsEc2Layer, AwsEksCluster } from "../components/aws";
 import { KubernetesLayer } from "../components/kubernetes";
 import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
-import { parseLayerSpec } from "../components/spec";
+import { checkStackName, parseLayerSpec } from "../components/spec";
 
 /**
  * A config value as the runtime stores it (objects JSON-encoded) back to data. A value that is not JSON stays
@@ -75,6 +75,7 @@ export function deployLayer(): {
   outputs: LayerOutputs;
 } {
   let targetOutputs: Partial<LayerOutputs> = {};
+  checkStackName(pulumi.getStack());
   const { raw, secrets } = readLayerConfig();
   const spec = parseLayerSpec(raw);
   const layerPlan = plan(spec, { stack: pulumi.getStack(), providedSecrets: new Set(Object.keys(secrets)) });

@@ -4,6 +4,7 @@ import { AwsEc2Layer, AwsEksCluster } from "../components/aws";
 import { KubernetesLayer } from "../components/kubernetes";
 import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
 import { checkStackName, parseLayerSpec } from "../components/spec";
+import { checkSecretConfig } from "../components/spec/secretConfig";
 
 /**
  * A config value as the runtime stores it (objects JSON-encoded) back to data. A value that is not JSON stays
@@ -76,6 +77,7 @@ export function deployLayer(): {
 } {
   let targetOutputs: Partial<LayerOutputs> = {};
   checkStackName(pulumi.getStack());
+  checkSecretConfig(pulumi.runtime.allConfig()); // decrypted under `pulumi up`: the master key LiteLLM would refuse
   const { raw, secrets } = readLayerConfig();
   const spec = parseLayerSpec(raw);
   const layerPlan = plan(spec, { stack: pulumi.getStack(), providedSecrets: new Set(Object.keys(secrets)) });

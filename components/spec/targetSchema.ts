@@ -2,6 +2,7 @@ import { z } from "zod";
 import { cidrProblem } from "./cidr";
 import { DEFAULTS } from "./defaults";
 import { isDnsSubdomain, isIpAddress, labelKeyProblem } from "./names";
+import { hostCredentialsProblem } from "./secretConfig";
 
 const port = (what: string) => z.number().int().min(1).max(65535).describe(`${what} (1–65535)`);
 
@@ -25,6 +26,10 @@ export const DockerTargetSchema = z
       .string()
       .regex(/^(unix|ssh|tcp|npipe):\/\/\S+$/, {
         message: "must be a Docker host URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376",
+      })
+      .superRefine((host, ctx) => {
+        const problem = hostCredentialsProblem(host);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
       })
       .optional()
       .describe(

@@ -74,7 +74,7 @@ async function main(): Promise<number> {
 
   const result = await runOffline(args.stack, config);
   const policies = runPolicies(
-    policyResources(args.stack, result.resources, result.outputs),
+    policyResources(args.stack, result.resources, result.outputs, config),
     policyConfig.config,
     policyConfig.file,
   );

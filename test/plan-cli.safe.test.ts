@@ -52,4 +52,27 @@ describe("npm run plan: no crash, no silent acceptance", () => {
     expect(stack.stderr).toMatch(/stack: "_prod" cannot be the value of the ai-layer\.dev\/stack label/);
     expect(existsSync(join(work, "stack-out"))).toBe(false);
   }, 120_000);
+
+  it("a plaintext master key: advisory on dev, a mandatory violation (exit 2) on prod; sk-1234 is refused (exit 1)", async () => {
+    const plain = (stack: string, key: string) => {
+      const file = join(work, `Pulumi.plain-${stack}-${key.length}.yaml`);
+      const text = readFileSync(join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8");
+      writeFileSync(file, text.replace(/^config:\n/m, `config:\n  ai-layer:gatewayMasterKey: ${key}\n`));
+      return file;
+    };
+    const [dev, prod, known] = await Promise.all([
+      runPlan(["dev", "--config", plain("dev", "sk-plain"), "--out", join(work, "plain-dev")]),
+      runPlan(["prod", "--config", plain("prod", "sk-plain"), "--out", join(work, "plain-prod")]),
+      runPlan(["dev", "--config", plain("dev", "sk-1234"), "--out", join(work, "known")]),
+    ]);
+    expect(dev.code, dev.stderr).toBe(0);
+    expect(prod.code, prod.stderr).toBe(2);
+    expect(prod.stderr).toContain("rules: secret-config-encrypted");
+    const report = readFileSync(join(work, "plain-prod", "summary.md"), "utf8");
+    expect(report).toContain("ai-layer:gatewayMasterKey is set in plain text");
+    expect(report).not.toContain("sk-plain");
+    expect(known.code, known.stderr).toBe(1);
+    expect(known.stderr).toContain("ai-layer:gatewayMasterKey: is the publicly known example key");
+    expect(existsSync(join(work, "known"))).toBe(false);
+  }, 120_000);
 });

@@ -195,3 +195,15 @@ describe("an IPv6 bindAddress", () => {
     ).toBe("http://localhost:4000");
   });
 });
+
+describe("a __proto__ key (as JSON.parse makes it) is reported, not dropped", () => {
+  it.each([
+    ['"gateway":{"fallbacks":{"__proto__":["chat"]}}', "layer.gateway.fallbacks.__proto__"],
+    ['"catalog":{"models":{"__proto__":{"kind":"chat"}}}', "layer.catalog.models.__proto__"],
+  ])("%s", (json, path) => {
+    const raw = JSON.parse(
+      `{"target":{"kind":"docker"},"models":[{"name":"chat","model":"llama-3.2-3b-instruct"}],${json}}`,
+    );
+    expect(problems(raw)).toEqual([`${path}: is not a valid name here; remove it`]);
+  });
+});

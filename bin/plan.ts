@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { LayerConfigError } from "../components/spec";
+import { checkStackName, LayerConfigError } from "../components/spec";
 import {
   formatPolicyReport,
   loadPolicyConfig,
@@ -57,6 +57,7 @@ function stacksAvailable(): string[] {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  checkStackName(args.stack);
   const configPath = resolve(args.config ?? join(ROOT, "stacks", `Pulumi.${args.stack}.yaml`));
   if (!existsSync(configPath)) {
     throw new UsageError(
@@ -73,7 +74,7 @@ async function main(): Promise<number> {
 
   const result = await runOffline(args.stack, config);
   const policies = runPolicies(
-    policyResources(args.stack, result.resources, result.outputs),
+    policyResources(args.stack, result.resources, result.outputs, config),
     policyConfig.config,
     policyConfig.file,
   );

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployPlan, type DeployedLayer } from "../components/layers";
 import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
-import { parseLayerSpec } from "../components/spec";
+import { checkStackName, parseLayerSpec } from "../components/spec";
+import { checkSecretConfig } from "../components/spec/secretConfig";
 
 /**
  * A config value as the runtime stores it (objects JSON-encoded) back to data. A value that is not JSON stays
@@ -68,6 +69,8 @@ export interface LayerOutputs {
  * resource is constructed, so a bad config throws one path-named error and registers nothing.
  */
 export function deployLayer(): { plan: Plan; layer: DeployedLayer; outputs: LayerOutputs } {
+  checkStackName(pulumi.getStack());
+  checkSecretConfig(pulumi.runtime.allConfig()); // decrypted under `pulumi up`: the master key LiteLLM would refuse
   const { raw, secrets } = readLayerConfig();
   const spec = parseLayerSpec(raw);
   const layerPlan = plan(spec, { stack: pulumi.getStack(), providedSecrets: new Set(Object.keys(secrets)) });

@@ -165,7 +165,7 @@ describe("aws-ec2 refusals (before anything is created)", () => {
     [
       "an open gateway",
       { target: target({ gatewayClientCidrs: ["0.0.0.0/0"] }) },
-      /target\.gatewayClientCidrs: 0\.0\.0\.0\/0 opens the gateway/,
+      /target\.gatewayClientCidrs: 0\.0\.0\.0\/0 covers .* opens the gateway to the internet/,
     ],
     [
       "ElastiCache without a cache",

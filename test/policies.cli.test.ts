@@ -46,7 +46,7 @@ describe.concurrent("plan runs the policies", () => {
       const r = await plan([stack, "--out", out]);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/policies \(14 rules, policies\/config\/\w+\.json\): 0 mandatory/);
+      expect(r.stdout).toMatch(/policies \(15 rules, policies\/config\/\w+\.json\): 0 mandatory/);
       const rep = report(out);
       expect(rep.configFile).toBe(`policies/config/${stack}.json`);
       expect(rep.mandatory).toBe(0);

@@ -16,6 +16,7 @@ import {
   type StackResource,
 } from "../../policies/rules";
 import type { PlannedResource } from "./run";
+import { plaintextSecretKeys, type StackConfig } from "./stackFile";
 
 export { PolicyConfigError };
 
@@ -44,17 +45,21 @@ export function loadPolicyConfig(root: string, stack: string): { file?: string; 
 
 /**
  * The resources as the pack would see them, plus the root stack resource with the outputs (secrets masked; the
- * program exports budgetMonthlyUsd when layer.budget is set, which the budget rule reads).
+ * program exports budgetMonthlyUsd when layer.budget is set, which the budget rule reads) and, offline only, the
+ * names of secret keys the stack file sets in plain text (plaintextSecretConfig).
  */
 export function policyResources(
   stack: string,
   resources: readonly PlannedResource[],
   outputs: Record<string, unknown>,
+  /** The stack file: its secret keys set in plain text go to the secret-config-encrypted rule (names only). */
+  config?: StackConfig,
 ): StackResource[] {
+  const plaintext = config ? plaintextSecretKeys(config) : [];
   const root: StackResource = {
     type: STACK_TYPE,
     name: `ai-layer-${stack}`,
-    props: { ...outputs },
+    props: { ...outputs, ...(plaintext.length ? { plaintextSecretConfig: plaintext } : {}) },
   };
   const rest = resources.map((r) => ({
     type: r.type,

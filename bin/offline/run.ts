@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../../components/plan";
 import type { RenderedFile } from "../../components/render";
-import type { LayerOutputs } from "../../stacks/program";
+import { LayerConfigError } from "../../components/spec";
+import type { deployLayer, LayerOutputs } from "../../stacks/program";
 import { mockCall, mockOutputs } from "./mockOutputs";
 import type { StackConfig } from "./stackFile";
 
@@ -41,20 +42,47 @@ export function maskSecrets(value: unknown): unknown {
 }
 
 /**
+ * Two or more resources registered with one type and name: the engine would refuse the second at `up`. A
+ * LayerConfigError (exit 1), listing each name and how often it was registered.
+ */
+export class DuplicateResourceError extends LayerConfigError {
+  constructor(duplicates: ReadonlyMap<string, number>) {
+    super(
+      [...duplicates].map(([key, count]) => {
+        const [type, name] = key.split("::");
+        return {
+          path: `resource ${name} (${type})`,
+          message: `registered ${count} times; every resource needs its own name (rename the model or component that produces it)`,
+        };
+      }),
+      "Offline plan: resources share a name",
+    );
+    this.name = "DuplicateResourceError";
+  }
+}
+
+/**
  * Runs the real program (stacks/program.ts, the same code `pulumi up` runs) on Pulumi's mock runtime and
  * records every resource in registration order. Needs no CLI, engine, Docker or credentials.
  */
-export async function runOffline(stack: string, config: StackConfig): Promise<OfflineResult> {
+export async function runOffline(
+  stack: string,
+  config: StackConfig,
+  /** The program to run; the real one unless a test passes its own. */
+  program?: typeof deployLayer,
+): Promise<OfflineResult> {
   const order: { key: string; type: string; name: string; parent: string | null }[] = [];
   const inputs = new Map<string, unknown>();
+  const registrations = new Map<string, number>();
   const keyOf = (type: string, name: string) => `${type}::${name}`;
 
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
+        // Pulumi swallows errors thrown here, so duplicates are counted and reported after the program ran.
         const key = keyOf(args.type, args.name);
-        if (inputs.has(key))
-          throw new Error(`offline plan: two resources share the name ${args.name} (${args.type})`);
+        registrations.set(key, (registrations.get(key) ?? 0) + 1);
+        if (inputs.has(key)) return mockOutputs(args);
         inputs.set(key, args.inputs);
         return mockOutputs(args);
       },
@@ -67,7 +95,7 @@ export async function runOffline(stack: string, config: StackConfig): Promise<Of
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
 
   let deployed: { plan: Plan; files: readonly RenderedFile[]; outputs: LayerOutputs } | undefined;
-  const { deployLayer } = await import("../../stacks/program");
+  const deploy = program ?? (await import("../../stacks/program")).deployLayer;
   await pulumi.runtime.runInPulumiStack(async () => {
     // Legacy stack transformations run SDK-side, so they see every registration (with its parent) under mocks.
     pulumi.runtime.registerStackTransformation((a) => {
@@ -79,12 +107,22 @@ export async function runOffline(stack: string, config: StackConfig): Promise<Of
       });
       return undefined;
     });
-    const result = deployLayer();
+    const result = deploy();
     deployed = { plan: result.plan, files: result.layer.files, outputs: result.outputs };
     return result.outputs;
   });
   const outputs = maskSecrets(await revealOutputs({ ...deployed!.outputs })) as Record<string, unknown>;
   await pulumi.runtime.disconnect();
+  // Counted from both hooks: a registration the transformation saw but newResource did not (or vice versa).
+  for (const { key } of order) if (!registrations.has(key)) registrations.set(key, 1);
+  const seen = new Map<string, number>();
+  for (const { key } of order) seen.set(key, (seen.get(key) ?? 0) + 1);
+  const duplicates = new Map(
+    [...new Set([...registrations.keys(), ...seen.keys()])]
+      .map((k) => [k, Math.max(registrations.get(k) ?? 0, seen.get(k) ?? 0)] as const)
+      .filter(([, n]) => n > 1),
+  );
+  if (duplicates.size) throw new DuplicateResourceError(duplicates);
 
   const rootName = `ai-layer-${stack}`;
   const resources = order.map(({ key, type, name, parent }) => ({

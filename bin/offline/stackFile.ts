@@ -1,5 +1,9 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { LAYER_SECRETS } from "../../components/plan/secrets";
+import { SECURE_PLACEHOLDER } from "../../components/spec/secretConfig";
+
+export { SECURE_PLACEHOLDER };
 
 /** Config of one stack as the Pulumi runtime holds it: `ns:key` → string (objects JSON-encoded). */
 export interface StackConfig {
@@ -7,9 +11,6 @@ export interface StackConfig {
   /** Keys whose value is a `secure:` ciphertext (opaque offline). */
   readonly secretKeys: string[];
 }
-
-/** Stands in for a `secure:` value: the plan cannot decrypt it, and it must never look like a real secret. */
-export const SECURE_PLACEHOLDER = "secure-config-value-not-decrypted-offline";
 
 function isSecure(v: unknown): v is { secure: string } {
   return (
@@ -61,4 +62,14 @@ export function parseStackFile(text: string, source = "stack file"): StackConfig
 
 export function readStackFile(path: string): StackConfig {
   return parseStackFile(readFileSync(path, "utf8"), path);
+}
+
+/**
+ * The secret keys (`ai-layer:<key>` of LAYER_SECRETS) the stack file sets in plain text instead of `secure:`
+ * ciphertext: names only, never values. The offline plan hands them to the secret-config-encrypted policy.
+ */
+export function plaintextSecretKeys(config: StackConfig): string[] {
+  return LAYER_SECRETS.map((s) => `ai-layer:${s.configKey}`).filter(
+    (k) => Object.hasOwn(config.values, k) && !config.secretKeys.includes(k),
+  );
 }

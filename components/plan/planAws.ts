@@ -57,12 +57,6 @@ export function planAwsEks(
         "list the CIDRs allowed to the public EKS API (e.g. your office or VPN), or set endpointPublicAccess: false",
     });
   }
-  if (target.publicAccessCidrs.includes("0.0.0.0/0")) {
-    problems.push({
-      path: formatPath(["target", "publicAccessCidrs"]),
-      message: "0.0.0.0/0 opens the cluster API to the internet; list your networks",
-    });
-  }
   const groups = new Map<
     string,
     {

@@ -73,6 +73,18 @@ export function crossCheck(spec: LayerSpec): ConfigProblem[] {
     }
   });
 
+  // A canary runs as track `<name>-canary` (vLLM resources, Services and node groups are named by track id), so
+  // a model of that name would collide with it on every self-hosted target.
+  spec.models.forEach((m, i) => {
+    const clash = m.canary && !m.remote && !m.backend ? firstIndex.get(`${m.name}-canary`) : undefined;
+    if (clash !== undefined)
+      add(
+        ["models", clash, "name"],
+        `"${m.name}-canary" is the name of the canary of ${formatPath(["models", i])} ("${m.name}"), whose resources ` +
+          `are named by that track id; rename this model (e.g. "${m.name}-next")`,
+      );
+  });
+
   const kindOf = (name: string) => {
     const entry = spec.models.find((m) => m.name === name);
     if (entry?.remote) return "chat";

@@ -6,3 +6,4 @@ export * from "./errors";
 export * from "./parse";
 export { extraModels } from "./crossChecks";
 export { configReference } from "./reference";
+export { checkStackName } from "./names";

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { GPUS } from "../catalog/gpus";
 import { DEFAULTS } from "./defaults";
+import { imageReferenceProblem } from "./names";
+
+/** A container image reference, checked against the distribution/reference grammar (./names.ts). */
+export const ImageRefSchema = z.string().superRefine((ref, ctx) => {
+  const problem = imageReferenceProblem(ref);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 /** A name clients send to the gateway; also a DNS label on Kubernetes, so lowercase letters, digits, dashes. */
 export const ModelNameSchema = z
@@ -64,7 +71,7 @@ export const CanarySchema = z
       .describe("Percent of this model name's traffic the canary gets (1–99)"),
     revision: hfRevision.optional().describe("Hugging Face revision the canary serves"),
     huggingFaceRepo: hfRepo.optional().describe("Another repository (e.g. a fine-tune) the canary serves"),
-    image: z.string().min(1).optional().describe("Another pinned vLLM image the canary runs"),
+    image: ImageRefSchema.optional().describe("Another pinned vLLM image the canary runs"),
   })
   .describe(
     "A second deployment of the same name that gets `weight`% of traffic; promote or roll back by editing config",

@@ -1,5 +1,5 @@
 import { crossCheck } from "./crossChecks";
-import { LayerConfigError, problemsFromZod } from "./errors";
+import { formatPath, LayerConfigError, problemsFromZod, type ConfigProblem } from "./errors";
 import { LayerSchema, type LayerSpec, type LayerSpecInput } from "./schema";
 import type { TargetSpec } from "./targetSchema";
 
@@ -25,7 +25,24 @@ export function parseLayerSpec(raw: unknown): LayerSpec {
   }
   const result = LayerSchema.safeParse(raw);
   if (!result.success) throw new LayerConfigError(problemsFromZod(LayerSchema, result.error.issues, raw));
-  const problems = crossCheck(result.data);
+  const problems = [...protoKeyProblems(raw), ...crossCheck(result.data)];
   if (problems.length) throw new LayerConfigError(problems);
   return result.data;
+}
+
+/**
+ * Own `__proto__` keys (JSON.parse makes them from `"__proto__": …`). zod's records drop them silently (assigning
+ * `__proto__` sets the prototype), so `gateway.fallbacks.__proto__` would vanish instead of being reported; strict
+ * objects already report them as unknown keys, so this only runs once the schema passed.
+ */
+function protoKeyProblems(raw: unknown, path: PropertyKey[] = []): ConfigProblem[] {
+  if (raw === null || typeof raw !== "object") return [];
+  const here: ConfigProblem[] = Object.hasOwn(raw, "__proto__")
+    ? [{ path: formatPath([...path, "__proto__"]), message: "is not a valid name here; remove it" }]
+    : [];
+  return here.concat(
+    Object.entries(raw).flatMap(([k, v]) =>
+      protoKeyProblems(v, [...path, Array.isArray(raw) ? Number(k) : k]),
+    ),
+  );
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULTS } from "./defaults";
+import { ImageRefSchema } from "./modelSchema";
 import { CatalogModelSchema, ModelNameSchema, ModelSchema } from "./modelSchema";
 import { TargetSchema } from "./targetSchema";
 
@@ -202,11 +203,9 @@ export const MonitoringSchema = z
   .describe("Prometheus and Grafana");
 
 const imageRef = (service: string) =>
-  z
-    .string()
-    .min(1)
-    .optional()
-    .describe(`Image for ${service}, e.g. a registry mirror; pin a version tag or digest`);
+  ImageRefSchema.optional().describe(
+    `Image for ${service}, e.g. a registry mirror; pin a version tag or digest`,
+  );
 
 export const BudgetSchema = z
   .strictObject({

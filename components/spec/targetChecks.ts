@@ -1,4 +1,5 @@
 import { CLOUD_GPUS, findCloudGpu, findGpu, GPUS } from "../catalog";
+import { openToInternet } from "./cidr";
 import { closest } from "./errors";
 import type { AddProblem } from "./crossChecks";
 import type { ModelEntry } from "./modelSchema";
@@ -128,7 +129,11 @@ export function targetChecks(spec: LayerSpec, add: AddProblem): void {
     const replicas = m.replicas;
     if (replicas && replicas.min > replicas.max)
       add(["models", i, "replicas", "min"], `${replicas.min} is above max ${replicas.max}`);
-    if (replicas?.min === 0 && !spec.gateway.fallbacks[m.name]?.length) {
+    // Object.hasOwn: a model may be named like an Object.prototype key (`constructor`).
+    const fallbacks = Object.hasOwn(spec.gateway.fallbacks, m.name)
+      ? spec.gateway.fallbacks[m.name]
+      : undefined;
+    if (replicas?.min === 0 && !fallbacks?.length) {
       add(
         ["models", i, "replicas", "min"],
         `0 scales "${m.name}" to zero; add layer.gateway.fallbacks.${m.name} (e.g. a remote model) to answer while no replica runs`,
@@ -213,12 +218,16 @@ export function targetChecks(spec: LayerSpec, add: AddProblem): void {
       "list the CIDRs allowed to reach the load balancer (e.g. [203.0.113.0/24]); an open gateway is refused",
     );
   }
-  if (target.gateway.sourceRanges.includes("0.0.0.0/0")) {
-    add(
-      ["target", "gateway", "sourceRanges"],
-      "0.0.0.0/0 opens the gateway to the internet; list your networks instead",
-    );
-  }
+  refuseOpen(target.gateway.sourceRanges, ["target", "gateway", "sourceRanges"], "the gateway", add);
+  refuseOpen(target.cache.sourceRanges, ["target", "cache", "sourceRanges"], "Redis", add);
+  if (target.kind === "aws-eks")
+    refuseOpen(target.publicAccessCidrs, ["target", "publicAccessCidrs"], "the cluster API", add);
+}
+
+/** A CIDR list that covers more public space than OPEN_THRESHOLD (./cidr.ts) opens `what` to the internet. */
+function refuseOpen(cidrs: readonly string[], path: PropertyKey[], what: string, add: AddProblem): void {
+  const open = openToInternet(cidrs);
+  if (open) add(path, `${open}: that opens ${what} to the internet; list your networks instead`);
 }
 
 /** The EC2 fleet: one gateway on the control host, and groups that keep at least one instance. */
@@ -236,11 +245,7 @@ function ec2Checks(spec: LayerSpec, target: AwsEc2Target, add: AddProblem): void
         "an EC2 Auto Scaling group here does not scale from zero on traffic; set min to 1 or more (or use aws-eks)",
       );
   });
-  if (target.gatewayClientCidrs.includes("0.0.0.0/0"))
-    add(
-      ["target", "gatewayClientCidrs"],
-      "0.0.0.0/0 opens the gateway to the internet; list your networks instead",
-    );
+  refuseOpen(target.gatewayClientCidrs, ["target", "gatewayClientCidrs"], "the gateway", add);
   if (target.elasticache && !spec.cache.enabled)
     add(
       ["target", "elasticache"],

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { GPUS } from "../catalog/gpus";
+import { cidrProblem } from "./cidr";
 import { DEFAULTS } from "./defaults";
+import { isDnsSubdomain, isIpAddress, labelKeyProblem } from "./names";
+import { hostCredentialsProblem } from "./secretConfig";
 
 const port = (what: string) => z.number().int().min(1).max(65535).describe(`${what} (1–65535)`);
 
@@ -28,6 +31,10 @@ export const DockerTargetSchema = z
       .regex(/^(unix|ssh|tcp|npipe):\/\/\S+$/, {
         message: "must be a Docker host URL: unix:///var/run/docker.sock, ssh://user@host or tcp://host:2376",
       })
+      .superRefine((host, ctx) => {
+        const problem = hostCredentialsProblem(host);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
       .optional()
       .describe(
         "Docker daemon to use. Default: the local one (DOCKER_HOST). ssh://user@gpu-box for a remote box",
@@ -43,7 +50,10 @@ export const DockerTargetSchema = z
       ),
     bindAddress: z
       .string()
-      .regex(/^(\d{1,3}\.){3}\d{1,3}$/, { message: "must be an IPv4 address such as 127.0.0.1" })
+      .refine(isIpAddress, {
+        message:
+          "must be an IP address such as 127.0.0.1 or ::1 (Docker publishes ports on a host IP, not a name)",
+      })
       .default(DEFAULTS.target.docker.bindAddress)
       .describe(
         `Host address published ports bind to. Default ${DEFAULTS.target.docker.bindAddress} (this machine only)`,
@@ -72,9 +82,11 @@ export const DockerTargetSchema = z
   })
   .describe("Where the layer runs");
 
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR such as 203.0.113.0/24" });
+/** An IPv4 network CIDR, parsed (./cidr.ts): octets 0–255, prefix ≤ 32, no host bits set. */
+const cidr = z.string().superRefine((value, ctx) => {
+  const problem = cidrProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 export const KubernetesTargetSchema = z
   .strictObject({
@@ -100,7 +112,14 @@ export const KubernetesTargetSchema = z
       .describe(`Namespace of the layer. Default ${DEFAULTS.target.kubernetes.namespace}`),
     gpuNodeLabel: z
       .string()
-      .min(1)
+      .superRefine((key, ctx) => {
+        const problem = labelKeyProblem(key);
+        if (problem)
+          ctx.addIssue({
+            code: "custom",
+            message: `is not a Kubernetes label key ([prefix/]name, e.g. nvidia.com/gpu.product): ${problem}`,
+          });
+      })
       .default(DEFAULTS.target.kubernetes.gpuNodeLabel)
       .describe(
         `Node label whose value is the GPU type (L4, A10G, …); vLLM pods select on it. Default ${DEFAULTS.target.kubernetes.gpuNodeLabel}`,
@@ -124,7 +143,10 @@ export const KubernetesTargetSchema = z
       .describe("What the cluster already runs"),
     storageClass: z
       .string()
-      .min(1)
+      .refine(isDnsSubdomain, {
+        message:
+          "must be a StorageClass name: a DNS subdomain (lowercase letters, digits, - and ., starting and ending with a letter or digit, at most 253 characters)",
+      })
       .optional()
       .describe("StorageClass of the model-weight caches. Default: the cluster's default class"),
     gateway: z
@@ -173,9 +195,8 @@ const awsCommonFields = {
     .string()
     .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" })
     .describe("AWS region (prices in the catalog are us-east-1 on-demand)"),
-  vpcCidr: z
-    .string()
-    .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, {
+  vpcCidr: cidr
+    .refine((v) => !/\/\d+$/.test(v) || /\/(1[6-9]|2[0-4])$/.test(v), {
       message: "must be an IPv4 CIDR between /16 and /24",
     })
     .default(DEFAULTS.target.aws.vpcCidr)
@@ -232,7 +253,7 @@ export const AwsEksTargetSchema = KubernetesTargetSchema.omit({ kind: true, kube
       .default(true)
       .describe("Reach the EKS API from outside the VPC (limited to publicAccessCidrs). Default true"),
     publicAccessCidrs: z
-      .array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" }))
+      .array(cidr)
       .default([])
       .describe("CIDRs allowed to the public EKS API endpoint; required when endpointPublicAccess is true"),
     capacityType: z

@@ -184,7 +184,9 @@ export const requiredTags = resourceRule({
     const defaults =
       provider?.type === "pulumi:providers:aws" ? providerDefaultTags(provider.props) : undefined;
     const tags = { ...(isObject(defaults) ? defaults : {}), ...(isObject(props.tags) ? props.tags : {}) };
-    const missing = config.requiredTags.filter((t: string) => typeof tags[t] !== "string" || tags[t] === "");
+    const missing = config.requiredTags.filter(
+      (t: string) => !Object.hasOwn(tags, t) || typeof tags[t] !== "string" || tags[t] === "",
+    );
     return missing.length ? [`missing tags: ${missing.join(", ")}`] : [];
   },
 });

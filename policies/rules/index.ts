@@ -9,6 +9,7 @@ import {
   imdsv2Required,
   requiredTags,
 } from "./aws";
+import { secretConfigEncrypted } from "./config";
 import { helmChartPinned, imagesPinned } from "./images";
 import { noPublicInternalServices } from "./network";
 import { noPlaintextSecrets } from "./secrets";
@@ -27,6 +28,7 @@ export const RULES: readonly Rule[] = [
   vllmMaxModelLen,
   noPublicInternalServices,
   noPlaintextSecrets,
+  secretConfigEncrypted,
   gpuInstanceAllowlist,
   ebsEncrypted,
   elasticacheEncrypted,

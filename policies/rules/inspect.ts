@@ -37,7 +37,8 @@ export const LONG_RUNNING_KINDS = new Set(["Deployment", "StatefulSet", "DaemonS
 /** Every container (and init container) of a Kubernetes workload; [] for other types. */
 export function kubeContainers(type: string, props: Record<string, any>): KubeContainer[] {
   const kind = kubeKind(type);
-  const path = kind ? POD_SPEC_PATHS[kind] : undefined;
+  // Own keys only: a kind named like an Object.prototype key (`constructor`) has no pod spec.
+  const path = kind && Object.hasOwn(POD_SPEC_PATHS, kind) ? POD_SPEC_PATHS[kind] : undefined;
   if (!path) return [];
   let spec: unknown = props;
   for (const key of path) spec = isObject(spec) ? spec[key] : undefined;

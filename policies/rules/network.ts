@@ -8,8 +8,8 @@ import {
   kubeKind,
 } from "./inspect";
 import { resourceRule } from "./types";
+import { openToInternet } from "../../components/spec/cidr";
 
-const OPEN = new Set(["0.0.0.0/0", "::/0"]);
 const SERVICES = ["redis", "redis-exporter", "vllm-*", "grafana", "prometheus", "ollama"];
 const PORTS = [6379, 8000, 3000, 9090, 11434];
 const IMAGES = ["redis", "grafana/grafana", "prom/prometheus", "ollama/ollama", "vllm/vllm-openai"];
@@ -30,10 +30,14 @@ function ranges(value: unknown): string[] | undefined {
   return undefined;
 }
 
+/**
+ * Why a source-range list leaves a service open: none given, or ranges that together cover more public space
+ * than the shared threshold (components/spec/cidr.ts, the same function the spec checks use).
+ */
 function openRanges(list: string[] | undefined): string | undefined {
   if (!list || list.length === 0) return "no source ranges";
-  const open = list.find((r) => OPEN.has(r));
-  return open ? `source range ${open}` : undefined;
+  const open = openToInternet(list);
+  return open ? `source ranges ${open}` : undefined;
 }
 
 function annotationRanges(meta: any): string[] | undefined {
@@ -62,8 +66,9 @@ export const noPublicInternalServices = resourceRule({
   name: "no-public-internal-services",
   description:
     "Redis, vLLM, Grafana, Prometheus and Ollama are never reachable from anywhere: no Kubernetes LoadBalancer " +
-    "Service or Ingress for them without source ranges (or with 0.0.0.0/0), no NodePort, no AWS security group " +
-    "ingress from 0.0.0.0/0 or ::/0 on their ports (6379, 8000, 3000, 9090, 11434), no Docker port published on " +
+    "Service or Ingress for them without source ranges (or with ranges covering more public space than one /8: " +
+    "0.0.0.0/0, or 0.0.0.0/1 + 128.0.0.0/1), no NodePort, no AWS security group " +
+    "ingress from such ranges or ::/0 on their ports (6379, 8000, 3000, 9090, 11434), no Docker port published on " +
     "all interfaces.",
   severity: "critical",
   enforcementLevel: "mandatory",
@@ -140,15 +145,14 @@ export const noPublicInternalServices = resourceRule({
       });
     if (sgRules.length) {
       return sgRules.flatMap(({ rule, where }) => {
-        const cidrs = [...asArray(rule?.cidrBlocks), ...asArray(rule?.ipv6CidrBlocks)].filter((c) =>
-          OPEN.has(c),
+        const cidrs = [...asArray(rule?.cidrBlocks), ...asArray(rule?.ipv6CidrBlocks)].filter(
+          (c): c is string => typeof c === "string",
         );
-        const port = cidrs.length
-          ? coveredPort(rule.fromPort, rule.toPort, rule.protocol, config.ports)
-          : undefined;
+        const open = openToInternet(cidrs);
+        const port = open ? coveredPort(rule.fromPort, rule.toPort, rule.protocol, config.ports) : undefined;
         return port === undefined
           ? []
-          : [`security group ${where} opens port ${port} to ${cidrs.join(", ")}`];
+          : [`security group ${where} opens port ${port} to the internet: ${open}`];
       });
     }
     if (type === DOCKER_CONTAINER) {

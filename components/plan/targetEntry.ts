@@ -52,7 +52,10 @@ export interface TargetEntry<K extends TargetKind> {
   urls(target: TargetOf<K>, services: Plan["services"], monitoring: MonitoringSpec): Plan["urls"];
 }
 
-/** The URLs of a layer on one Docker host: the published ports, on the bind address (0.0.0.0 → localhost). */
+/**
+ * The URLs of a layer on one Docker host: the published ports, on the bind address (0.0.0.0 and :: → localhost;
+ * an IPv6 address in brackets).
+ */
 export function dockerHostUrls(
   target: {
     readonly bindAddress: string;
@@ -60,7 +63,11 @@ export function dockerHostUrls(
   },
   monitoring: MonitoringSpec,
 ): Plan["urls"] {
-  const bind = target.bindAddress === "0.0.0.0" ? "localhost" : target.bindAddress;
+  const bind = ["0.0.0.0", "::"].includes(target.bindAddress)
+    ? "localhost"
+    : target.bindAddress.includes(":")
+      ? `[${target.bindAddress}]`
+      : target.bindAddress;
   return {
     gateway: `http://${bind}:${target.ports.gateway}`,
     ...(monitoring.enabled

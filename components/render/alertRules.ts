@@ -298,11 +298,35 @@ export function alertRuleGroups(plan: Plan): RuleGroup[] {
   return groups;
 }
 
+/**
+ * For drills and the e2e tier (test/e2e), which must see an alert fire within seconds; a stack leaves both unset.
+ */
+export interface AlertRuleOptions {
+  /**
+   * Evaluation interval of every group, seconds: the rule group's `interval` field (Prometheus
+   * docs/configuration/recording_rules.md, `<rule_group>`). Default: unset, so the global `evaluation_interval`
+   * (the scrape interval) applies.
+   */
+  readonly evaluationIntervalSeconds?: number;
+  /** Replaces every alert's `for`, seconds (0 = fire on the first evaluation that matches). Default: each rule's own. */
+  readonly forSeconds?: number;
+}
+
 /** prometheus/rules/ai-layer.yml: recording rules (cost, traffic) and alerts with severity and runbook. */
-export function renderAlertRules(plan: Plan): string {
+export function renderAlertRules(plan: Plan, opts: AlertRuleOptions = {}): string {
+  const groups = alertRuleGroups(plan).map((g) => ({
+    name: g.name,
+    ...(opts.evaluationIntervalSeconds !== undefined
+      ? { interval: `${opts.evaluationIntervalSeconds}s` }
+      : {}),
+    rules:
+      opts.forSeconds === undefined
+        ? g.rules
+        : g.rules.map((r) => ("alert" in r ? { ...r, for: `${opts.forSeconds}s` } : r)),
+  }));
   return yamlFile(
     `Prometheus rules for stack "${plan.stack}", rendered by ai-layer (renderAlertRules).\n` +
       `Dashboards named in runbooks: ${Object.values(DASHBOARDS).join(", ")}.`,
-    { groups: alertRuleGroups(plan) },
+    { groups },
   );
 }

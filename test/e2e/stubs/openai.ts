@@ -77,11 +77,15 @@ export function openAiStub(name: string, served: readonly string[]): StubServer 
       json(res, 200, {
         object: "list",
         model: body?.model,
-        data: Array.from({ length: n }, (_, i) => ({
-          object: "embedding",
-          index: i,
-          embedding: [0.1 * (i + 1), 0.2, 0.3, 0.4],
-        })),
+        data: Array.from({ length: n }, (_, i) => {
+          const vector = [0.1 * (i + 1), 0.2, 0.3, 0.4];
+          // vLLM honours encoding_format "base64": little-endian float32 bytes, base64-encoded (as OpenAI does).
+          const embedding =
+            body?.encoding_format === "base64"
+              ? Buffer.from(new Float32Array(vector).buffer).toString("base64")
+              : vector;
+          return { object: "embedding", index: i, embedding };
+        }),
         usage: { prompt_tokens: 3 * n, total_tokens: 3 * n },
       });
     },

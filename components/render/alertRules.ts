@@ -54,6 +54,15 @@ export function scrapesVllm(plan: Plan): boolean {
   return plan.target.kind === "kubernetes" || plan.target.aws !== undefined;
 }
 
+/**
+ * Whether the rules record `ai_layer:model_cost_usd_per_hour` (per vLLM model, from `up{job="vllm"}`): only where
+ * Prometheus scrapes vLLM servers. The cost dashboard shows its per-model panels only then (the e2e tier found a
+ * docker stack's "Cost per model" panel querying a series nothing records).
+ */
+export function recordsModelCost(plan: Plan): boolean {
+  return scrapesVllm(plan) && plan.models.some(isVllm);
+}
+
 const pct = "{{ $value | humanizePercentage }}";
 /** A 0–1 threshold as a percentage for annotations, without float noise (0.07 → "7%"). */
 const percent = (ratio: number) => `${Number((ratio * 100).toFixed(4))}%`;
@@ -68,7 +77,7 @@ function recordingRules(plan: Plan): RecordingRule[] {
   const vllm = plan.models.filter(isVllm);
   // A Docker host costs the same at any load; on aws-ec2 that is the control host (and ElastiCache).
   const fixed = plan.target.kind === "docker" ? plan.target.costPerHourUsd : 0;
-  if (!scrapesVllm(plan) || vllm.length === 0) {
+  if (!recordsModelCost(plan)) {
     return [...traffic, { record: RECORDING_RULES.cost, expr: `vector(${fixed})` }];
   }
   // Every pod of every track (stable and canary) that answers its scrape is a replica holding GPUs; `or vector(0)`

@@ -15,9 +15,12 @@ function devLayerRaw(): Record<string, unknown> {
 export const E2E_GATEWAY = { timeoutSeconds: 3, streamTimeoutSeconds: 3, numRetries: 1 } as const;
 
 /** The dev stack (stacks/Pulumi.dev.yaml: Ollama models, chat → chat-small fallback, cache, monitoring). */
-export function devPlan(gateway: Record<string, unknown> = E2E_GATEWAY): Plan {
+export function devPlan(
+  overrides: { gateway?: Record<string, unknown>; monitoring?: Record<string, unknown> } = {},
+): Plan {
   const raw = devLayerRaw();
-  raw.gateway = { ...(raw.gateway as object), ...gateway };
+  raw.gateway = { ...(raw.gateway as object), ...E2E_GATEWAY, ...overrides.gateway };
+  raw.monitoring = { ...(raw.monitoring as object), ...overrides.monitoring };
   return plan(parseLayerSpec(raw), { stack: "dev" });
 }
 

@@ -20,11 +20,15 @@ describeWithTools(
     let layer: RunningLayer;
     let client: OpenAI;
     const cli = (...args: string[]) => redisCli(layer.redis!.port, layer.redis!.password, args);
+    // Response entries are `<namespace>:<sha256 of the request>` (litellm/caching/caching.py get_cache_key,
+    // _add_namespace_to_cache_key). The proxy's rate-limit counters share the namespace
+    // (`litellm.cache:{api_key:…}:tokens`), so they are left out.
+    const responseKey = /^[^:]+:[0-9a-f]{64}$/;
     const cacheKeys = () =>
       cli("--scan", "--pattern", `${NAMESPACE}:*`)
         .split("\n")
         .map((k) => k.replace(/^"|"$/g, ""))
-        .filter(Boolean);
+        .filter((k) => responseKey.test(k));
 
     beforeAll(async () => {
       plan = devPlan();

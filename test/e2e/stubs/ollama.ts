@@ -8,6 +8,8 @@ import { json, replyText, StubServer } from "./stubServer";
  *   (OllamaChatCompletionResponseIterator.chunk_parser, _done_chunk_usage).
  * - `ollama/` embeddings: POST {api_base}/api/embed with `input` (a list); reply `embeddings` (a list of vectors)
  *   and `prompt_eval_count` (completion/handler.py ollama_aembeddings, _process_ollama_embedding_response).
+ * Not here: POST /api/generate, which `ollama/` uses for chat (completion/transformation.py); renderLiteLlmConfig
+ * routes chat through `ollama_chat/` and uses `ollama/` only for embeddings, so LiteLLM never calls it.
  * - POST /api/show: model info (common_utils.py get_runtime_model_info; a failure there only falls back to
  *   defaults). GET /api/tags: the model list (common_utils.py, used for wildcard routes).
  */

@@ -130,6 +130,11 @@ describe("Cost dashboard content", () => {
     );
     expect(dash.templating.list[0]!.query).toBe("chat,overflow");
   });
+  it("queries the per-model cost rule only where the rules record it (found by the e2e tier on docker)", () => {
+    const dev = parse(renderCostDashboard(devPlan)).panels.flatMap((p) => p.targets.map((t) => t.expr));
+    expect(dev.join("\n")).not.toContain("ai_layer:model_cost_usd_per_hour");
+    expect(exprs.join("\n")).toContain("ai_layer:model_cost_usd_per_hour");
+  });
 });
 
 describe("dashboards provisioned per target", () => {

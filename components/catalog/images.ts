@@ -7,8 +7,11 @@ export const IMAGES = {
   // ollama/ollama release.yaml publishes semver tags without the "v"; v0.32.15 is the newest non-rc tag seen.
   ollama: "ollama/ollama:0.32.15",
   // The ghcr tag equals the release tag (_publish-container.yml). v1.104+ refuses a weak or unset master key,
-  // which the stack never gives it (a generated 48-character sk- key).
-  gateway: "ghcr.io/berriai/litellm:v1.104.2",
+  // which the stack never gives it (a generated 48-character sk- key). Past v1.104.6: v1.104.0–v1.104.6 can exit
+  // at start-up with an ImportError when the remote cost map is unreachable (fixed in v1.104.7); v1.107.0 was a
+  // compromised, yanked release. The e2e tier runs this same version from PyPI (test/e2e/requirements.txt;
+  // test/e2e/pins.test.ts keeps the two equal).
+  gateway: "ghcr.io/berriai/litellm:v1.104.9",
   // LiteLLM needs Redis >= 7.0 (litellm-docs prod.md). docker-library/official-images library/redis.
   redis: "redis:7.4.11-alpine",
   // FROM scratch: no shell, so no Docker healthcheck; Prometheus' `up` covers it.

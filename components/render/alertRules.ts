@@ -52,6 +52,15 @@ export function scrapesVllm(plan: Plan): boolean {
   return plan.target.kind !== "docker";
 }
 
+/**
+ * Whether the rules record `ai_layer:model_cost_usd_per_hour` (per vLLM model, from `up{job="vllm"}`): only where
+ * Prometheus scrapes vLLM servers. The cost dashboard shows its per-model panels only then (the e2e tier found a
+ * docker stack's "Cost per model" panel querying a series nothing records).
+ */
+export function recordsModelCost(plan: Plan): boolean {
+  return scrapesVllm(plan) && plan.models.some(isVllm);
+}
+
 const pct = "{{ $value | humanizePercentage }}";
 /** A 0–1 threshold as a percentage for annotations, without float noise (0.07 → "7%"). */
 const percent = (ratio: number) => `${Number((ratio * 100).toFixed(4))}%`;
@@ -66,7 +75,7 @@ function recordingRules(plan: Plan): RecordingRule[] {
   const vllm = plan.models.filter(isVllm);
   // A Docker host costs the same at any load; on aws-ec2 that is the control host (and ElastiCache).
   const fixed = onDockerHost(plan) ? plan.target.costPerHourUsd : 0;
-  if (!scrapesVllm(plan) || vllm.length === 0) {
+  if (!recordsModelCost(plan)) {
     return [...traffic, { record: RECORDING_RULES.cost, expr: `vector(${fixed})` }];
   }
   // Every pod of every track (stable and canary) that answers its scrape is a replica holding GPUs; `or vector(0)`
@@ -296,11 +305,35 @@ export function alertRuleGroups(plan: Plan): RuleGroup[] {
   return groups;
 }
 
+/**
+ * For drills and the e2e tier (test/e2e), which must see an alert fire within seconds; a stack leaves both unset.
+ */
+export interface AlertRuleOptions {
+  /**
+   * Evaluation interval of every group, seconds: the rule group's `interval` field (Prometheus
+   * docs/configuration/recording_rules.md, `<rule_group>`). Default: unset, so the global `evaluation_interval`
+   * (the scrape interval) applies.
+   */
+  readonly evaluationIntervalSeconds?: number;
+  /** Replaces every alert's `for`, seconds (0 = fire on the first evaluation that matches). Default: each rule's own. */
+  readonly forSeconds?: number;
+}
+
 /** prometheus/rules/ai-layer.yml: recording rules (cost, traffic) and alerts with severity and runbook. */
-export function renderAlertRules(plan: Plan): string {
+export function renderAlertRules(plan: Plan, opts: AlertRuleOptions = {}): string {
+  const groups = alertRuleGroups(plan).map((g) => ({
+    name: g.name,
+    ...(opts.evaluationIntervalSeconds !== undefined
+      ? { interval: `${opts.evaluationIntervalSeconds}s` }
+      : {}),
+    rules:
+      opts.forSeconds === undefined
+        ? g.rules
+        : g.rules.map((r) => ("alert" in r ? { ...r, for: `${opts.forSeconds}s` } : r)),
+  }));
   return yamlFile(
     `Prometheus rules for stack "${plan.stack}", rendered by ai-layer (renderAlertRules).\n` +
       `Dashboards named in runbooks: ${Object.values(DASHBOARDS).join(", ")}.`,
-    { groups: alertRuleGroups(plan) },
+    { groups },
   );
 }

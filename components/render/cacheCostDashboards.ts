@@ -1,4 +1,5 @@
 import type { Plan } from "../plan";
+import { recordsModelCost } from "./alertRules";
 import { dashboardJson, type Panel } from "./grafana";
 
 // Grafana's rate window: sized from the datasource's timeInterval (the scrape interval), see grafana.ts.
@@ -100,6 +101,7 @@ const asModel = (expr: string) => `label_replace(${expr}, "model", "$1", "reques
  */
 export function costPanels(plan: Plan): Panel[] {
   const cost = "sum(ai_layer:cost_usd_per_hour)";
+  const perModel = recordsModelCost(plan);
   const panels: Panel[] = [
     {
       title: "Cost now ($/h)",
@@ -116,17 +118,22 @@ export function costPanels(plan: Plan): Panel[] {
       kind: "stat",
       targets: [{ expr: `${cost} * 730`, legendFormat: "$/month" }],
     },
-    {
-      title: "Cost per model ($/h)",
-      description: "Per self-hosted model, every track (stable and canary) at its current replicas.",
-      unit: "currencyUSD",
-      targets: [
-        {
-          expr: 'sum by (model) (ai_layer:model_cost_usd_per_hour{model=~"$model"})',
-          legendFormat: "{{model}}",
-        },
-      ],
-    },
+    // Per-model cost exists only where the rules record it (vLLM scraped); elsewhere the panel would stay empty.
+    ...(perModel
+      ? [
+          {
+            title: "Cost per model ($/h)",
+            description: "Per self-hosted model, every track (stable and canary) at its current replicas.",
+            unit: "currencyUSD",
+            targets: [
+              {
+                expr: 'sum by (model) (ai_layer:model_cost_usd_per_hour{model=~"$model"})',
+                legendFormat: "{{model}}",
+              },
+            ],
+          } satisfies Panel,
+        ]
+      : []),
     {
       title: "Cost per request ($)",
       description:
@@ -149,12 +156,16 @@ export function costPanels(plan: Plan): Panel[] {
           expr: `${cost} / (sum(ai_layer:output_tokens:rate5m) * 3600 > 0) * 1e6`,
           legendFormat: "layer",
         },
-        {
-          expr:
-            'sum by (model) (ai_layer:model_cost_usd_per_hour{model=~"$model"}) / on (model) ' +
-            `(sum by (model) (${asModel('ai_layer:output_tokens:rate5m{requested_model=~"$model"}')}) * 3600 > 0) * 1e6`,
-          legendFormat: "{{model}}",
-        },
+        ...(perModel
+          ? [
+              {
+                expr:
+                  'sum by (model) (ai_layer:model_cost_usd_per_hour{model=~"$model"}) / on (model) ' +
+                  `(sum by (model) (${asModel('ai_layer:output_tokens:rate5m{requested_model=~"$model"}')}) * 3600 > 0) * 1e6`,
+                legendFormat: "{{model}}",
+              },
+            ]
+          : []),
       ],
     },
     {

@@ -119,6 +119,10 @@ export function gatewayEnv(plan: Plan, elastiCache = false): ServiceEnv[] {
     secret(GATEWAY_ENV.masterKey, "gatewayMasterKey"),
     value("LITELLM_MODE", "PRODUCTION"),
     value("LITELLM_LOG", "INFO"),
+    // Use the cost map bundled with the pinned release instead of fetching it from GitHub at start-up: private
+    // subnets have no route there, and v1.104.0–6 could exit when the fetch failed (BerriAI/litellm
+    // litellm/litellm_core_utils/get_model_cost_map.py reads LITELLM_LOCAL_MODEL_COST_MAP, "true" in any case).
+    value("LITELLM_LOCAL_MODEL_COST_MAP", "True"),
   ];
   if (plan.cache.enabled) env.push(secret(GATEWAY_ENV.redisPassword, "redisPassword"));
   if (plan.models.some(isVllm)) env.push(secret(GATEWAY_ENV.vllmApiKey, "vllmApiKey"));

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isCloud, isRemote, isVllm, type LayerSecretKey, type Plan } from "../../components/plan";
+import type { LayerSecretKey, Plan } from "../../components/plan";
 import {
-  GATEWAY_ENV,
+  describeGateway,
   GATEWAY_METRICS_KEY_FILE,
   PROMETHEUS_RULES_FILE,
   renderAlertRules,
@@ -31,29 +31,21 @@ export const TEST_SECRETS = {
 } as const satisfies Secrets;
 
 /**
- * The environment the gateway container gets, in one place. It mirrors what the targets pass today
- * (components/docker/gateway.ts createLiteLlmGateway and components/docker/layer.ts secretEnv;
- * components/kubernetes/manifests/gateway.ts gatewayManifests): the master key, the Redis password when the cache
- * is on, the vLLM key when a model runs on vLLM, each remote/cloud model's key under its env name, LITELLM_MODE
- * and LITELLM_LOG. Plus LITELLM_LOCAL_MODEL_COST_MAP=True, which no target sets yet: without it LiteLLM fetches
- * its cost map from the internet at start-up (litellm/litellm_core_utils/get_model_cost_map.py).
+ * The environment the gateway container gets, with the secrets filled in: the master key, the Redis password when
+ * the cache is on, the vLLM key when a model runs on vLLM, each remote/cloud model's key, LITELLM_MODE/LOG and
+ * LITELLM_LOCAL_MODEL_COST_MAP=True (no cost-map download at start-up). Read from describeGateway, the one
+ * description every target maps, so what runs here is what runs there.
  */
 export function gatewayEnv(plan: Plan, secrets: Secrets): Record<string, string> {
-  const need = (key: LayerSecretKey): string => {
-    const value = secrets[key];
-    if (value === undefined) throw new Error(`gatewayEnv: secret ${key} missing`);
-    return value;
-  };
-  const env: Record<string, string> = {
-    [GATEWAY_ENV.masterKey]: need("gatewayMasterKey"),
-    LITELLM_MODE: "PRODUCTION",
-    LITELLM_LOG: "INFO",
-    LITELLM_LOCAL_MODEL_COST_MAP: "True",
-  };
-  if (plan.cache.enabled) env[GATEWAY_ENV.redisPassword] = need("redisPassword");
-  if (plan.models.some(isVllm)) env[GATEWAY_ENV.vllmApiKey] = need("vllmApiKey");
-  for (const m of [...plan.models.filter(isRemote), ...plan.models.filter(isCloud)]) {
-    env[m.apiKey.env] = need(m.apiKey.configKey as LayerSecretKey);
+  const env: Record<string, string> = {};
+  // The gateway's service description: the env its container gets on every target (components/render/services.ts).
+  for (const e of describeGateway(plan).env) {
+    if ("value" in e) env[e.name] = e.value;
+    else if ("secret" in e) {
+      const value = secrets[e.secret];
+      if (value === undefined) throw new Error(`gatewayEnv: secret ${e.secret} missing`);
+      env[e.name] = value;
+    } else throw new Error(`gatewayEnv: ${e.name} (${e.deployTime}) is known only at deploy time`);
   }
   return env;
 }

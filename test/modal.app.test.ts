@@ -116,6 +116,8 @@ describe.each([
       max_containers: String(spec.maxContainers),
       scaledown_window: String(spec.scaledownWindowSeconds),
       timeout: "600",
+      // Start-up gets its own bound (modal applies `timeout` otherwise); the e2e tier checks what modal records.
+      startup_timeout: "1200",
       volumes: expect.stringContaining("/root/.cache/huggingface") as string,
       secrets: "[modal.Secret.from_name(name) for name in SECRET_NAMES]",
     });

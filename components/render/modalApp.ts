@@ -185,6 +185,10 @@ export function renderModalApp(spec: ModalAppSpec): string {
     `    max_containers=${spec.maxContainers},`,
     `    scaledown_window=${spec.scaledownWindowSeconds},`,
     `    timeout=${spec.timeoutSeconds ?? 600},`,
+    // Start-up (weights download, load, compile) has its own bound: without it modal applies `timeout` to start-up
+    // too (modal 1.6.4 modal/app.py _App.function: `startup_timeout=startup_timeout or timeout`), and a first start
+    // is killed at 600 s although web_server's startup_timeout below allows more.
+    `    startup_timeout=${spec.startupTimeoutSeconds ?? 1200},`,
     '    volumes={"/root/.cache/huggingface": hf_cache, "/root/.cache/vllm": vllm_cache},',
     "    secrets=[modal.Secret.from_name(name) for name in SECRET_NAMES],",
     ")",

@@ -91,14 +91,11 @@ describeWithTools(
       expect(fn.web_server_startup_timeout).toBe(1200);
     });
 
-    // Known defect (reported; another issue fixes it): the app sets no function-level `startup_timeout`, so modal
-    // uses `timeout` for the container's start-up (modal/app.py _App.function: `startup_timeout=startup_timeout or
-    // timeout`): 600 s, not the 1200 s the renderer documents for loading weights. it.fails turns red once fixed.
-    it.fails(
-      "the container start-up timeout is the web server's 1200 s (known defect: it is 600 s today)",
-      () => {
-        expect(fn.startup_timeout).toBe(fn.web_server_startup_timeout);
-      },
-    );
+    // modal applies `timeout` to start-up unless the function sets startup_timeout (modal/app.py _App.function:
+    // `startup_timeout=startup_timeout or timeout`): a first start that downloads weights would die at 600 s.
+    it("the container start-up timeout is the web server's 1200 s, not the 600 s request timeout", () => {
+      expect(fn.startup_timeout).toBe(1200);
+      expect(fn.startup_timeout).toBe(fn.web_server_startup_timeout);
+    });
   },
 );

@@ -35,7 +35,22 @@ export interface ModelSpec {
   readonly huggingFaceRepo: string;
   /** The repository ships custom model code vLLM must be allowed to run (--trust-remote-code). */
   readonly trustRemoteCode?: boolean;
+  /** `model_type` in its config.json: vLLM decides some rules per architecture (FLOAT16_UNSUPPORTED_MODEL_TYPES). */
+  readonly modelType?: string;
 }
+
+/**
+ * Architectures vLLM refuses to serve in float16 ("Numerical instability. Please use bfloat16 or float32 instead"):
+ * `_FLOAT16_NOT_SUPPORTED_MODELS` in vllm-project/vllm vllm/config/model.py (gemma2, gemma3, gemma3_text, plamo2,
+ * glm4 at the v0.2x releases). On a GPU without bfloat16 (T4, V100) such a model cannot run on vLLM at all.
+ */
+export const FLOAT16_UNSUPPORTED_MODEL_TYPES: ReadonlySet<string> = new Set([
+  "gemma2",
+  "gemma3",
+  "gemma3_text",
+  "plamo2",
+  "glm4",
+]);
 
 /**
  * Bytes per weight by precision. int4 is the effective figure of Ollama's Q4_K_M files (llama3.1:8b is 4.9 GB
@@ -126,6 +141,7 @@ export const MODELS: readonly ModelSpec[] = [
     kvHeads,
     headDim,
     maxContext: 8192,
+    modelType: "gemma2",
     ollamaTag: `gemma2:${size}`,
     ollamaPrecision: "int4",
     huggingFaceRepo: `google/gemma-2-${size}-it`,
@@ -138,7 +154,11 @@ export const MODELS: readonly ModelSpec[] = [
     heads: 12,
     kvHeads: 12,
     headDim: 64,
-    maxContext: 8192,
+    // config.json: max_position_embeddings = max_trained_positions = 2048 (RoPE); vLLM builds NomicBert's rotary
+    // embedding for max_trained_positions (vllm/model_executor/models/config.py NomicBertModelConfig) and refuses a
+    // longer --max-model-len without rope scaling, and Ollama's nomic-embed-text truncates at 2048 tokens.
+    maxContext: 2048,
+    modelType: "nomic_bert",
     ollamaTag: "nomic-embed-text",
     // Ollama ships this one unquantized.
     ollamaPrecision: "fp16",

@@ -11,3 +11,4 @@ export * from "./planAws";
 export * from "./planAwsEc2";
 export * from "./targetEntry";
 export * from "./targets";
+export * from "./precision";

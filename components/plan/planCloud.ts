@@ -1,6 +1,7 @@
-import { findCloudGpu, findGpu, type ModelSpec, type Precision } from "../catalog";
+import { findCloudGpu, findGpu, type ModelSpec } from "../catalog";
 import { DEFAULTS, formatPath, type ConfigProblem, type ModelEntry } from "../spec";
 import { describeMisfit, gpuFit, type GpuFitInput } from "./gpuFit";
+import { servedPrecision } from "./precision";
 import { secretEnvName } from "./secrets";
 import type { CloudModel } from "./types";
 
@@ -41,7 +42,8 @@ export function planCloudModel(
   const at = (...p: PropertyKey[]) => formatPath(["models", index, ...p]);
   const offer = findCloudGpu(backend.kind, backend.gpu.type)!;
   const gpu = findGpu(offer.gpu)!;
-  const precision: Precision = entry.precision ?? (gpu.bf16 ? "bf16" : "fp16");
+  const precision = servedPrecision(model, gpu, entry.precision, (...p) => at("backend", ...p), problems);
+  if (!precision) return undefined;
   const needs = backend.kind === "runpod" ? ["runpodApiKey"] : ["modalTokenId", "modalTokenSecret"];
   for (const key of needs) {
     if (!provided.has(key)) {

@@ -1,7 +1,8 @@
-import { findGpu, weightsOnDisk, type Precision } from "../catalog";
+import { findGpu, weightsOnDisk } from "../catalog";
 import { DEFAULTS, formatPath, type ConfigProblem, type KubernetesTarget } from "../spec";
 import { describeMisfit, gpuFit, validTensorParallelSizes, type GpuFitInput } from "./gpuFit";
 import { estimateMemory } from "./memory";
+import { servedPrecision } from "./precision";
 import type { SelfHosted } from "./planDocker";
 import { clusterUrls, replicaHourlyUsd, type TargetEntry } from "./targetEntry";
 import type { ServiceAddress, ServiceName, VllmModel, VllmTrack } from "./types";
@@ -54,14 +55,8 @@ export function planVllmModels(
     const at = (...p: PropertyKey[]) => formatPath(["models", index, ...p]);
     const gpu = findGpu(entry.gpu!.type)!;
     const count = entry.gpu!.count;
-    const precision: Precision = entry.precision ?? (gpu.bf16 ? "bf16" : "fp16");
-    if (precision === "bf16" && !gpu.bf16) {
-      problems.push({
-        path: at("precision"),
-        message: `${gpu.id} has no bfloat16 support; set precision: fp16`,
-      });
-      continue;
-    }
+    const precision = servedPrecision(model, gpu, entry.precision, at, problems);
+    if (!precision) continue;
     if (precision === "fp8" && !gpu.fp8) {
       warnings.push(
         `${entry.name}: fp8 on ${gpu.id} (no fp8 tensor cores) runs weight-only fp8: it saves memory, not time.`,

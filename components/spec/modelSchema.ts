@@ -151,6 +151,11 @@ export const CatalogModelSchema = z
       .string()
       .regex(/^[\w.-]+\/[\w.-]+$/, { message: "must look like owner/name" })
       .describe("Hugging Face repository of the same model (vLLM runtime)"),
+    modelType: z
+      .string()
+      .regex(/^[a-z0-9_]+$/, { message: "must be config.json's model_type, e.g. gemma2" })
+      .optional()
+      .describe("model_type in its config.json (vLLM refuses gemma2, gemma3, glm4 in float16)"),
   })
   .describe("A model the built-in catalog lacks");
 

@@ -1,4 +1,10 @@
-import { FLOAT16_UNSUPPORTED_MODEL_TYPES, GPUS, type GpuSpec, type ModelSpec, type Precision } from "../catalog";
+import {
+  FLOAT16_UNSUPPORTED_MODEL_TYPES,
+  GPUS,
+  type GpuSpec,
+  type ModelSpec,
+  type Precision,
+} from "../catalog";
 import type { ConfigProblem } from "../spec";
 
 /** GPUs of the catalog with bfloat16 (Ampere and newer), for the fix of a model that needs it. */

@@ -162,7 +162,8 @@ describe("plan()", () => {
       ],
     });
     expect(p.ollamaContextLength).toBe(16384);
-    expect(ollama(p).map((m) => m.contextLength)).toEqual([16384, 16384, 8192, 8192]);
+    // gemma-2 is trained on 8192 positions, nomic-embed-text on 2048.
+    expect(ollama(p).map((m) => m.contextLength)).toEqual([16384, 16384, 8192, 2048]);
     // The KV cache follows the served length: 131072 B × 16384 = 2 GiB; the embedding model has none.
     expect(ollama(p)[0]!.memory.kvCacheGiB).toBe(2);
     expect(ollama(p)[3]!.memory.kvCacheGiB).toBe(0);
@@ -170,7 +171,7 @@ describe("plan()", () => {
 
   it("uses the default contextLength capped at the model's maximum, and the embedding's when no chat model", () => {
     expect(planOf({ target: { kind: "docker" }, models: [chat8b] }).ollamaContextLength).toBe(8192);
-    expect(planOf({ target: { kind: "docker" }, models: [embed] }).ollamaContextLength).toBe(8192);
+    expect(planOf({ target: { kind: "docker" }, models: [embed] }).ollamaContextLength).toBe(2048);
   });
 
   it("sizes an ollamaTag override by its precision", () => {

@@ -2,24 +2,11 @@
 // resource is registered.
 import * as pulumi from "@pulumi/pulumi";
 import { expect, it } from "vitest";
+import { recordNamesRefusingInvokes } from "./helpers/mockRuntime";
 import { LayerConfigError } from "../components/spec";
 
 it("deployLayer() on a stack named `-prod` throws a LayerConfigError at `stack` and registers nothing", async () => {
-  const records: string[] = [];
-  await pulumi.runtime.setMocks(
-    {
-      newResource(a) {
-        records.push(a.name);
-        return { id: `${a.name}-id`, state: a.inputs };
-      },
-      call() {
-        throw new Error("no invoke");
-      },
-    },
-    "ai-layer",
-    "-prod",
-    false,
-  );
+  const records = await recordNamesRefusingInvokes("-prod");
   pulumi.runtime.setAllConfig(
     {
       "ai-layer:layer": JSON.stringify({

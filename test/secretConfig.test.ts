@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { recordNamesRefusingInvokes } from "./helpers/mockRuntime";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
 import { masterKeyProblem } from "../components/spec/secretConfig";
 import { loadPolicyConfig, policyResources, runPolicies } from "../bin/offline/policyReport";
@@ -82,21 +83,7 @@ describe("a master key LiteLLM would refuse", () => {
     ).toEqual([]);
   });
   it("in the program, where `pulumi up` has decrypted the secret, a refused key stops it before any resource", async () => {
-    const records: string[] = [];
-    await pulumi.runtime.setMocks(
-      {
-        newResource(a) {
-          records.push(a.name);
-          return { id: `${a.name}-id`, state: a.inputs };
-        },
-        call() {
-          throw new Error("no invoke");
-        },
-      },
-      "ai-layer",
-      "dev",
-      false,
-    );
+    const records = await recordNamesRefusingInvokes("dev");
     pulumi.runtime.setAllConfig(
       {
         "ai-layer:layer": JSON.stringify(layer),

@@ -1,11 +1,11 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { isOllama, type Plan } from "../../components/plan";
-import { startLayer, TEST_SECRETS, type RunningLayer } from "./layer";
+import type { Plan } from "../../components/plan";
+import { type DevLayer, startDevLayer } from "./devLayer";
+import type { RunningLayer } from "./layer";
 import { devPlan } from "./plans";
 import { alerts, type ActiveAlert } from "./prometheus";
 import { waitFor } from "./processes";
-import { ollamaStub } from "./stubs/ollama";
 import type { StubServer } from "./stubs/stubServer";
 import { describeWithTools } from "./tools";
 
@@ -49,25 +49,16 @@ describeWithTools(
       }
     }
 
+    let dev: DevLayer | undefined;
     beforeAll(async () => {
       plan = devPlan({ monitoring: { scrapeIntervalSeconds: 5 } });
-      ollama = await ollamaStub(plan.models.filter(isOllama).map((m) => m.ollamaTag)).start();
-      layer = await startLayer({
-        plan,
-        endpoints: { ollama: ollama.url },
+      dev = await startDevLayer(plan, {
         monitoring: true,
         alertRules: { evaluationIntervalSeconds: 1, forSeconds: 2 },
       });
-      client = new OpenAI({
-        baseURL: `${layer.gatewayUrl}/v1`,
-        apiKey: TEST_SECRETS.gatewayMasterKey,
-        maxRetries: 0,
-      });
+      ({ ollama, layer, client } = dev);
     });
-    afterAll(async () => {
-      await layer?.stop();
-      await ollama?.stop();
-    });
+    afterAll(() => dev?.stop());
 
     it("healthy traffic over three scrapes raises no gateway alert", async () => {
       const wait = new Promise((r) => setTimeout(r, 3 * plan.monitoring.scrapeIntervalSeconds * 1000 + 2000));

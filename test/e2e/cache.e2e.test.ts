@@ -1,10 +1,10 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { isOllama, type Plan } from "../../components/plan";
-import { startLayer, TEST_SECRETS, type RunningLayer } from "./layer";
+import type { Plan } from "../../components/plan";
+import { type DevLayer, startDevLayer } from "./devLayer";
+import type { RunningLayer } from "./layer";
 import { devPlan } from "./plans";
 import { redisCli } from "./redis";
-import { ollamaStub } from "./stubs/ollama";
 import type { StubServer } from "./stubs/stubServer";
 import { describeWithTools } from "./tools";
 
@@ -30,21 +30,14 @@ describeWithTools(
         .map((k) => k.replace(/^"|"$/g, ""))
         .filter((k) => responseKey.test(k));
 
+    let dev: DevLayer | undefined;
     beforeAll(async () => {
       plan = devPlan();
       expect(plan.cache.enabled).toBe(true);
-      ollama = await ollamaStub(plan.models.filter(isOllama).map((m) => m.ollamaTag)).start();
-      layer = await startLayer({ plan, endpoints: { ollama: ollama.url } });
-      client = new OpenAI({
-        baseURL: `${layer.gatewayUrl}/v1`,
-        apiKey: TEST_SECRETS.gatewayMasterKey,
-        maxRetries: 0,
-      });
+      dev = await startDevLayer(plan);
+      ({ ollama, layer, client } = dev);
     });
-    afterAll(async () => {
-      await layer?.stop();
-      await ollama?.stop();
-    });
+    afterAll(() => dev?.stop());
 
     it("the same request twice reaches the model once; Redis holds it under the namespace with the rendered TTL", async () => {
       const request = {

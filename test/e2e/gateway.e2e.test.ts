@@ -1,9 +1,9 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { isOllama, type Plan } from "../../components/plan";
-import { startLayer, TEST_SECRETS, type RunningLayer } from "./layer";
+import { type DevLayer, startDevLayer } from "./devLayer";
+import type { RunningLayer } from "./layer";
 import { devPlan } from "./plans";
-import { ollamaStub } from "./stubs/ollama";
 import type { StubServer } from "./stubs/stubServer";
 import { describeWithTools } from "./tools";
 
@@ -16,20 +16,13 @@ describeWithTools(
     let layer: RunningLayer;
     let client: OpenAI;
 
+    let dev: DevLayer | undefined;
     beforeAll(async () => {
       plan = devPlan();
-      ollama = await ollamaStub(plan.models.filter(isOllama).map((m) => m.ollamaTag)).start();
-      layer = await startLayer({ plan, endpoints: { ollama: ollama.url } });
-      client = new OpenAI({
-        baseURL: `${layer.gatewayUrl}/v1`,
-        apiKey: TEST_SECRETS.gatewayMasterKey,
-        maxRetries: 0,
-      });
+      dev = await startDevLayer(plan);
+      ({ ollama, layer, client } = dev);
     });
-    afterAll(async () => {
-      await layer?.stop();
-      await ollama?.stop();
-    });
+    afterAll(() => dev?.stop());
 
     it("/v1/models lists exactly the config's names with the master key; no key gets 401, a wrong key is refused", async () => {
       const models = await client.models.list();
@@ -100,7 +93,6 @@ describeWithTools(
   () => {
     let plan: Plan;
     let ollama: StubServer;
-    let layer: RunningLayer;
     let client: OpenAI;
     const tag = (name: string) => plan.models.filter(isOllama).find((m) => m.name === name)!.ollamaTag;
     const ask = (model: string) =>
@@ -109,20 +101,13 @@ describeWithTools(
         messages: [{ role: "user", content: `${model} ${Math.random()}` }],
       });
 
+    let dev: DevLayer | undefined;
     beforeAll(async () => {
       plan = devPlan();
-      ollama = await ollamaStub(plan.models.filter(isOllama).map((m) => m.ollamaTag)).start();
-      layer = await startLayer({ plan, endpoints: { ollama: ollama.url } });
-      client = new OpenAI({
-        baseURL: `${layer.gatewayUrl}/v1`,
-        apiKey: TEST_SECRETS.gatewayMasterKey,
-        maxRetries: 0,
-      });
+      dev = await startDevLayer(plan);
+      ({ ollama, client } = dev);
     });
-    afterAll(async () => {
-      await layer?.stop();
-      await ollama?.stop();
-    });
+    afterAll(() => dev?.stop());
 
     it("a failing first choice is answered by its configured fallback, after its retries", async () => {
       const [from, to] = Object.entries(plan.gateway.fallbacks)[0]!;

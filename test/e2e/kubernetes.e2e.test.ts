@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { isVllm, type Plan, type VllmModel } from "../../components/plan";
+import { gatewayClient } from "./devLayer";
 import { startLayer, TEST_SECRETS, type RunningLayer } from "./layer";
 import { kubernetesPlan } from "./plans";
 import { openAiStub } from "./stubs/openai";
@@ -24,11 +25,7 @@ describeWithTools(
       vllm = await openAiStub("vllm", served(plan)).start();
       // Every track's Service points at the one vLLM stub, as `${vllm}/v1` (the base hosted_vllm expects).
       layer = await startLayer({ plan, endpoints: { vllm: () => `${vllm.url}/v1` } });
-      client = new OpenAI({
-        baseURL: `${layer.gatewayUrl}/v1`,
-        apiKey: TEST_SECRETS.gatewayMasterKey,
-        maxRetries: 0,
-      });
+      client = gatewayClient(layer);
     });
     afterAll(async () => {
       await layer?.stop();

@@ -4,11 +4,11 @@ import { parse } from "yaml";
 import { isOllama, type Plan } from "../../components/plan";
 import { dashboardFiles, renderAlertRules, renderLayerFiles } from "../../components/render";
 import { dashboardQueries, metricNames } from "../helpers/promql";
-import { startLayer, TEST_SECRETS, type RunningLayer } from "./layer";
+import { type DevLayer, startDevLayer } from "./devLayer";
+import type { RunningLayer } from "./layer";
 import { devPlan } from "./plans";
 import { metricNamesPresent, query, targets } from "./prometheus";
 import { waitFor } from "./processes";
-import { ollamaStub } from "./stubs/ollama";
 import type { StubServer } from "./stubs/stubServer";
 import { describeWithTools } from "./tools";
 
@@ -31,21 +31,14 @@ describeWithTools(
     let layer: RunningLayer;
     let client: OpenAI;
 
+    let dev: DevLayer | undefined;
     beforeAll(async () => {
       // The shortest scrape interval the spec allows, so the test waits seconds, not minutes.
       plan = devPlan({ monitoring: { scrapeIntervalSeconds: 5 } });
-      ollama = await ollamaStub(plan.models.filter(isOllama).map((m) => m.ollamaTag)).start();
-      layer = await startLayer({ plan, endpoints: { ollama: ollama.url }, monitoring: true });
-      client = new OpenAI({
-        baseURL: `${layer.gatewayUrl}/v1`,
-        apiKey: TEST_SECRETS.gatewayMasterKey,
-        maxRetries: 0,
-      });
+      dev = await startDevLayer(plan, { monitoring: true });
+      ({ ollama, layer, client } = dev);
     });
-    afterAll(async () => {
-      await layer?.stop();
-      await ollama?.stop();
-    });
+    afterAll(() => dev?.stop());
 
     /** Metric names every rendered dashboard and rule file of the plan queries. */
     function queriedNames(): string[] {

@@ -20,3 +20,26 @@ export async function recordOnMocks(
     false,
   );
 }
+
+/**
+ * Starts the mock runtime for a program that must register nothing (a refused config): every registration's name
+ * goes into the returned list, and any invoke fails the test.
+ */
+export async function recordNamesRefusingInvokes(stack: string): Promise<string[]> {
+  const records: string[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(a) {
+        records.push(a.name);
+        return { id: `${a.name}-id`, state: a.inputs };
+      },
+      call() {
+        throw new Error("no invoke");
+      },
+    },
+    "ai-layer",
+    stack,
+    false,
+  );
+  return records;
+}

@@ -3,6 +3,7 @@
  * mock runtime and writes resources.json, files/, summary.md (with the policy report) and policies.json.
  * Exit 1: bad config, bad policy config or usage; nothing written. Exit 2: a mandatory policy violation (the plan
  * is still written so it can be read).
+ * Only the light modules load up front: the program and the provider SDKs load once the config is valid.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -16,7 +17,6 @@ import {
   runPolicies,
 } from "./offline/policyReport";
 import { readStackFile, StackFileError } from "./offline/stackFile";
-import { runOffline } from "./offline/run";
 import { renderSummary } from "./offline/summary";
 import { validateStackConfig } from "./offline/validate";
 
@@ -71,6 +71,7 @@ async function main(): Promise<number> {
   validateStackConfig(args.stack, config);
   const policyConfig = loadPolicyConfig(ROOT, args.stack);
 
+  const { runOffline } = await import("./offline/run");
   const result = await runOffline(args.stack, config);
   const policies = runPolicies(
     policyResources(args.stack, result.resources, result.outputs),

@@ -1,6 +1,6 @@
 import { LAYER_SECRETS, plan, type Plan } from "../../components/plan";
 import { parseLayerSpec } from "../../components/spec";
-import { decodeConfigValue } from "../../stacks/program";
+import { decodeConfigValue } from "../../stacks/config";
 import type { StackConfig } from "./stackFile";
 
 /**

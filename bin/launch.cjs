@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+"use strict";
+/**
+ * `node bin/launch.cjs <file.ts> [args…]`: runs a TypeScript entry point of this repository with plain Node, fast.
+ * What tsx does on every run is done once and kept in node_modules/.cache/ai-layer/ (git-ignored, rebuilt by any
+ * fresh checkout on first use):
+ * - each .ts file is transpiled with TypeScript's transpileModule (the tsconfig's emit options) and the output is
+ *   reused while the source is byte-for-byte unchanged (keyed by a hash of its text);
+ * - V8's code cache of every module loaded (ours and node_modules') is kept in one file and reused while each
+ *   module's text is unchanged, so a warm run parses and compiles almost nothing.
+ * No type check here: `npx tsc --noEmit -p .` (lint, CI) does that. Files keep their real paths, so __filename,
+ * __dirname and stack traces name the .ts sources exactly as under tsx.
+ */
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const Module = require("node:module");
+const path = require("node:path");
+const vm = require("node:vm");
+
+const ROOT = path.resolve(__dirname, "..");
+const CACHE_DIR = process.env.AI_LAYER_CACHE_DIR || path.join(ROOT, "node_modules", ".cache", "ai-layer");
+const TS_DIR = path.join(CACHE_DIR, "ts");
+const CODE_CACHE = path.join(CACHE_DIR, `v8-${process.version}-${process.arch}.bin`);
+/** Emit options of tsconfig.json that change the JavaScript; part of every transpile cache key. */
+const COMPILER_OPTIONS = { module: "commonjs", target: "es2022", esModuleInterop: true };
+/** Bump to invalidate every transpiled file (e.g. when the transpile step changes). */
+const TRANSPILE_VERSION = "1";
+
+const sha1 = (text) => crypto.createHash("sha1").update(text).digest("hex");
+
+/** Writes `data` to `file` through a temp file and a rename: concurrent runs never read a half-written cache. */
+function writeAtomic(file, data) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+let ts;
+let typescriptVersion;
+/** TypeScript's version without loading it (loading costs ~0.3 s; it is needed only on a cache miss). */
+function tsVersion() {
+  typescriptVersion ??= JSON.parse(
+    fs.readFileSync(path.join(ROOT, "node_modules", "typescript", "package.json"), "utf8"),
+  ).version;
+  return typescriptVersion;
+}
+
+function transpile(source, filename) {
+  const key = sha1(
+    [TRANSPILE_VERSION, tsVersion(), JSON.stringify(COMPILER_OPTIONS), filename, source].join("\0"),
+  );
+  const cached = path.join(TS_DIR, key.slice(0, 2), `${key}.js`);
+  try {
+    return fs.readFileSync(cached, "utf8");
+  } catch {
+    // Not transpiled yet.
+  }
+  ts ??= require(path.join(ROOT, "node_modules", "typescript"));
+  const { outputText } = ts.transpileModule(source, {
+    fileName: filename,
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+    },
+    reportDiagnostics: false,
+  });
+  writeAtomic(cached, outputText);
+  return outputText;
+}
+
+// --- V8 code cache: one file, entries keyed by path and a hash of the module's text.
+/** @type {Map<string, {hash: string, data: Buffer}>} */
+const codeCache = new Map();
+/** Scripts compiled without a usable cache entry this run; their code cache is saved at exit. */
+const fresh = new Map();
+
+function loadCodeCache() {
+  let buf;
+  try {
+    buf = fs.readFileSync(CODE_CACHE);
+  } catch {
+    return;
+  }
+  try {
+    let o = 0;
+    const str = () => {
+      const n = buf.readUInt32LE(o);
+      o += 4;
+      const s = buf.toString("utf8", o, o + n);
+      o += n;
+      return s;
+    };
+    const count = buf.readUInt32LE(o);
+    o += 4;
+    for (let i = 0; i < count; i++) {
+      const file = str();
+      const hash = str();
+      const n = buf.readUInt32LE(o);
+      o += 4;
+      codeCache.set(file, { hash, data: buf.subarray(o, o + n) });
+      o += n;
+    }
+  } catch {
+    codeCache.clear(); // A damaged cache is only a slower run.
+  }
+}
+
+function saveCodeCache() {
+  if (fresh.size === 0) return;
+  for (const [file, { hash, script }] of fresh) {
+    try {
+      codeCache.set(file, { hash, data: script.createCachedData() });
+    } catch {
+      // Not cacheable: compiled again next time.
+    }
+  }
+  const parts = [];
+  const u32 = (n) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    parts.push(b);
+  };
+  const str = (s) => {
+    const b = Buffer.from(s, "utf8");
+    u32(b.length);
+    parts.push(b);
+  };
+  u32(codeCache.size);
+  for (const [file, { hash, data }] of codeCache) {
+    str(file);
+    str(hash);
+    u32(data.length);
+    parts.push(data);
+  }
+  try {
+    writeAtomic(CODE_CACHE, Buffer.concat(parts));
+  } catch {
+    // A read-only node_modules: run uncached.
+  }
+}
+
+function makeRequire(mod) {
+  const require = (id) => mod.require(id);
+  require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+  require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+  require.main = process.mainModule;
+  require.extensions = Module._extensions;
+  require.cache = Module._cache;
+  return require;
+}
+
+/** Module.prototype._compile with V8's code cache: same semantics, compiled from the cache when it matches. */
+Module.prototype._compile = function compileWithCache(content, filename) {
+  const hash = sha1(content);
+  const entry = codeCache.get(filename);
+  const cachedData = entry && entry.hash === hash ? entry.data : undefined;
+  const script = new vm.Script(Module.wrap(content), {
+    filename,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (!cachedData || script.cachedDataRejected) fresh.set(filename, { hash, script });
+  const fn = script.runInThisContext({ displayErrors: true });
+  return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
+};
+
+Module._extensions[".ts"] = function loadTypeScript(mod, filename) {
+  mod._compile(transpile(fs.readFileSync(filename, "utf8"), filename), filename);
+};
+
+loadCodeCache();
+// process.exit() runs "exit" listeners, so the cache is saved however the program ends.
+process.once("exit", saveCodeCache);
+
+const entry = process.argv[2];
+if (!entry) {
+  console.error("usage: node bin/launch.cjs <file.ts> [args…]");
+  process.exit(1);
+}
+// The entry sees the argv it would under `tsx <file.ts> args…`.
+process.argv.splice(1, 2, path.resolve(entry));
+require(path.resolve(entry));

@@ -31,9 +31,8 @@ describe("npm run up/preview/down", () => {
     const r = spawnSync(
       join(ROOT, "node_modules", ".bin", "tsx"),
       [join(ROOT, "bin", "pulumi-local.ts"), "up", "nosuchstack"],
-      {
-        encoding: "utf8",
-      },
+      // tsx would otherwise keep a compile cache in the OS temp dir; tests leave nothing there.
+      { encoding: "utf8", env: { ...process.env, TSX_DISABLE_CACHE: "1" } },
     );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("no stack config");
@@ -52,7 +51,7 @@ describe("npm run up/preview/down", () => {
             [join(ROOT, "bin", "pulumi-local.ts"), "preview", "dev"],
             {
               encoding: "utf8",
-              env: { ...process.env, PULUMI_BACKEND_URL: `file://${state}` },
+              env: { ...process.env, TSX_DISABLE_CACHE: "1", PULUMI_BACKEND_URL: `file://${state}` },
               timeout: 600_000,
             },
           );

@@ -9,6 +9,8 @@ import { fake, KEY, resetRunpodFake, startRunpodFake } from "./helpers/runpodFak
 
 const ROOT = join(__dirname, "..");
 const exec = promisify(execFile);
+/** tsx would otherwise keep a compile cache in the OS temp dir; tests leave nothing there. */
+const NO_TSX_CACHE = { TSX_DISABLE_CACHE: "1" };
 let server: { baseUrl: string; close: () => Promise<void> };
 
 beforeAll(async () => {
@@ -34,7 +36,7 @@ async function runCommand(action: string, env: Record<string, string>) {
     join(ROOT, "node_modules", ".bin", "tsx"),
     [join(ROOT, "components", "runpod", "endpointCommand.ts"), action],
     {
-      env: { ...process.env, RUNPOD_API_KEY: KEY, RUNPOD_BASE_URL: server.baseUrl, ...env },
+      env: { ...process.env, ...NO_TSX_CACHE, RUNPOD_API_KEY: KEY, RUNPOD_BASE_URL: server.baseUrl, ...env },
     },
   );
   return JSON.parse(stdout.trim());
@@ -72,7 +74,12 @@ describe("components/runpod/endpointCommand.ts (the command provider's create/up
         join(ROOT, "node_modules", ".bin", "tsx"),
         [join(ROOT, "components", "runpod", "endpointCommand.ts"), "create"],
         {
-          env: { ...process.env, RUNPOD_API_KEY: "", RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(1)) },
+          env: {
+            ...process.env,
+            ...NO_TSX_CACHE,
+            RUNPOD_API_KEY: "",
+            RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(1)),
+          },
         },
       ),
     ).rejects.toMatchObject({ stderr: expect.stringContaining("ai-layer:runpodApiKey") });

@@ -15,6 +15,7 @@ export const SLOW_TESTS = [
   "test/policies.cli.test.ts",
   "test/pulumi-local.test.ts",
   "test/runpod.command.test.ts",
+  "test/launch.test.ts",
 ];
 
 export default defineConfig({

@@ -218,7 +218,10 @@ Module.prototype._compile = function compileWithCache(content, filename) {
       : sha1(content);
   const entry = codeCache.get(filename);
   const cachedData = entry && entry.hash === hash ? entry.data : undefined;
-  const script = new vm.Script(Module.wrap(content), {
+  // A hashbang is valid only at the very start of a script; inside the wrapper it would not parse (Node's own
+  // loader accepts it), so it becomes a comment of the same line.
+  const body = content.startsWith("#!") ? `//${content.slice(2)}` : content;
+  const script = new vm.Script(Module.wrap(body), {
     filename,
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,

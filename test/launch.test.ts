@@ -28,6 +28,13 @@ describe("node bin/launch.cjs <file.ts>", () => {
     expect(JSON.parse(launch(file, "dev", "--out", "x"))).toEqual([file, ["dev", "--out", "x"], 1]);
   });
 
+  it("loads a required JavaScript module that starts with a hashbang, as Node's loader does", () => {
+    writeFileSync(join(work, "tool.js"), "#!/usr/bin/env node\nmodule.exports = 42;\n");
+    const file = join(work, "hashbang.ts");
+    writeFileSync(file, 'console.log(require("./tool.js"));\n');
+    expect(launch(file)).toBe("42\n");
+  });
+
   it("a changed source runs as changed, even at the same length; an unchanged one from the cache", () => {
     const dep = join(work, "dep.ts");
     const main = join(work, "main.ts");

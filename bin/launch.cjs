@@ -127,7 +127,7 @@ function saveResolveCache() {
 
 // --- V8 code cache: one file, entries keyed by path and a hash of the module's text (node_modules files: by the
 // install fingerprint, which spares hashing 20 MB of SDK code on every run).
-/** @type {Map<string, {hash: string, data: Buffer}>} */
+/** @type {Map<string, {hash: string, data: Buffer, source: string}>} */
 const codeCache = new Map();
 /** Scripts compiled without a usable cache entry this run; their code cache is saved at exit. */
 const fresh = new Map();
@@ -153,9 +153,10 @@ function loadCodeCache() {
     for (let i = 0; i < count; i++) {
       const file = str();
       const hash = str();
+      const source = str();
       const n = buf.readUInt32LE(o);
       o += 4;
-      codeCache.set(file, { hash, data: buf.subarray(o, o + n) });
+      codeCache.set(file, { hash, source, data: buf.subarray(o, o + n) });
       o += n;
     }
   } catch {
@@ -167,9 +168,9 @@ function saveCodeCache() {
   if (process.env.AI_LAYER_CACHE_DEBUG)
     console.error(`code cache: ${codeCache.size} entries, ${fresh.size} compiled fresh`);
   if (fresh.size === 0) return;
-  for (const [file, { hash, script }] of fresh) {
+  for (const [file, { hash, script, source }] of fresh) {
     try {
-      codeCache.set(file, { hash, data: script.createCachedData() });
+      codeCache.set(file, { hash, source, data: script.createCachedData() });
     } catch {
       // Not cacheable: compiled again next time.
     }
@@ -186,9 +187,10 @@ function saveCodeCache() {
     parts.push(b);
   };
   u32(codeCache.size);
-  for (const [file, { hash, data }] of codeCache) {
+  for (const [file, { hash, source, data }] of codeCache) {
     str(file);
     str(hash);
+    str(source);
     u32(data.length);
     parts.push(data);
   }
@@ -212,10 +214,8 @@ function makeRequire(mod) {
 /** Module.prototype._compile with V8's code cache: same semantics, compiled from the cache when it matches. */
 Module.prototype._compile = function compileWithCache(content, filename) {
   // node_modules changes only with an install (the fingerprint); our own files are keyed by their text.
-  const hash =
-    fingerprint && filename.startsWith(NODE_MODULES + path.sep) && !filename.startsWith(CACHE_DIR)
-      ? fingerprint
-      : sha1(content);
+  const installed = isInstalled(filename);
+  const hash = installed ? fingerprint : sha1(content);
   const entry = codeCache.get(filename);
   const cachedData = entry && entry.hash === hash ? entry.data : undefined;
   // A hashbang is valid only at the very start of a script; inside the wrapper it would not parse (Node's own
@@ -226,9 +226,26 @@ Module.prototype._compile = function compileWithCache(content, filename) {
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  if (!cachedData || script.cachedDataRejected) fresh.set(filename, { hash, script });
+  // An installed module's text is kept too, so the next run need not read it (see the .js loader below).
+  if (!cachedData || script.cachedDataRejected)
+    fresh.set(filename, { hash, script, source: installed ? content : "" });
   const fn = script.runInThisContext({ displayErrors: true });
   return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
+};
+
+const isInstalled = (filename) =>
+  fingerprint !== undefined &&
+  filename.startsWith(NODE_MODULES + path.sep) &&
+  !filename.startsWith(CACHE_DIR);
+
+// An installed .js module already compiled as CommonJS under this install: its text comes from the cache, which
+// spares reading ~1,700 files and the package.json scope lookup Node does for each. Anything else: Node's loader.
+const loadJs = Module._extensions[".js"];
+Module._extensions[".js"] = function loadCachedJs(mod, filename) {
+  const entry = codeCache.get(filename);
+  if (entry && entry.source && entry.hash === fingerprint && isInstalled(filename))
+    return mod._compile(entry.source, filename);
+  return loadJs(mod, filename);
 };
 
 Module._extensions[".ts"] = function loadTypeScript(mod, filename) {

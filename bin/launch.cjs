@@ -127,7 +127,11 @@ function saveResolveCache() {
 
 // --- V8 code cache: one file, entries keyed by path and a hash of the module's text (node_modules files: by the
 // install fingerprint, which spares hashing 20 MB of SDK code on every run).
-/** @type {Map<string, {hash: string, data: Buffer, source: string}>} */
+/**
+ * `source`: an installed module's text as bytes (decoded only when that module is loaded: the file holds every
+ * stack's modules, a run loads some); empty for our own files.
+ * @type {Map<string, {hash: string, data: Buffer, source: Buffer}>}
+ */
 const codeCache = new Map();
 /** Scripts compiled without a usable cache entry this run; their code cache is saved at exit. */
 const fresh = new Map();
@@ -153,7 +157,9 @@ function loadCodeCache() {
     for (let i = 0; i < count; i++) {
       const file = str();
       const hash = str();
-      const source = str();
+      const sourceLength = buf.readUInt32LE(o);
+      const source = buf.subarray(o + 4, o + 4 + sourceLength);
+      o += 4 + sourceLength;
       const n = buf.readUInt32LE(o);
       o += 4;
       codeCache.set(file, { hash, source, data: buf.subarray(o, o + n) });
@@ -181,16 +187,16 @@ function saveCodeCache() {
     b.writeUInt32LE(n);
     parts.push(b);
   };
-  const str = (s) => {
-    const b = Buffer.from(s, "utf8");
+  const bytes = (b) => {
     u32(b.length);
     parts.push(b);
   };
+  const str = (s) => bytes(Buffer.from(s, "utf8"));
   u32(codeCache.size);
   for (const [file, { hash, source, data }] of codeCache) {
     str(file);
     str(hash);
-    str(source);
+    bytes(source);
     u32(data.length);
     parts.push(data);
   }
@@ -228,7 +234,7 @@ Module.prototype._compile = function compileWithCache(content, filename) {
   });
   // An installed module's text is kept too, so the next run need not read it (see the .js loader below).
   if (!cachedData || script.cachedDataRejected)
-    fresh.set(filename, { hash, script, source: installed ? content : "" });
+    fresh.set(filename, { hash, script, source: Buffer.from(installed ? content : "", "utf8") });
   const fn = script.runInThisContext({ displayErrors: true });
   return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
 };
@@ -243,8 +249,8 @@ const isInstalled = (filename) =>
 const loadJs = Module._extensions[".js"];
 Module._extensions[".js"] = function loadCachedJs(mod, filename) {
   const entry = codeCache.get(filename);
-  if (entry && entry.source && entry.hash === fingerprint && isInstalled(filename))
-    return mod._compile(entry.source, filename);
+  if (entry && entry.source.length && entry.hash === fingerprint && isInstalled(filename))
+    return mod._compile(entry.source.toString("utf8"), filename);
   return loadJs(mod, filename);
 };
 

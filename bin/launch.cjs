@@ -254,6 +254,29 @@ Module._extensions[".js"] = function loadCachedJs(mod, filename) {
   return loadJs(mod, filename);
 };
 
+// @pulumi/pulumi requires the TypeScript compiler (9 MB) as it loads, for serializing functions (dynamic providers,
+// closures), which a program on the mock runtime never does. Its shim gets the module on first use instead.
+const PULUMI_TS_SHIM = path.join(NODE_MODULES, "@pulumi", "pulumi", "typescript-shim.js");
+const load = Module._load;
+Module._load = function loadDeferringTypeScript(request, parent, isMain) {
+  if (request !== "typescript" || !parent || parent.filename !== PULUMI_TS_SHIM)
+    return load.apply(this, arguments);
+  let real;
+  const target = () => (real ??= load.call(this, request, parent, isMain));
+  return new Proxy(
+    {},
+    {
+      get: (_, key) => target()[key],
+      has: (_, key) => key in target(),
+      ownKeys: () => Reflect.ownKeys(target()),
+      getOwnPropertyDescriptor: (_, key) => {
+        const d = Object.getOwnPropertyDescriptor(target(), key);
+        return d && { ...d, configurable: true };
+      },
+    },
+  );
+};
+
 Module._extensions[".ts"] = function loadTypeScript(mod, filename) {
   mod._compile(transpile(fs.readFileSync(filename, "utf8"), filename), filename);
 };

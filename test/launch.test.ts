@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LAUNCH } from "./helpers/planCli";
+import { LAUNCH, ROOT } from "./helpers/planCli";
 
 const work = mkdtempSync(join(tmpdir(), "ai-layer-launch-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -33,6 +33,22 @@ describe("node bin/launch.cjs <file.ts>", () => {
     const file = join(work, "hashbang.ts");
     writeFileSync(file, 'console.log(require("./tool.js"));\n');
     expect(launch(file)).toBe("42\n");
+  });
+
+  it("defers @pulumi/pulumi's TypeScript compiler until first use, then gives the real module", () => {
+    const file = join(work, "shim.ts");
+    writeFileSync(
+      file,
+      [
+        `const ts = require(${JSON.stringify(join(ROOT, "node_modules", "@pulumi", "pulumi", "typescript-shim.js"))});`,
+        'const loaded = () => Object.keys(require.cache).some((f) => f.includes("/node_modules/typescript/"));',
+        "const before = loaded();",
+        `const real = require(${JSON.stringify(join(ROOT, "node_modules", "typescript"))});`,
+        "console.log(JSON.stringify([before, ts.version === real.version, typeof ts.createSourceFile, loaded()]));",
+      ].join("\n"),
+    );
+    launch(file); // the first run transpiles shim.ts, which loads TypeScript itself
+    expect(JSON.parse(launch(file))).toEqual([false, true, "function", true]);
   });
 
   it("a changed source runs as changed, even at the same length; an unchanged one from the cache", () => {

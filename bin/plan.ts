@@ -1,12 +1,14 @@
 /**
  * `npm run plan -- <stack> [--config FILE] [--out DIR]`: the offline plan. Runs the real program on Pulumi's
  * mock runtime and writes resources.json, files/, summary.md (with the policy report) and policies.json.
- * Exit 1: bad config, bad policy config or usage; nothing written. Exit 2: a mandatory policy violation (the plan
- * is still written so it can be read).
+ * Exit 1: bad config, bad policy config, an --out it must not write, or usage; nothing written. Exit 2: a
+ * mandatory policy violation (the plan is still written so it can be read).
+ * Only the light modules load up front: the program and the provider SDKs load once the config is valid.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { checkStackName, LayerConfigError } from "../components/spec";
+import { checkOutDir, OutDirError, writePlanDir } from "./offline/outDir";
 import {
   formatPolicyReport,
   loadPolicyConfig,
@@ -16,7 +18,6 @@ import {
   runPolicies,
 } from "./offline/policyReport";
 import { readStackFile, StackFileError } from "./offline/stackFile";
-import { runOffline } from "./offline/run";
 import { renderSummary } from "./offline/summary";
 import { validateStackConfig } from "./offline/validate";
 
@@ -64,7 +65,10 @@ async function main(): Promise<number> {
       `no stack config at ${configPath}. Stacks here: ${stacksAvailable().join(", ") || "none"}; or pass --config FILE`,
     );
   }
+  if (statSync(configPath).isDirectory())
+    throw new UsageError(`--config ${configPath} is a directory; pass a stack file (Pulumi.<stack>.yaml)`);
   const outDir = resolve(args.out ?? join(ROOT, "out", args.stack));
+  checkOutDir(outDir);
   const config = readStackFile(configPath);
   console.log(`ai-layer plan: stack ${args.stack} from ${configPath}`);
 
@@ -72,6 +76,7 @@ async function main(): Promise<number> {
   validateStackConfig(args.stack, config);
   const policyConfig = loadPolicyConfig(ROOT, args.stack);
 
+  const { runOffline } = await import("./offline/run");
   const result = await runOffline(args.stack, config);
   const policies = runPolicies(
     policyResources(args.stack, result.resources, result.outputs, config),
@@ -79,25 +84,17 @@ async function main(): Promise<number> {
     policyConfig.file,
   );
 
-  // Write to a sibling temp dir, then swap it in, so an interrupted run never leaves a half-written plan.
-  const tmp = `${outDir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  const write = (rel: string, content: string) => {
-    const p = join(tmp, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, content);
-  };
-  write("resources.json", `${JSON.stringify(result.resources, null, 2)}\n`);
-  for (const f of result.files) write(join("files", f.path), f.content);
-  write(
+  const files = new Map<string, string>([
+    ["resources.json", `${JSON.stringify(result.resources, null, 2)}\n`],
+  ]);
+  for (const f of result.files) files.set(join("files", f.path), f.content);
+  files.set(
     "summary.md",
     `${renderSummary(result.plan, result.resources, result.files).trimEnd()}\n\n${renderPolicyMarkdown(policies)}`,
   );
-  write("policies.json", `${JSON.stringify(policies, null, 2)}\n`);
-  write("outputs.json", `${JSON.stringify(result.outputs, null, 2)}\n`);
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(dirname(outDir), { recursive: true });
-  renameSync(tmp, outDir);
+  files.set("policies.json", `${JSON.stringify(policies, null, 2)}\n`);
+  files.set("outputs.json", `${JSON.stringify(result.outputs, null, 2)}\n`);
+  writePlanDir(outDir, files);
 
   console.log(`  ${result.resources.length} resources, ${result.files.length} files → ${outDir}`);
   for (const w of result.plan.warnings) console.log(`  warning: ${w}`);
@@ -123,7 +120,8 @@ main().then(
       e instanceof LayerConfigError ||
       e instanceof UsageError ||
       e instanceof StackFileError ||
-      e instanceof PolicyConfigError
+      e instanceof PolicyConfigError ||
+      e instanceof OutDirError
     ) {
       console.error(e.message);
       process.exit(1);

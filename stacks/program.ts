@@ -3,19 +3,9 @@ import { deployPlan, type DeployedLayer } from "../components/layers";
 import { LAYER_SECRETS, plan, type LayerSecretKey, type Plan } from "../components/plan";
 import { checkStackName, parseLayerSpec } from "../components/spec";
 import { checkSecretConfig } from "../components/spec/secretConfig";
+import { decodeConfigValue } from "./config";
 
-/**
- * A config value as the runtime stores it (objects JSON-encoded) back to data. A value that is not JSON stays
- * a string, so the schema reports "expected an object, got the string …" at `layer` instead of a JSON error.
- */
-export function decodeConfigValue(value: string | undefined): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
+export { decodeConfigValue };
 
 /** The raw layer config and the secret keys the stack sets, read once from Pulumi config. */
 export function readLayerConfig(config = new pulumi.Config("ai-layer")) {

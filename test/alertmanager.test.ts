@@ -1,10 +1,10 @@
 // Alertmanager: rendered only when a receiver's secret is set; checked by the real amtool and wired on both
 // targets without the webhook URL or routing key ever entering a file or an input in clear.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOffline } from "../bin/offline/run";
 import { parseStackFile, readStackFile } from "../bin/offline/stackFile";
 import { alertmanagerStartScript } from "../components/render";
@@ -63,7 +63,12 @@ describe.skipIf(!hasAmtool)(
     "apt-get install prometheus-alertmanager",
   ),
   () => {
-    const dir = mkdtempSync(join(tmpdir(), "ai-layer-am-"));
+    // Made in beforeAll, not at collection: a skipped suite (no amtool) then creates nothing to clean up.
+    let dir = "";
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "ai-layer-am-"));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
     it.each([[["slackWebhookUrl"]], [["pagerdutyRoutingKey"]], [["slackWebhookUrl", "pagerdutyRoutingKey"]]])(
       "receivers %j pass",
       (secrets) => {

@@ -1,37 +1,23 @@
 // `npm run plan` end to end: the files it writes, determinism, and that no secret reaches them in clear.
-import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { stringify, parse } from "yaml";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { hex } from "../bin/offline/mockOutputs";
 import { SECURE_PLACEHOLDER } from "../bin/offline/stackFile";
+import { ROOT, runPlan, tree } from "./helpers/planCli";
 
-const ROOT = join(__dirname, "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-const run = promisify(execFile);
-
+/** Runs the CLI and fails with its stderr unless it exits 0. */
 async function plan(args: string[]) {
-  return run(TSX, [join(ROOT, "bin", "plan.ts"), ...args], { cwd: ROOT });
-}
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = readFileSync(p, "utf8");
-    }
-  };
-  walk(dir);
-  return out;
+  const r = await runPlan(args);
+  if (r.code !== 0) throw new Error(`plan ${args.join(" ")} exited ${r.code}:\n${r.stderr}`);
+  return r;
 }
 
 describe("npm run plan -- dev", () => {
   const tmp = mkdtempSync(join(tmpdir(), "ai-layer-plan-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it("writes resources.json, the rendered files and summary.md; two runs are byte-identical", async () => {
     const [a, b] = await Promise.all([

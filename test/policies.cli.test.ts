@@ -1,26 +1,14 @@
 // `npm run plan` with the policy pack's rules, end to end: shipped stacks pass; an unpinned image or an open
 // Redis exits 2 naming the rule, with the plan still written and the report in summary.md.
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT, runPlan as plan } from "./helpers/planCli";
 
-const ROOT = join(__dirname, "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const tmp = mkdtempSync(join(tmpdir(), "ai-layer-policies-"));
-
-async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await promisify(execFile)(TSX, [join(ROOT, "bin", "plan.ts"), ...args], { cwd: ROOT });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A copy of a shipped stack file with `edit` applied to its ai-layer:layer object. */
 function variant(stack: string, name: string, edit: (layer: any) => void): string {

@@ -1,5 +1,5 @@
 // The policy rules for secrets, AWS resources and the stack, plus the per-stack config resolution.
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -222,10 +222,14 @@ describe("per-stack config (the --policy-pack-config format)", () => {
   });
   it("a config file that is not JSON is a config error; no file means the defaults", () => {
     const root = mkdtempSync(join(tmpdir(), "ai-layer-policycfg-"));
-    mkdirSync(join(root, "policies", "config"), { recursive: true });
-    writeFileSync(join(root, "policies", "config", "x.json"), "{ nope");
-    expect(() => loadPolicyConfig(root, "x")).toThrow(PolicyConfigError);
-    expect(loadPolicyConfig(root, "y")).toEqual({ config: {} });
+    try {
+      mkdirSync(join(root, "policies", "config"), { recursive: true });
+      writeFileSync(join(root, "policies", "config", "x.json"), "{ nope");
+      expect(() => loadPolicyConfig(root, "x")).toThrow(PolicyConfigError);
+      expect(loadPolicyConfig(root, "y")).toEqual({ config: {} });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
   it("evaluate skips disabled rules and reports resource, level and fix", () => {
     const r: StackResource = {

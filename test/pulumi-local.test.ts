@@ -28,11 +28,15 @@ describe("npm run up/preview/down", () => {
   });
 
   it("rejects a bad config before calling pulumi", () => {
+    // `npm run up` runs tsx on the script; tsx's loader (not its CLI, which leaves an IPC dir in the OS temp dir),
+    // without its compile cache: tests leave nothing there.
     const r = spawnSync(
-      join(ROOT, "node_modules", ".bin", "tsx"),
-      [join(ROOT, "bin", "pulumi-local.ts"), "up", "nosuchstack"],
+      process.execPath,
+      ["--import", "tsx", join(ROOT, "bin", "pulumi-local.ts"), "up", "nosuchstack"],
       {
+        cwd: ROOT,
         encoding: "utf8",
+        env: { ...process.env, TSX_DISABLE_CACHE: "1" },
       },
     );
     expect(r.status).toBe(1);
@@ -48,11 +52,12 @@ describe("npm run up/preview/down", () => {
         const state = mkdtempSync(join(tmpdir(), "ai-layer-state-"));
         try {
           const r = spawnSync(
-            join(ROOT, "node_modules", ".bin", "tsx"),
-            [join(ROOT, "bin", "pulumi-local.ts"), "preview", "dev"],
+            process.execPath,
+            ["--import", "tsx", join(ROOT, "bin", "pulumi-local.ts"), "preview", "dev"],
             {
+              cwd: ROOT,
               encoding: "utf8",
-              env: { ...process.env, PULUMI_BACKEND_URL: `file://${state}` },
+              env: { ...process.env, TSX_DISABLE_CACHE: "1", PULUMI_BACKEND_URL: `file://${state}` },
               timeout: 600_000,
             },
           );

@@ -9,6 +9,17 @@ import { fake, KEY, resetRunpodFake, startRunpodFake } from "./helpers/runpodFak
 
 const ROOT = join(__dirname, "..");
 const exec = promisify(execFile);
+/**
+ * The command as the provider runs it in this repository (tsx on the .ts file), through tsx's loader rather than
+ * its CLI: the CLI leaves an IPC dir and the loader a compile cache in the OS temp dir, and tests leave nothing.
+ */
+const TSX_RUN = [
+  process.execPath,
+  "--import",
+  "tsx",
+  join(ROOT, "components", "runpod", "endpointCommand.ts"),
+];
+const NO_TSX_CACHE = { TSX_DISABLE_CACHE: "1" };
 let server: { baseUrl: string; close: () => Promise<void> };
 
 beforeAll(async () => {
@@ -30,13 +41,10 @@ const spec = (workersMax: number): RunpodEndpointSpec => ({
 });
 
 async function runCommand(action: string, env: Record<string, string>) {
-  const { stdout } = await exec(
-    join(ROOT, "node_modules", ".bin", "tsx"),
-    [join(ROOT, "components", "runpod", "endpointCommand.ts"), action],
-    {
-      env: { ...process.env, RUNPOD_API_KEY: KEY, RUNPOD_BASE_URL: server.baseUrl, ...env },
-    },
-  );
+  const { stdout } = await exec(TSX_RUN[0]!, [...TSX_RUN.slice(1), action], {
+    cwd: ROOT,
+    env: { ...process.env, ...NO_TSX_CACHE, RUNPOD_API_KEY: KEY, RUNPOD_BASE_URL: server.baseUrl, ...env },
+  });
   return JSON.parse(stdout.trim());
 }
 
@@ -68,13 +76,15 @@ describe("components/runpod/endpointCommand.ts (the command provider's create/up
 
   it("fails clearly without the key, and never prints it", async () => {
     await expect(
-      exec(
-        join(ROOT, "node_modules", ".bin", "tsx"),
-        [join(ROOT, "components", "runpod", "endpointCommand.ts"), "create"],
-        {
-          env: { ...process.env, RUNPOD_API_KEY: "", RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(1)) },
+      exec(TSX_RUN[0]!, [...TSX_RUN.slice(1), "create"], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          ...NO_TSX_CACHE,
+          RUNPOD_API_KEY: "",
+          RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec(1)),
         },
-      ),
+      }),
     ).rejects.toMatchObject({ stderr: expect.stringContaining("ai-layer:runpodApiKey") });
   });
 });

@@ -1,7 +1,7 @@
 import { LAYER_SECRETS, plan, type Plan } from "../../components/plan";
 import { parseLayerSpec } from "../../components/spec";
 import { checkSecretConfig } from "../../components/spec/secretConfig";
-import { decodeConfigValue } from "../../stacks/program";
+import { decodeConfigValue } from "../../stacks/config";
 import type { StackConfig } from "./stackFile";
 
 /**

@@ -21,7 +21,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { mockCall, mockOutputs } from "../../bin/offline/mockOutputs";
@@ -29,8 +28,11 @@ import { maskSecrets, SECRET_MASK, type PlannedResource } from "../../bin/offlin
 
 /** The repository root. */
 export const ROOT = resolve(__dirname, "..", "..");
-/** Packed tarballs, one directory per hash of the repository's files, shared by test files and runs. */
-const CACHE_DIR = join(tmpdir(), "ai-layer-packed");
+/**
+ * Packed tarballs, one directory per hash of the repository's files, shared by test files and runs. In the
+ * checkout (git-ignored), not in the OS temp dir: tests leave nothing there.
+ */
+const CACHE_DIR = join(ROOT, ".cache", "packed");
 const PACK_JSON = "pack.json";
 /** Longest wait for another process packing the same sources (a cold build takes ~30 s). */
 const PACK_WAIT_MS = 5 * 60_000;

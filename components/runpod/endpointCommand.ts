@@ -7,7 +7,6 @@
  * A command rather than a dynamic provider: dynamic providers need closure serialization, which @pulumi/pulumi
  * ≥3.249 implements with Node 22 APIs (pulumi/pulumi#23722); this runs on Node 20 and is testable on its own.
  */
-import { join, resolve } from "node:path";
 import { RunpodClient } from "./client";
 import {
   createRunpodEndpoint,
@@ -17,13 +16,17 @@ import {
 } from "./endpoint";
 
 /**
- * The command line that runs this file: the compiled JS with `node` when ai-layer is an installed package (dist/
- * has no TypeScript and no tsx), the TypeScript source through the repository's tsx otherwise.
+ * The command line that runs this file, relative to the Pulumi project directory (where the command provider runs
+ * commands: pulumi/pulumi `NewProviderFromPath` starts a provider in `ctx.Pwd`, the project directory, and
+ * pulumi/pulumi-command local `Command.run` uses the provider's working directory when `dir` is unset). It is a
+ * resource input, so it must be the same on every machine: an absolute path of the checkout would make every other
+ * checkout (a teammate's, CI's) see a changed command, i.e. a diff on an unchanged stack. Installed package (dist/
+ * has no TypeScript and no tsx): `node` on the compiled JS under the project's node_modules. This repository: the
+ * TypeScript source through the repository's tsx.
  */
 export function runpodCommandLine(): string {
-  if (__filename.endsWith(".js")) return `node ${join(__dirname, "endpointCommand.js")}`;
-  const tsx = join(resolve(__dirname, "..", ".."), "node_modules", ".bin", "tsx");
-  return `${tsx} ${join(__dirname, "endpointCommand.ts")}`;
+  if (__filename.endsWith(".js")) return "node node_modules/ai-layer/dist/runpod/endpointCommand.js";
+  return "node_modules/.bin/tsx components/runpod/endpointCommand.ts";
 }
 
 export async function runRunpodCommand(action: string, env: NodeJS.ProcessEnv): Promise<string> {

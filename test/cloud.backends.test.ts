@@ -198,6 +198,17 @@ describe("the cloud-gpu stack on the mock runtime", async () => {
     );
   });
 
+  it("gives the Runpod endpoint the Hugging Face token (gated meta-llama) as a secret, never in plain inputs", () => {
+    const cmd = resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-runpod"))!;
+    const inputs = cmd.inputs as { triggers: string[]; environment: unknown };
+    expect(JSON.parse(inputs.triggers[0]!)).toMatchObject({
+      model: "meta-llama/Llama-3.2-3B-Instruct",
+      hfTokenFromEnv: true,
+    });
+    expect(inputs.environment).toBe("[secret]");
+    expect(JSON.stringify(resources)).not.toMatch(/placeholder-set-your-own|hf_/);
+  });
+
   it("routes chat to the Modal URL and chat-small to the Runpod endpoint's URL from the env", () => {
     const cfg = parse(files.find((f) => f.path === "litellm/config.yaml")!.content);
     const params = (name: string) =>

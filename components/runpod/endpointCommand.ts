@@ -2,7 +2,7 @@
  * The Runpod endpoint lifecycle as a command the Pulumi command provider runs (components/cloud/runpod.ts):
  *   node dist/runpod/endpointCommand.js create|update|delete   (the installed package)
  *   tsx components/runpod/endpointCommand.ts create|…          (this repository)
- * Input: RUNPOD_API_KEY (secret env), RUNPOD_ENDPOINT_SPEC (JSON), and for update/delete the previous output in
+ * Input: RUNPOD_API_KEY and HF_TOKEN (secret env), RUNPOD_ENDPOINT_SPEC (JSON), and for update/delete the previous output in
  * PULUMI_COMMAND_STDOUT (the command provider passes it). Output: one JSON line {endpointId, apiBase, spec}.
  * A command rather than a dynamic provider: dynamic providers need closure serialization, which @pulumi/pulumi
  * ≥3.249 implements with Node 22 APIs (pulumi/pulumi#23722); this runs on Node 20 and is testable on its own.
@@ -41,13 +41,15 @@ export async function runRunpodCommand(action: string, env: NodeJS.ProcessEnv): 
     ? (JSON.parse(env.RUNPOD_ENDPOINT_SPEC) as RunpodEndpointSpec)
     : undefined;
   const previous = env.PULUMI_COMMAND_STDOUT ? JSON.parse(env.PULUMI_COMMAND_STDOUT) : undefined;
+  // Secret env only: it goes into the create request, never into the spec or the printed output.
+  const secrets = env.HF_TOKEN ? { hfToken: env.HF_TOKEN } : {};
   switch (action) {
     case "create":
       if (!spec) throw new Error("RUNPOD_ENDPOINT_SPEC is not set");
-      return JSON.stringify(await createRunpodEndpoint(client, spec));
+      return JSON.stringify(await createRunpodEndpoint(client, spec, secrets));
     case "update": {
       if (!spec || !previous) throw new Error("update needs RUNPOD_ENDPOINT_SPEC and the previous output");
-      const result = await updateRunpodEndpoint(client, previous, previous.spec ?? spec, spec);
+      const result = await updateRunpodEndpoint(client, previous, previous.spec ?? spec, spec, {}, secrets);
       return JSON.stringify({ ...result.outputs, spec });
     }
     case "delete":
@@ -70,7 +72,9 @@ if (require.main === module) {
       console.log(JSON.stringify(process.argv[2] === "create" ? { ...parsed, spec } : parsed));
     },
     (e: unknown) => {
-      console.error(`runpod-endpoint: ${e instanceof Error ? e.message : String(e)}`);
+      const message = e instanceof Error ? e.message : String(e);
+      const token = process.env.HF_TOKEN;
+      console.error(`runpod-endpoint: ${token ? message.split(token).join("***") : message}`);
       process.exit(1);
     },
   );

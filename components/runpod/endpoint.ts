@@ -18,6 +18,7 @@
 //   `{{ RUNPOD_SECRET_<name> }}`, which keeps the HF token out of Pulumi state.
 // - Legacy v1 state carries a `templateId`; delete still removes it (`DELETE /v2/templates/{id}`, 400 = in use).
 
+import { RUNPOD_WORKER } from "../catalog/images";
 import {
   RunpodApiError,
   type CreateEndpointRequest,
@@ -29,8 +30,8 @@ import {
   type UpdateEndpointRequest,
 } from "./client";
 
-/** Pinned worker-vllm image (latest tag in the 2026-08-20 snapshot). */
-export const RUNPOD_VLLM_IMAGE = "runpod/worker-v1-vllm:v2.25.2";
+/** Pinned worker-vllm image (the catalog's {@link RUNPOD_WORKER}, with the vLLM version it runs). */
+export const RUNPOD_VLLM_IMAGE: string = RUNPOD_WORKER.image;
 
 /** v1's default scaler (QUEUE_DELAY, 4 s), which v2 requires explicitly on create. */
 const DEFAULT_SCALING = { type: "QUEUE_DELAY", queueDelay: 4 } as const;

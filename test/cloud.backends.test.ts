@@ -77,6 +77,20 @@ describe("plan", () => {
     );
   });
 
+  it("refuses a gated repository on a GPU cloud without the Hugging Face token, naming the fix", () => {
+    const runpod = { kind: "runpod", gpu: { type: "L4" } };
+    const found = problems(layer(runpod), ["runpodApiKey"]);
+    expect(found).toEqual([
+      {
+        path: "layer.models[0].model",
+        message: expect.stringContaining("pulumi config set --secret ai-layer:hfToken"),
+      },
+    ]);
+    expect(problems(layer(modal), ["modalTokenId", "modalTokenSecret"])[0]!.path).toBe(
+      "layer.models[0].model",
+    );
+  });
+
   it("only behind the docker target's gateway for now", () => {
     const found = problems({
       target: { kind: "kubernetes", context: "c" },

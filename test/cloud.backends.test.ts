@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { runOffline } from "../bin/offline/run";
+import { renderSummary } from "../bin/offline/summary";
+import { IMAGES, RUNPOD_WORKER } from "../components/catalog";
 import { readStackFile } from "../bin/offline/stackFile";
 import { cloudAppName } from "../components/plan";
-import { modalAppSpec, modalDeployScript } from "../components/cloud/modal";
+import { modalAppSpec, modalDeployScript, modalStopScript } from "../components/cloud/modal";
 import { runpodEndpointSpec } from "../components/cloud/runpod";
 import { isCloud, plan, type CloudModel } from "../components/plan";
 import { dockerEndpoints } from "../components/render";
@@ -72,6 +74,20 @@ describe("plan", () => {
     ]);
     expect(problems(layer({ ...modal, workspace: undefined }))[0]!.path).toBe(
       "layer.models[0].backend.workspace",
+    );
+  });
+
+  it("refuses a gated repository on a GPU cloud without the Hugging Face token, naming the fix", () => {
+    const runpod = { kind: "runpod", gpu: { type: "L4" } };
+    const found = problems(layer(runpod), ["runpodApiKey"]);
+    expect(found).toEqual([
+      {
+        path: "layer.models[0].model",
+        message: expect.stringContaining("pulumi config set --secret ai-layer:hfToken"),
+      },
+    ]);
+    expect(problems(layer(modal), ["modalTokenId", "modalTokenSecret"])[0]!.path).toBe(
+      "layer.models[0].model",
     );
   });
 
@@ -160,10 +176,12 @@ describe.skipIf(!hasShellcheck)(
   ),
   () => {
     it.each([[true], [false]])("with HF token %s", (hf) => {
-      const r = run("shellcheck", ["-s", "sh", "-"], {
-        input: `#!/bin/sh\n${modalDeployScript("ai-layer-dev-chat", hf)}\n`,
-      });
-      expect(r.status, r.stdout).toBe(0);
+      for (const script of [modalDeployScript, modalStopScript]) {
+        const r = run("shellcheck", ["-s", "sh", "-"], {
+          input: `#!/bin/sh\n${script("ai-layer-dev-chat", hf)}\n`,
+        });
+        expect(r.status, r.stdout).toBe(0);
+      }
     });
   },
 );
@@ -187,12 +205,37 @@ describe("the cloud-gpu stack on the mock runtime", async () => {
     const commands = resources.filter((r) => r.type === "command:local:Command");
     expect(commands).toHaveLength(2);
     for (const cmd of commands) expect((cmd.inputs as { environment: unknown }).environment).toBe("[secret]");
-    expect(commands.map((c) => (c.inputs as { delete: string }).delete).sort()).toEqual(
-      [
+    const deletes = commands.map((c) => (c.inputs as { delete: string }).delete);
+    expect(deletes).toEqual(
+      expect.arrayContaining([
         expect.stringMatching(/components\/runpod\/endpointCommand\.ts delete$/),
-        "modal app stop ai-layer-cloud-gpu-chat",
-      ].sort(),
+        expect.stringContaining("modal app stop --yes ai-layer-cloud-gpu-chat </dev/null"),
+      ]),
     );
+  });
+
+  it("gives the Runpod endpoint the Hugging Face token (gated meta-llama) as a secret, never in plain inputs", () => {
+    const cmd = resources.find((r) => r.type === "command:local:Command" && r.name.endsWith("-runpod"))!;
+    const inputs = cmd.inputs as { triggers: string[]; environment: unknown };
+    expect(JSON.parse(inputs.triggers[0]!)).toMatchObject({
+      model: "meta-llama/Llama-3.2-3B-Instruct",
+      hfTokenFromEnv: true,
+    });
+    expect(inputs.environment).toBe("[secret]");
+    expect(JSON.stringify(resources)).not.toMatch(/placeholder-set-your-own|hf_/);
+  });
+
+  it("the summary says the Runpod worker runs another vLLM than the pinned one, with both versions", () => {
+    // runpod-workers/worker-vllm v2.25.2 Dockerfile: ARG VLLM_VERSION=v0.27.1; the project pins v0.25.1.
+    expect(RUNPOD_WORKER).toEqual({ image: "runpod/worker-v1-vllm:v2.25.2", vllmVersion: "v0.27.1" });
+    expect(runpodEndpointSpec(p.models.find((m) => m.runtime === "runpod") as CloudModel, "x").image).toBe(
+      RUNPOD_WORKER.image,
+    );
+    const line = renderSummary(p, resources, files)
+      .split("\n")
+      .find((l) => l.startsWith("- runpod worker"));
+    expect(line).toContain("(chat-small): runpod/worker-v1-vllm:v2.25.2, which runs vLLM v0.27.1");
+    expect(line).toContain(`NOT the pinned vLLM v0.25.1 (${IMAGES.vllm})`);
   });
 
   it("routes chat to the Modal URL and chat-small to the Runpod endpoint's URL from the env", () => {

@@ -139,7 +139,14 @@ describe("the packed package in plain Node", () => {
       ["-e", `console.log(require(${JSON.stringify(script)}).runpodCommandLine())`],
       { encoding: "utf8" },
     );
-    expect(line.stdout.trim()).toBe(`node ${script}`);
+    // Relative to the project directory (where the command provider runs it): the same on every machine.
+    expect(line.stdout.trim()).toBe("node node_modules/ai-layer/dist/runpod/endpointCommand.js");
+    const fromProject = spawnSync("sh", ["-c", `${line.stdout.trim()} create`], {
+      cwd: consumer.dir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH },
+    });
+    expect(fromProject.stderr).toContain("runpod-endpoint: RUNPOD_API_KEY is not set");
   });
 });
 

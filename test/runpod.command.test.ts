@@ -74,6 +74,36 @@ describe("components/runpod/endpointCommand.ts (the command provider's create/up
     });
   }, 60_000);
 
+  it("gives the endpoint HF_TOKEN from the secret env; neither the spec nor the output carries it", async () => {
+    const token = "hf_gated_model_token_1234";
+    const gated = { ...spec(1), hfTokenFromEnv: true };
+    const created = await runCommand("create", {
+      RUNPOD_ENDPOINT_SPEC: JSON.stringify(gated),
+      HF_TOKEN: token,
+    });
+    // worker-vllm v2.25.2 src/download_model.py downloads with token=os.getenv("HF_TOKEN").
+    expect((fake.endpoints.get(created.endpointId)!.env as Record<string, string>).HF_TOKEN).toBe(token);
+    expect(JSON.stringify(created)).not.toContain(token);
+    // Without the token the create refuses, naming the config key to set (and prints no secret).
+    await expect(
+      exec(
+        join(ROOT, "node_modules", ".bin", "tsx"),
+        [join(ROOT, "components", "runpod", "endpointCommand.ts"), "create"],
+        {
+          env: {
+            ...process.env,
+            RUNPOD_API_KEY: KEY,
+            RUNPOD_BASE_URL: server.baseUrl,
+            RUNPOD_ENDPOINT_SPEC: JSON.stringify(gated),
+            HF_TOKEN: "",
+          },
+        },
+      ),
+    ).rejects.toMatchObject({
+      stderr: expect.stringContaining("pulumi config set --secret ai-layer:hfToken"),
+    });
+  }, 60_000);
+
   it("fails clearly without the key, and never prints it", async () => {
     await expect(
       exec(TSX_RUN[0]!, [...TSX_RUN.slice(1), "create"], {

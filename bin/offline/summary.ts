@@ -7,6 +7,7 @@ import {
   type Plan,
   type PlannedModel,
 } from "../../components/plan";
+import { RUNPOD_WORKER } from "../../components/catalog";
 import type { RenderedFile } from "../../components/render";
 import type { PlannedResource } from "./run";
 
@@ -88,6 +89,24 @@ function modelRow(m: PlannedModel): string {
     return `| ${m.name} | remote | ${m.provider} | ${m.remoteModel} | – | – | – | hosted (key: ai-layer:${m.apiKey.configKey}) | per token |`;
   }
   return "";
+}
+
+/**
+ * Runpod models run Runpod's worker image, whose vLLM is not the pinned one: name both versions (flags, defaults
+ * and metrics can differ between them). Facts: components/catalog/images.ts RUNPOD_WORKER.
+ */
+function runpodWorkerLines(plan: Plan): string[] {
+  const names = plan.models.filter((m) => isCloud(m) && m.runtime === "runpod").map((m) => m.name);
+  if (!names.length) return [];
+  const pinned = plan.images.vllm;
+  const pinnedVersion = /:(v?[0-9][^@]*)/.exec(pinned)?.[1] ?? pinned;
+  const same = pinnedVersion.replace(/^v/, "") === RUNPOD_WORKER.vllmVersion.replace(/^v/, "");
+  return [
+    `- runpod worker (${names.join(", ")}): ${RUNPOD_WORKER.image}, which runs vLLM ${RUNPOD_WORKER.vllmVersion}` +
+      (same
+        ? ", the pinned version"
+        : ` — NOT the pinned vLLM ${pinnedVersion} (${pinned}) the other targets run; no worker release runs ${pinnedVersion}`),
+  ];
 }
 
 /** Hourly rates to 4 decimals, trailing zeros past the cents dropped: $0.8048, $13.76, $0.00. */
@@ -198,6 +217,7 @@ export function renderSummary(
     "## Images",
     "",
     ...Object.entries(imagesInUse(plan)).map(([service, image]) => `- ${service}: ${image}`),
+    ...runpodWorkerLines(plan),
     "",
     "## Secrets",
     "",

@@ -29,6 +29,15 @@ export const IMAGES = {
   dcgmExporter: "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless",
 } as const;
 
+/**
+ * Runpod's serverless vLLM worker and the vLLM it runs (Runpod models run this image, not `IMAGES.vllm`).
+ * runpod-workers/worker-vllm @7a925039 (tag v2.25.2) Dockerfile: `ARG VLLM_VERSION=v0.27.1`,
+ * `FROM vllm/vllm-openai:${VLLM_VERSION}` (README: "Current vLLM version: 0.27.1"). No worker tag runs the pinned
+ * v0.25.1 (v2.23.0 installs vllm 0.23.0, v2.24.0 builds on v0.26.0, v2.25.0 on v0.27.0), so the versions differ and
+ * the plan's summary says so.
+ */
+export const RUNPOD_WORKER = { image: "runpod/worker-v1-vllm:v2.25.2", vllmVersion: "v0.27.1" } as const;
+
 /** Helm charts, pinned like images. kedacore/charts keda/Chart.yaml @v2.20.2 (version = appVersion = 2.20.2). */
 export const CHARTS = {
   keda: { chart: "keda", version: "2.20.2", repo: "https://kedacore.github.io/charts" },

@@ -19,7 +19,12 @@ export function createCloudBackends(
     if (model.runtime === "runpod") {
       const endpoint = new RunpodServerlessEndpoint(
         `${name}-${model.name}-runpod`,
-        { model, endpointName: appName, apiKey: secrets.runpodApiKey! },
+        {
+          model,
+          endpointName: appName,
+          apiKey: secrets.runpodApiKey!,
+          ...(secrets.hfToken ? { hfToken: secrets.hfToken } : {}),
+        },
         opts,
       );
       env[model.apiBaseEnv] = endpoint.apiBase;

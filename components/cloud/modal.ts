@@ -37,21 +37,89 @@ export function modalAppSpec(model: CloudModel, appName: string, withHfToken: bo
   };
 }
 
+/** The Modal Secrets an app reads: `<app>-vllm` (VLLM_API_KEY) and, for gated repositories, `<app>-hf` (HF_TOKEN). */
+export function modalSecretNames(appName: string, withHfToken: boolean): string[] {
+  return [`${appName}-vllm`, ...(withHfToken ? [`${appName}-hf`] : [])];
+}
+
+/** Env var of the command that carries a secret's `--from-json` body (`{"<KEY>": "<value>"}`). */
+const SECRET_ENV = { vllm: "AI_LAYER_MODAL_SECRET_VLLM", hf: "AI_LAYER_MODAL_SECRET_HF" } as const;
+
 /**
- * The shell the command provider runs: store the secrets as Modal Secrets, write the generated app, deploy it.
- * Everything secret arrives in env vars; nothing is written to the app file. Needs the `modal` CLI (pip install
- * modal) where `pulumi up` runs.
+ * The deploy step (create and update): store the secrets as Modal Secrets, write the generated app, deploy it.
+ * `modal deploy` of an existing app name updates that app in place, so an update is a redeploy, never a stop.
+ * Secret values never reach a command line (argv is visible to every user in `ps`): each secret's JSON arrives in
+ * an env var, `printf` (a shell builtin, so no process carries it in argv) writes it to a file in a mktemp
+ * directory under umask 077, and `modal secret create --from-json <file>` reads it (modal 1.6.4
+ * modal/cli/secret.py `create`: `--from-json` loads a JSON object of string values); the files are removed right
+ * after and the directory on exit. Needs the `modal` CLI (pip install modal) where `pulumi up` runs.
  */
 export function modalDeployScript(appName: string, withHfToken: boolean): string {
+  const [vllm, hf] = modalSecretNames(appName, withHfToken);
+  const secret = (name: string, env: string) => [
+    `printf '%s' "$${env}" > "$dir/secret.json"`,
+    `modal secret create --force ${name} --from-json "$dir/secret.json" >/dev/null`,
+    'rm -f "$dir/secret.json"',
+  ];
   return [
     "set -eu",
+    "umask 077",
     "dir=$(mktemp -d)",
     "trap 'rm -rf \"$dir\"' EXIT",
-    `modal secret create --force ${appName}-vllm VLLM_API_KEY="$VLLM_API_KEY" >/dev/null`,
-    ...(withHfToken ? [`modal secret create --force ${appName}-hf HF_TOKEN="$HF_TOKEN" >/dev/null`] : []),
+    ...secret(vllm!, SECRET_ENV.vllm),
+    ...(hf ? secret(hf, SECRET_ENV.hf) : []),
     'printf \'%s\' "$AI_LAYER_MODAL_APP" > "$dir/app.py"',
     'modal deploy "$dir/app.py"',
   ].join("\n");
+}
+
+/**
+ * The delete step: stop the app, then delete its secrets; idempotent, so a destroy after a manual stop, a retried
+ * destroy, or a delete of an app that never deployed succeeds, while any other failure (auth, network) still fails.
+ * From modal 1.6.4:
+ * - modal/cli/app.py `stop`: an app already stopped raises `SystemExit("App is already stopped. …")` before any
+ *   prompt; a name with no deployed or recently stopped app raises NotFoundError from `resolve_app_identifier`
+ *   ("No App with name '<name>' found in the '<env>' environment."), printed by modal/__main__.py `main` as
+ *   `Error: …` on stderr; both exit 1. Without `--yes` it calls modal/cli/utils.py `confirm_or_suggest_yes`, which
+ *   aborts when stdin is not a TTY (it never is under the command provider), so `--yes` is required.
+ * - modal/cli/secret.py `delete`: `--allow-missing` ("Don't error if the Secret doesn't exist") and `--yes`.
+ */
+export function modalStopScript(appName: string, withHfToken: boolean): string {
+  return [
+    "set -u",
+    "err=$(mktemp)",
+    "trap 'rm -f \"$err\"' EXIT",
+    "status=0",
+    `modal app stop --yes ${appName} </dev/null 2>"$err" || status=$?`,
+    'if [ "$status" -ne 0 ]; then',
+    `  if grep -q -F -e 'App is already stopped' -e "No App with name '${appName}' found" "$err"; then`,
+    `    echo "modal app ${appName} was already stopped (or never deployed)"`,
+    "  else",
+    '    cat "$err" >&2',
+    '    exit "$status"',
+    "  fi",
+    "fi",
+    "set -e",
+    ...modalSecretNames(appName, withHfToken).map(
+      (name) => `modal secret delete --yes --allow-missing ${name} </dev/null`,
+    ),
+  ].join("\n");
+}
+
+/** The command's environment from plain values (the component wraps it as one Pulumi secret). */
+export function modalCommandEnvironment(
+  app: string,
+  secrets: { tokenId: string; tokenSecret: string; vllmApiKey: string; hfToken?: string },
+): Record<string, string> {
+  return {
+    AI_LAYER_MODAL_APP: app,
+    MODAL_TOKEN_ID: secrets.tokenId,
+    MODAL_TOKEN_SECRET: secrets.tokenSecret,
+    [SECRET_ENV.vllm]: JSON.stringify({ VLLM_API_KEY: secrets.vllmApiKey }),
+    ...(secrets.hfToken !== undefined
+      ? { [SECRET_ENV.hf]: JSON.stringify({ HF_TOKEN: secrets.hfToken }) }
+      : {}),
+  };
 }
 
 /** A Modal app serving one model with vLLM, deployed with `modal deploy` and stopped on delete. */
@@ -63,20 +131,27 @@ export class ModalVllmApp extends pulumi.ComponentResource {
     super("ai-layer:index:ModalVllmApp", name, { model: args.model.name, appName: args.appName }, opts);
     const withHf = args.hfToken !== undefined;
     const app = renderModalApp(modalAppSpec(args.model, args.appName, withHf));
+    const environment = pulumi
+      .all([args.tokenId, args.tokenSecret, args.vllmApiKey, args.hfToken])
+      .apply(([tokenId, tokenSecret, vllmApiKey, hfToken]) =>
+        modalCommandEnvironment(app, {
+          tokenId,
+          tokenSecret,
+          vllmApiKey,
+          ...(withHf && hfToken !== undefined ? { hfToken } : {}),
+        }),
+      );
     new command.local.Command(
       name,
       {
         create: modalDeployScript(args.appName, withHf),
-        delete: `modal app stop ${args.appName}`,
-        environment: {
-          AI_LAYER_MODAL_APP: app,
-          MODAL_TOKEN_ID: pulumi.secret(args.tokenId),
-          MODAL_TOKEN_SECRET: pulumi.secret(args.tokenSecret),
-          VLLM_API_KEY: pulumi.secret(args.vllmApiKey),
-          ...(withHf ? { HF_TOKEN: pulumi.secret(args.hfToken!) } : {}),
-        },
-        // A changed app redeploys (create runs again; modal deploy updates in place).
-        triggers: [app],
+        // A changed app (or secret) redeploys in place: `modal deploy` updates the app of that name.
+        update: modalDeployScript(args.appName, withHf),
+        delete: modalStopScript(args.appName, withHf),
+        environment: pulumi.secret(environment),
+        // Only a new app name replaces (deploy the new name, then stop the old one); any other change is the
+        // update above. A replace of the same name would stop the app its create just deployed.
+        triggers: [args.appName],
       },
       { parent: this },
     );

@@ -16,6 +16,11 @@ export interface RunpodServerlessEndpointArgs {
   readonly apiKey: pulumi.Input<string>;
   /** Hugging Face token for gated repositories, stored as a Runpod secret reference, never in the template. */
   readonly hfTokenSecretName?: string;
+  /**
+   * Hugging Face token for gated repositories (ai-layer:hfToken). Secret: it reaches the command only as secret env
+   * and the endpoint only in the create request, never the spec (a plain input) or the command's output.
+   */
+  readonly hfToken?: pulumi.Input<string>;
 }
 
 /** The Runpod endpoint spec for a planned model (pure: what create/update send). */
@@ -23,6 +28,7 @@ export function runpodEndpointSpec(
   model: CloudModel,
   endpointName: string,
   hfTokenSecretName?: string,
+  hfTokenFromEnv = false,
 ): RunpodEndpointSpec {
   return {
     name: endpointName,
@@ -35,6 +41,7 @@ export function runpodEndpointSpec(
     workersMax: model.workers.max,
     idleTimeoutSeconds: model.idleTimeoutSeconds,
     ...(hfTokenSecretName ? { hfTokenEnv: `{{ RUNPOD_SECRET_${hfTokenSecretName} }}` } : {}),
+    ...(hfTokenFromEnv ? { hfTokenFromEnv: true } : {}),
   };
 }
 
@@ -55,7 +62,8 @@ export class RunpodServerlessEndpoint extends pulumi.ComponentResource {
       { model: args.model.name, endpointName: args.endpointName },
       opts,
     );
-    const spec = runpodEndpointSpec(args.model, args.endpointName, args.hfTokenSecretName);
+    const fromEnv = args.hfToken !== undefined && !args.hfTokenSecretName;
+    const spec = runpodEndpointSpec(args.model, args.endpointName, args.hfTokenSecretName, fromEnv);
     const cmd = new command.local.Command(
       name,
       {
@@ -65,6 +73,7 @@ export class RunpodServerlessEndpoint extends pulumi.ComponentResource {
         addPreviousOutputInEnv: true,
         environment: {
           RUNPOD_API_KEY: pulumi.secret(args.apiKey),
+          ...(fromEnv ? { HF_TOKEN: pulumi.secret(args.hfToken!) } : {}),
           RUNPOD_ENDPOINT_SPEC: JSON.stringify(spec),
         },
         triggers: [JSON.stringify(spec)],

@@ -1,6 +1,7 @@
 import { findCloudGpu, findGpu, type ModelSpec } from "../catalog";
 import { DEFAULTS, formatPath, type ConfigProblem, type ModelEntry } from "../spec";
 import { describeMisfit, gpuFit, type GpuFitInput } from "./gpuFit";
+import { GATED_ORGS } from "./planKubernetes";
 import { servedPrecision } from "./precision";
 import { secretEnvName } from "./secrets";
 import type { CloudModel } from "./types";
@@ -53,6 +54,14 @@ export function planCloudModel(
       });
     }
   }
+  // The worker downloads the weights itself (Runpod: worker-vllm's HF_TOKEN; Modal: the app's HF_TOKEN secret).
+  const repo = entry.huggingFaceRepo ?? model.huggingFaceRepo;
+  if (GATED_ORGS.some((o) => repo.startsWith(o)) && !provided.has("hfToken")) {
+    problems.push({
+      path: at("model"),
+      message: `${repo} is gated on Hugging Face and the ${backend.kind} workers download it themselves; accept its licence and run: pulumi config set --secret ai-layer:hfToken hf_…`,
+    });
+  }
   const input: GpuFitInput = {
     model,
     gpu,
@@ -83,7 +92,7 @@ export function planCloudModel(
     kind: model.kind,
     runtime: backend.kind,
     catalogId: model.id,
-    huggingFaceRepo: entry.huggingFaceRepo ?? model.huggingFaceRepo,
+    huggingFaceRepo: repo,
     ...(entry.revision ? { revision: entry.revision } : {}),
     precision,
     maxModelLen: input.maxModelLen,

@@ -11,7 +11,7 @@ import type { ServiceAddress, ServiceName, VllmModel, VllmTrack } from "./types"
 export const VLLM_PORT = 8000;
 
 /** Hugging Face organisations whose repositories are gated (a token that accepted the licence is needed). */
-const GATED_ORGS = ["meta-llama/", "google/", "mistralai/"];
+export const GATED_ORGS = ["meta-llama/", "google/", "mistralai/"];
 
 /** Service addresses inside the cluster: `<name>.<namespace>.svc`. */
 export function kubernetesServices(namespace: string): Readonly<Record<ServiceName, ServiceAddress>> {

@@ -12,10 +12,13 @@
 //   rest"), from `GET /v2/catalog/gpus` (GpuType.id/.pool). A PATCH with `pools` but no `excludedTypes` clears them,
 //   so both are sent together. `api-reference-v2/migrate-from-v1.mdx`: an endpoint can be created from
 //   name/image/gpu directly, so no template is created any more.
+// - runpod-workers/worker-vllm @7a925039 (v2.25.2) src/download_model.py: the model download passes
+//   `token=os.getenv("HF_TOKEN")` to Hugging Face, so a gated repo (meta-llama/…) needs HF_TOKEN in the worker's env.
 // - runpod/docs `pods/templates/secrets.mdx`: env values may reference account secrets as
 //   `{{ RUNPOD_SECRET_<name> }}`, which keeps the HF token out of Pulumi state.
 // - Legacy v1 state carries a `templateId`; delete still removes it (`DELETE /v2/templates/{id}`, 400 = in use).
 
+import { RUNPOD_WORKER } from "../catalog/images";
 import {
   RunpodApiError,
   type CreateEndpointRequest,
@@ -27,8 +30,8 @@ import {
   type UpdateEndpointRequest,
 } from "./client";
 
-/** Pinned worker-vllm image (latest tag in the 2026-08-20 snapshot). */
-export const RUNPOD_VLLM_IMAGE = "runpod/worker-v1-vllm:v2.25.2";
+/** Pinned worker-vllm image (the catalog's {@link RUNPOD_WORKER}, with the vLLM version it runs). */
+export const RUNPOD_VLLM_IMAGE: string = RUNPOD_WORKER.image;
 
 /** v1's default scaler (QUEUE_DELAY, 4 s), which v2 requires explicitly on create. */
 const DEFAULT_SCALING = { type: "QUEUE_DELAY", queueDelay: 4 } as const;
@@ -53,14 +56,26 @@ export interface RunpodEndpointSpec {
   workersMax: number;
   /** Seconds an idle worker stays up (API field `workers.idleTimeout`, 1..3600). */
   idleTimeoutSeconds: number;
-  /** HF_TOKEN value; prefer {@link runpodSecretRef} so no token is stored in state. */
+  /** HF_TOKEN as a Runpod secret reference ({@link runpodSecretRef}) to a secret the account already holds. */
   hfTokenEnv?: string;
+  /**
+   * HF_TOKEN comes from the command's secret env (`HF_TOKEN`, from ai-layer:hfToken) when the endpoint is created.
+   * The spec is a plain resource input and is kept in the command's stdout, so it records only that the endpoint
+   * gets the token, never the token.
+   */
+  hfTokenFromEnv?: boolean;
   /** Container disk for downloaded weights in GB (API field `disk`; we default to 50 as v1 did). */
   containerDiskInGb?: number;
   /** Restrict workers to hosts with these CUDA versions (`gpu.allowedCudaVersions`, `major.minor`). */
   allowedCudaVersions?: string[];
   /** FlashBoot (faster cold starts); default true (`FLASHBOOT`; false → `OFF`). */
   flashboot?: boolean;
+}
+
+/** Secret values the command receives in its env, never in the spec. */
+export interface RunpodEndpointSecrets {
+  /** Hugging Face token for {@link RunpodEndpointSpec.hfTokenFromEnv}. */
+  hfToken?: string;
 }
 
 /** IDs kept in state; `templateId` only exists in state written by the v1 client. */
@@ -123,6 +138,7 @@ export function validateRunpodSpec(spec: RunpodEndpointSpec): void {
   if (disk !== undefined && !int(disk, 1)) problems.push("containerDiskInGb must be a positive integer");
   const cuda = spec.allowedCudaVersions ?? [];
   if (cuda.some((v) => !/^\d+\.\d+$/.test(v))) problems.push("allowedCudaVersions must be major.minor");
+  if (spec.hfTokenEnv && spec.hfTokenFromEnv) problems.push("set hfTokenEnv or hfTokenFromEnv, not both");
   if (problems.length) throw new Error(`invalid Runpod endpoint "${spec.name}": ${problems.join("; ")}`);
 }
 
@@ -153,7 +169,11 @@ function workers(s: RunpodEndpointSpec): EndpointWorkers {
 const flashboot = (s: RunpodEndpointSpec) => ((s.flashboot ?? true) ? "FLASHBOOT" : "OFF") as FlashBoot;
 
 /** Builds the `POST /v2/serverless` body from a spec and the GPU catalog. Pure. */
-export function endpointRequest(spec: RunpodEndpointSpec, catalog: GpuType[]): CreateEndpointRequest {
+export function endpointRequest(
+  spec: RunpodEndpointSpec,
+  catalog: GpuType[],
+  secrets: RunpodEndpointSecrets = {},
+): CreateEndpointRequest {
   validateRunpodSpec(spec);
   const env: Record<string, string> = {
     MODEL_NAME: spec.model,
@@ -161,6 +181,13 @@ export function endpointRequest(spec: RunpodEndpointSpec, catalog: GpuType[]): C
     OPENAI_SERVED_MODEL_NAME_OVERRIDE: spec.servedModelName,
   };
   if (spec.hfTokenEnv) env.HF_TOKEN = spec.hfTokenEnv;
+  if (spec.hfTokenFromEnv) {
+    if (!secrets.hfToken)
+      throw new Error(
+        `Runpod endpoint "${spec.name}" needs HF_TOKEN (a gated model): pulumi config set --secret ai-layer:hfToken hf_…`,
+      );
+    env.HF_TOKEN = secrets.hfToken;
+  }
   const { pools, excludedTypes } = resolveGpuSelection(spec.gpuTypeIds, catalog);
   const gpu: EndpointGpuConfig = { pools, count: 1 };
   if (excludedTypes.length) gpu.excludedTypes = excludedTypes;
@@ -216,9 +243,10 @@ export function planRunpodUpdate(
 export async function createRunpodEndpoint(
   client: RunpodClient,
   spec: RunpodEndpointSpec,
+  secrets: RunpodEndpointSecrets = {},
 ): Promise<RunpodEndpointOutputs> {
   validateRunpodSpec(spec);
-  const created = await client.createEndpoint(endpointRequest(spec, await client.listGpuTypes()));
+  const created = await client.createEndpoint(endpointRequest(spec, await client.listGpuTypes(), secrets));
   return { endpointId: created.id, apiBase: runpodApiBase(created.id) };
 }
 
@@ -252,6 +280,7 @@ export async function updateRunpodEndpoint(
   oldSpec: RunpodEndpointSpec,
   newSpec: RunpodEndpointSpec,
   opts: DeleteOptions = {},
+  secrets: RunpodEndpointSecrets = {},
 ): Promise<{ action: "none" | "patch" | "replace"; changed: string[]; outputs: RunpodEndpointOutputs }> {
   const { action, changed } = classifyChange(oldSpec, newSpec);
   const needsCatalog = action === "patch" && changed.includes("gpuTypeIds");
@@ -262,7 +291,7 @@ export async function updateRunpodEndpoint(
     await client.updateEndpoint(ids.endpointId, plan.patch);
     return { action: "patch", changed: plan.changed, outputs: current };
   }
-  const outputs = await createRunpodEndpoint(client, newSpec);
+  const outputs = await createRunpodEndpoint(client, newSpec, secrets);
   await deleteRunpodEndpoint(client, ids, opts);
   return { action: "replace", changed: plan.changed, outputs };
 }

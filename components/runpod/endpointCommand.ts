@@ -2,12 +2,11 @@
  * The Runpod endpoint lifecycle as a command the Pulumi command provider runs (components/cloud/runpod.ts):
  *   node dist/runpod/endpointCommand.js create|update|delete   (the installed package)
  *   tsx components/runpod/endpointCommand.ts create|…          (this repository)
- * Input: RUNPOD_API_KEY (secret env), RUNPOD_ENDPOINT_SPEC (JSON), and for update/delete the previous output in
+ * Input: RUNPOD_API_KEY and HF_TOKEN (secret env), RUNPOD_ENDPOINT_SPEC (JSON), and for update/delete the previous output in
  * PULUMI_COMMAND_STDOUT (the command provider passes it). Output: one JSON line {endpointId, apiBase, spec}.
  * A command rather than a dynamic provider: dynamic providers need closure serialization, which @pulumi/pulumi
  * ≥3.249 implements with Node 22 APIs (pulumi/pulumi#23722); this runs on Node 20 and is testable on its own.
  */
-import { join, resolve } from "node:path";
 import { RunpodClient } from "./client";
 import {
   createRunpodEndpoint,
@@ -17,13 +16,17 @@ import {
 } from "./endpoint";
 
 /**
- * The command line that runs this file: the compiled JS with `node` when ai-layer is an installed package (dist/
- * has no TypeScript and no tsx), the TypeScript source through the repository's tsx otherwise.
+ * The command line that runs this file, relative to the Pulumi project directory (where the command provider runs
+ * commands: pulumi/pulumi `NewProviderFromPath` starts a provider in `ctx.Pwd`, the project directory, and
+ * pulumi/pulumi-command local `Command.run` uses the provider's working directory when `dir` is unset). It is a
+ * resource input, so it must be the same on every machine: an absolute path of the checkout would make every other
+ * checkout (a teammate's, CI's) see a changed command, i.e. a diff on an unchanged stack. Installed package (dist/
+ * has no TypeScript and no tsx): `node` on the compiled JS under the project's node_modules. This repository: the
+ * TypeScript source through the repository's tsx.
  */
 export function runpodCommandLine(): string {
-  if (__filename.endsWith(".js")) return `node ${join(__dirname, "endpointCommand.js")}`;
-  const tsx = join(resolve(__dirname, "..", ".."), "node_modules", ".bin", "tsx");
-  return `${tsx} ${join(__dirname, "endpointCommand.ts")}`;
+  if (__filename.endsWith(".js")) return "node node_modules/ai-layer/dist/runpod/endpointCommand.js";
+  return "node_modules/.bin/tsx components/runpod/endpointCommand.ts";
 }
 
 export async function runRunpodCommand(action: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -38,13 +41,15 @@ export async function runRunpodCommand(action: string, env: NodeJS.ProcessEnv): 
     ? (JSON.parse(env.RUNPOD_ENDPOINT_SPEC) as RunpodEndpointSpec)
     : undefined;
   const previous = env.PULUMI_COMMAND_STDOUT ? JSON.parse(env.PULUMI_COMMAND_STDOUT) : undefined;
+  // Secret env only: it goes into the create request, never into the spec or the printed output.
+  const secrets = env.HF_TOKEN ? { hfToken: env.HF_TOKEN } : {};
   switch (action) {
     case "create":
       if (!spec) throw new Error("RUNPOD_ENDPOINT_SPEC is not set");
-      return JSON.stringify(await createRunpodEndpoint(client, spec));
+      return JSON.stringify(await createRunpodEndpoint(client, spec, secrets));
     case "update": {
       if (!spec || !previous) throw new Error("update needs RUNPOD_ENDPOINT_SPEC and the previous output");
-      const result = await updateRunpodEndpoint(client, previous, previous.spec ?? spec, spec);
+      const result = await updateRunpodEndpoint(client, previous, previous.spec ?? spec, spec, {}, secrets);
       return JSON.stringify({ ...result.outputs, spec });
     }
     case "delete":
@@ -67,7 +72,9 @@ if (require.main === module) {
       console.log(JSON.stringify(process.argv[2] === "create" ? { ...parsed, spec } : parsed));
     },
     (e: unknown) => {
-      console.error(`runpod-endpoint: ${e instanceof Error ? e.message : String(e)}`);
+      const message = e instanceof Error ? e.message : String(e);
+      const token = process.env.HF_TOKEN;
+      console.error(`runpod-endpoint: ${token ? message.split(token).join("***") : message}`);
       process.exit(1);
     },
   );

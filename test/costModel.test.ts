@@ -123,14 +123,15 @@ describe("cost per model (kubernetes)", () => {
     const m = p.costModel.models[0]!;
     // Roofline 864 × 4 ÷ 141.2 = 24.476; single 18.357. Per GPU: CUDA 44.39 × 0.9 = 39.95 budget,
     // 131.49 / 4 = 32.87 weights + 1.54 → 5.54 GiB KV ÷ (320 KiB × 8192 / 4 = 0.625 GiB) = 8 sequences → C = 8.
-    // Aggregate 18.357 × 6.64 = 121.89 → 121.9. $/h 4 × 1.861 = 7.444; 7.444 ÷ (121.9 × 1800) × 1e6 = 33.9258.
+    // Aggregate 18.357 × 6.64 = 121.89 → 121.9. $/h: the whole g6e.12xlarge (4 × L40S) 10.4926;
+    // 10.4926 ÷ (121.9 × 1800 = 219,420) × 1e6 = 47.8197.
     expect(m.throughput).toMatchObject({
       rooflineTokensPerSecond: 24.5,
       concurrency: 8,
       aggregateTokensPerSecond: 121.9,
     });
-    expect(m.usdPerReplicaHour).toBe(7.444);
-    expect(m.usdPerMillionOutputTokens).toBe(33.9258);
+    expect(m.usdPerReplicaHour).toBe(10.4926);
+    expect(m.usdPerMillionOutputTokens).toBe(47.8197);
   });
 
   it("target.costPerGpuHourUsd replaces the catalog price", () => {

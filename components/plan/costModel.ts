@@ -197,7 +197,7 @@ export function planCostModel(
       ? "the Docker host's configured cost (target.costPerHourUsd); Ollama models are not priced per token"
       : target === "aws-ec2"
         ? "a replica is one EC2 GPU instance at the catalog's us-east-1 on-demand $/h (runtime-facts.md §F); the control host and ElastiCache are a fixed cost on top"
-        : "GPU-hours only: target.costPerGpuHourUsd, else the catalog's AWS us-east-1 on-demand $/h per GPU (runtime-facts.md §F)";
+        : "GPU replicas only: target.costPerGpuHourUsd × GPUs, else the AWS us-east-1 on-demand instance that carries a replica's GPUs (runtime-facts.md §F), shared by the replicas that fit on it";
   return {
     assumptions: {
       hoursPerMonth: HOURS_PER_MONTH,

@@ -75,7 +75,7 @@ function modelRow(m: PlannedModel): string {
     return (
       `| ${m.name} | vllm | ${m.catalogId} (${m.kind}) | ${tracks} | ${m.precision}${m.kvCacheDtype === "fp8" ? ", KV fp8" : ""} | ${m.maxModelLen} | ` +
       `${gib(m.fit.requiredGiB)} of ${gib(m.fit.budgetGiB)} GiB per GPU (weights ${gib(m.fit.weightsGiB)} + overhead ${gib(m.fit.overheadGiB)} + one sequence ${gib(m.fit.kvPerSequenceGiB)}); ${Number.isFinite(m.fit.sequencesAtMaxLen) ? `${m.fit.sequencesAtMaxLen} full sequences` : "no KV cache"} | ` +
-      `${m.gpu.count} × ${m.gpu.type}, replicas ${m.replicas.min}–${m.replicas.max} | ${usd(m.usdPerReplicaHour)} |`
+      `${m.gpu.count} × ${m.gpu.type}, replicas ${m.replicas.min}–${m.replicas.max} | ${m.unpriced ? "unpriced" : usd(m.usdPerReplicaHour)} |`
     );
   }
   if (isCloud(m)) {
@@ -100,10 +100,12 @@ function costLines(plan: Plan): string[] {
   const util = `${Math.round(a.utilization * 100)}% utilization`;
   const b = plan.budget;
   const max = plan.cost.perMonthMaxUsd;
+  const left = cm.unpriced.length ? ` (leaves out unpriced ${cm.unpriced.join(", ")})` : "";
   const budget = b
-    ? max <= b.monthlyUsd
-      ? `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month is within it (${usd(b.monthlyUsd - max)} to spare)`
-      : `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month EXCEEDS it by ${usd(max - b.monthlyUsd)} (budget.onExceed: ${b.onExceed}; see Warnings)`
+    ? (max <= b.monthlyUsd
+        ? `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month is within it (${usd(b.monthlyUsd - max)} to spare)`
+        : `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month EXCEEDS it by ${usd(max - b.monthlyUsd)} (budget.onExceed: ${b.onExceed}; see Warnings)`) +
+      left
     : "- Budget: none set (set budget.monthlyUsd to check max scale against one)";
   const rows = cm.models.map((m) => {
     const t = m.throughput;
@@ -112,6 +114,7 @@ function costLines(plan: Plan): string[] {
       : "– (embedding)";
     const per =
       m.usdPerMillionOutputTokens === null ? "n/a" : `${usd(m.usdPerMillionOutputTokens)} at ${util}`;
+    if (m.unpriced) return `| ${m.name} | unpriced | unpriced | ${tps} | n/a |`;
     return (
       `| ${m.name} | ${rate(m.perHourMinUsd)}–${rate(m.perHourMaxUsd)} | ` +
       `${usd(m.perMonthMinUsd)}–${usd(m.perMonthMaxUsd)} | ${tps} | ${per} |`
@@ -129,6 +132,9 @@ function costLines(plan: Plan): string[] {
     `- Layer: ${rate(plan.cost.perHourUsd)}/h at min scale, ${rate(plan.cost.perHourMaxUsd)}/h at max; ` +
       `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (${a.hoursPerMonth} h)`,
     budget,
+    ...cm.models.flatMap((m) =>
+      m.unpriced ? [`- Unpriced: ${m.name}: ${m.unpriced}; the totals above leave it out`] : [],
+    ),
     "",
     "| model | $/h min–max | $/month min–max | est. output tok/s per replica | $/1M output tokens |",
     "|---|---|---|---|---|",

@@ -70,12 +70,16 @@ export interface ModelCost {
   readonly throughput?: ThroughputEstimate;
   /** null when not estimated (embedding models, or a replica that costs nothing). */
   readonly usdPerMillionOutputTokens: number | null;
+  /** Why this model has no $/h on its target: its figures are 0 and left out of the totals. */
+  readonly unpriced?: string;
 }
 
 export interface CostModel {
   readonly assumptions: CostAssumptions;
   /** Self-hosted GPU models (vLLM); Ollama and remote models are not priced per model. */
   readonly models: readonly ModelCost[];
+  /** Names of the models without a price on their target (left out of every total and the budget check). */
+  readonly unpriced: readonly string[];
 }
 
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
@@ -127,6 +131,7 @@ interface Priced {
   /** $/h of one replica or worker. */
   readonly usdPerUnitHour: number;
   readonly units: { readonly min: number; readonly max: number };
+  readonly unpriced?: string;
 }
 
 function priced(m: VllmModel | CloudModel): Priced {
@@ -138,6 +143,7 @@ function priced(m: VllmModel | CloudModel): Priced {
       weightsGiB: m.memory.weightsGiB,
       usdPerUnitHour: m.usdPerReplicaHour,
       units: { min: replicas("min"), max: replicas("max") },
+      ...(m.unpriced ? { unpriced: m.unpriced } : {}),
     };
   }
   // fit.weightsGiB is per GPU (tensor parallelism shards the weights).
@@ -178,6 +184,7 @@ function modelCost(model: VllmModel | CloudModel, index: number, utilization: nu
     perMonthMaxUsd: round2(perHourMax * HOURS_PER_MONTH),
     ...(throughput ? { throughput } : {}),
     usdPerMillionOutputTokens: perMillion,
+    ...(m.unpriced ? { unpriced: m.unpriced } : {}),
   };
 }
 
@@ -215,6 +222,7 @@ export function planCostModel(
       ],
     },
     models: models.flatMap((m, i) => (isVllm(m) || isCloud(m) ? [modelCost(m, i, utilization)] : [])),
+    unpriced: models.flatMap((m) => (isVllm(m) && m.unpriced ? [m.name] : [])),
   };
 }
 
@@ -267,7 +275,8 @@ export function checkBudget(
     path: formatPath(["budget", "monthlyUsd"]),
     message:
       `max scale costs ${usd(cost.perMonthMaxUsd)}/month (${usdRate(cost.perHourMaxUsd)}/h × ${HOURS_PER_MONTH} h` +
-      `${parts ? `: ${parts}` : ""}), ${usd(over)} over the budget of ${usd(budget.monthlyUsd)}. ` +
+      `${parts ? `: ${parts}` : ""}${model.unpriced.length ? `; leaves out unpriced ${model.unpriced.join(", ")}` : ""}), ` +
+      `${usd(over)} over the budget of ${usd(budget.monthlyUsd)}. ` +
       `Fixes: ${fixes.join("; ")}.`,
   };
 }

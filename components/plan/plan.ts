@@ -214,6 +214,12 @@ function planCost(
     throw new LayerConfigError([overBudget], "The layer exceeds its budget");
   }
   if (overBudget) warnings.push(`Budget exceeded: ${overBudget.message}`);
+  if (spec.budget && costModel.unpriced.length) {
+    warnings.push(
+      `Budget check incomplete: ${costModel.unpriced.join(", ")} unpriced on this target, so the ` +
+        `$${spec.budget.monthlyUsd}/month check counts them as $0; price them (target.costPerGpuHourUsd).`,
+    );
+  }
   return { cost, costModel };
 }
 

@@ -122,10 +122,14 @@ export function planVllmModels(
     }
     // A configured $/GPU-hour prices GPUs; otherwise a replica costs the AWS instance that carries its GPUs,
     // shared only by the replicas that fit on it (a 4 × A10G replica pays a whole g5.12xlarge).
+    const catalogUsd = awsReplicaUsdPerHour(gpu.id, count);
     const usdPerReplicaHour =
-      target.costPerGpuHourUsd !== undefined
-        ? target.costPerGpuHourUsd * count
-        : (awsReplicaUsdPerHour(gpu.id, count) ?? 0);
+      target.costPerGpuHourUsd !== undefined ? target.costPerGpuHourUsd * count : catalogUsd;
+    const unpriced =
+      usdPerReplicaHour === undefined
+        ? `the catalog has no AWS price for ${count} × ${gpu.id}; set target.costPerGpuHourUsd to what a GPU-hour costs you`
+        : undefined;
+    if (unpriced) warnings.push(`${entry.name}: unpriced: ${unpriced}. Its $/h is left out of every total.`);
     out.push({
       name: entry.name,
       kind: model.kind,
@@ -146,7 +150,8 @@ export function planVllmModels(
       tracks,
       weightCacheGiB: ceil(weightsOnDisk(model, precision) * 1.2 + 5),
       trustRemoteCode: model.trustRemoteCode ?? false,
-      usdPerReplicaHour: Math.round(usdPerReplicaHour * 10_000) / 10_000,
+      usdPerReplicaHour: Math.round((usdPerReplicaHour ?? 0) * 10_000) / 10_000,
+      ...(unpriced ? { unpriced } : {}),
     });
   }
   return out;

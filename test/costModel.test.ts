@@ -74,15 +74,15 @@ describe("cost per model (kubernetes)", () => {
       perMonthMaxUsd: 2350.02,
     });
     // Roofline 300 ÷ 16.06 = 18.68; single 14.01. KV: (CUDA 22.04 × 0.9 = 19.836) − 14.957 weights − 0.27 = 4.61 GiB
-    // ÷ 1 GiB per 8192-token sequence = 4 sequences → C = 4: 14.01 × 4 × 0.83 = 46.51 → 46.5 tok/s.
+    // ÷ (1024 + 256 tokens × 128 KiB = 0.15625 GiB) = 29 requests → C = 8: 14.01 × 8 × 0.83 = 93.03 → 93.0 tok/s.
     expect(m.throughput).toEqual({
       rooflineTokensPerSecond: 18.7,
       singleStreamTokensPerSecond: 14,
-      concurrency: 4,
-      aggregateTokensPerSecond: 46.5,
+      concurrency: 8,
+      aggregateTokensPerSecond: 93,
     });
-    // 0.8048 ÷ (46.5 × 3600 × 0.5 = 83,700) × 1e6 = 9.6153 $/1M output tokens.
-    expect(m.usdPerMillionOutputTokens).toBe(9.6153);
+    // 0.8048 ÷ (93.0 × 3600 × 0.5 = 167,400) × 1e6 = 4.8076 $/1M output tokens.
+    expect(m.usdPerMillionOutputTokens).toBe(4.8076);
     expect(p.costModel.assumptions.utilization).toBe(0.5);
   });
 
@@ -136,8 +136,8 @@ describe("cost per model (kubernetes)", () => {
 
   it("target.costPerGpuHourUsd replaces the catalog price", () => {
     const p = k8s([chat("L4")], { target: { costPerGpuHourUsd: 0.5 } });
-    // 0.5 ÷ (46.5 × 1800 = 83,700) × 1e6 = 5.9737; month 0.5 × 730 = 365.
-    expect(p.costModel.models[0]).toMatchObject({ perMonthMaxUsd: 365, usdPerMillionOutputTokens: 5.9737 });
+    // 0.5 ÷ (93.0 × 1800 = 167,400) × 1e6 = 2.9869; month 0.5 × 730 = 365.
+    expect(p.costModel.models[0]).toMatchObject({ perMonthMaxUsd: 365, usdPerMillionOutputTokens: 2.9869 });
   });
 
   it("states its assumptions as data", () => {
@@ -203,7 +203,7 @@ describe("summary.md Cost section", () => {
   it("per model $/h min–max, $/month, $/1M tokens at the utilization, the assumptions and the budget", () => {
     const s = section(k8s([chat("L4", { replicas: { min: 1, max: 4 } })], { budget: { monthlyUsd: 2400 } }));
     expect(s).toContain(
-      "| chat | $0.8048–$3.2192 | $587.50–$2350.02 | 46.5 (C=4; single stream 14.0, roofline 18.7) | $9.62 at 50% utilization |",
+      "| chat | $0.8048–$3.2192 | $587.50–$2350.02 | 93 (C=8; single stream 14.0, roofline 18.7) | $4.81 at 50% utilization |",
     );
     expect(s).toContain("- Budget: $2400.00/month; max scale $2350.02/month is within it ($49.98 to spare)");
     expect(s).toMatch(/calibrated on A100-40GB Llama-3\.1-8B bf16 ≈ 75 tok\/s/);

@@ -148,6 +148,7 @@ function costLines(plan: Plan): string[] {
     ...(cm.models.length
       ? [
           `- utilization: ${a.utilization} of each hour generating (budget.assumedUtilization)`,
+          `- request: ${a.requestTokens.prompt} prompt + ${a.requestTokens.output} output tokens (budget.assumedRequestTokens); C is how many such requests the KV cache holds, at most ${a.defaultConcurrency}`,
           ...a.notes.map((n) => `- ${n}`),
         ]
       : []),

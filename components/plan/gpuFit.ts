@@ -51,6 +51,8 @@ export interface GpuFit {
   readonly budgetGiB: number;
   readonly weightsGiB: number;
   readonly overheadGiB: number;
+  /** KV cache of one token on each GPU. */
+  readonly kvPerTokenGiB: number;
   /** KV cache of one sequence at max-model-len. */
   readonly kvPerSequenceGiB: number;
   /** KV cache left after weights and overhead (what vLLM logs as "reserved for KV Cache"). */
@@ -88,6 +90,7 @@ export function gpuFit(input: GpuFitInput): GpuFit {
     weightsGiB: weights,
     overheadGiB: overhead,
     kvBudgetGiB: Math.max(0, kvBudget),
+    kvPerTokenGiB: model.kind === "embedding" ? 0 : kvPerToken,
     kvPerSequenceGiB: kvPerSequence,
     requiredGiB: required,
     sequencesAtMaxLen: kvPerSequence > 0 ? Math.max(0, Math.floor(kvBudget / kvPerSequence)) : Infinity,

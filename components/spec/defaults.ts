@@ -64,6 +64,11 @@ export const DEFAULTS = {
     onExceed: "fail" as const,
     /** Share of the hour a GPU replica spends generating, for $ per 1M tokens. */
     assumedUtilization: 0.5,
+    /**
+     * A typical request, for the concurrency behind $ per 1M tokens: a chat turn with a 1024-token prompt and a
+     * 256-token answer (the shape of the A100 sweep the throughput model is calibrated on, runtime-facts.md §G).
+     */
+    assumedRequestTokens: { prompt: 1024, output: 256 },
   },
 } as const;
 

@@ -1,4 +1,5 @@
 import {
+  CORE_NODE_GROUP,
   imagesInUse,
   isCloud,
   isOllama,
@@ -164,6 +165,8 @@ export function renderSummary(
 ): string {
   const docker = plan.target.kind === "docker";
   const ec2 = plan.target.kind === "aws-ec2" ? plan.target.aws : undefined;
+  const eks = plan.target.kind === "aws-eks" ? plan.target.aws : undefined;
+  const fixed = eks?.fixedCost;
   const lines: string[] = [
     `# ai-layer plan: ${plan.stack}`,
     "",
@@ -171,10 +174,17 @@ export function renderSummary(
     ec2
       ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
         `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU instances, control host${ec2.elasticache ? " and ElastiCache" : ""} at on-demand prices; EBS volumes, NAT gateways, the load balancer and traffic not included)`
-      : docker
-        ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`
-        : `- Estimated GPU cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
-          `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU-hours only, from target.costPerGpuHourUsd or the catalog's AWS on-demand prices)`,
+      : fixed
+        ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
+          `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU nodes, the EKS control plane ` +
+          `$${fixed.controlPlane.usdPerHour}/h (${fixed.controlPlane.support} support), ${fixed.natGateways.count} NAT gateways at ` +
+          `$${fixed.natGateways.usdPerHour}/h and the CPU node group (${CORE_NODE_GROUP.min}–${CORE_NODE_GROUP.max} × ${fixed.coreNodes.instanceType} ` +
+          `at $${fixed.coreNodes.usdPerNodeHour}/h), on-demand list prices; NAT data processing, EBS volumes, a load balancer ` +
+          "for an exposed gateway and traffic not included)"
+        : docker
+          ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`
+          : `- Estimated GPU cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
+            `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU-hours only, from target.costPerGpuHourUsd or the catalog's AWS on-demand prices)`,
     "",
     "## Models",
     "",

@@ -35,6 +35,11 @@ export interface PlanOptions {
   readonly stack: string;
   /** Secret config keys the stack sets (`ai-layer:<key>`); the others are generated or reported missing. */
   readonly providedSecrets?: ReadonlySet<string>;
+  /**
+   * The date prices and support phases are read at (YYYY-MM-DD), e.g. whether an EKS version is in standard or
+   * extended support. Default: today (UTC).
+   */
+  readonly today?: string;
 }
 
 const money = (n: number) => Math.round(n * 100) / 100;
@@ -66,6 +71,7 @@ export function plan<S extends Pick<LayerSpec, "target">>(
     vllmImage,
     indexOf: (n) => names.indexOf(n),
     gateway: spec.gateway,
+    today: opts.today ?? new Date().toISOString().slice(0, 10),
     problems,
     warnings,
   };

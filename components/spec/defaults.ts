@@ -20,8 +20,11 @@ export const DEFAULTS = {
     },
     aws: { vpcCidr: "10.40.0.0/16" },
     awsEks: {
-      /** Pinned EKS version (AL2023 NVIDIA AMIs; AL2 GPU AMIs end at 1.32). */
-      kubernetesVersion: "1.33",
+      /**
+       * Pinned EKS version (AL2023 NVIDIA AMIs; AL2 GPU AMIs end at 1.32): 1.35 is in standard support until
+       * 2027-03-27 (components/catalog/eks.ts); 1.33 left it on 2026-07-29 and 1.34 on 2026-12-02.
+       */
+      kubernetesVersion: "1.35",
     },
     awsEc2: {
       /** The gateway, Redis and Prometheus/Grafana fit in 8 GiB at the default cache size. */

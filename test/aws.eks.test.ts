@@ -176,7 +176,7 @@ describe("AwsEksCluster on the mock runtime", () => {
 
   it("the cluster: pinned version, API auth, private endpoint, public endpoint only from publicAccessCidrs", () => {
     const c = one("aws:eks/cluster:Cluster");
-    expect(c.inputs.version).toBe("1.33");
+    expect(c.inputs.version).toBe("1.35");
     expect(c.inputs.accessConfig.authenticationMode).toBe("API");
     expect(c.inputs.vpcConfig.endpointPrivateAccess).toBe(true);
     expect(c.inputs.vpcConfig.endpointPublicAccess).toBe(true);
@@ -231,7 +231,7 @@ describe("AwsEksCluster on the mock runtime", () => {
     expect(rel.inputs.version).toBe(CLUSTER_AUTOSCALER_CHART.version);
     expect(rel.inputs.repositoryOpts.repo).toBe("https://kubernetes.github.io/autoscaler");
     expect(rel.inputs.values.autoDiscovery.clusterName).toBe(await unwrap(eks.clusterName));
-    expect(rel.inputs.values.image.tag).toMatch(/^v1\.33\.\d+$/);
+    expect(rel.inputs.values.image.tag).toMatch(/^v1\.35\.\d+$/);
     expect(rel.inputs.values.rbac.serviceAccount.name).toBe("cluster-autoscaler");
     expect(rel.inputs.values.awsRegion).toBe("us-east-1");
   });

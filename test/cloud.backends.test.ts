@@ -58,7 +58,7 @@ describe("plan", () => {
   it("applies the same GPU fit: Llama-3.1-8B at 131072 tokens does not fit a Modal L4", () => {
     const found = problems(layer(modal, { contextLength: 131072 }));
     expect(found.map((p) => p.path)).toEqual(["layer.models[0].backend.gpu"]);
-    expect(found[0]!.message).toContain("set contextLength to 25600 or less");
+    expect(found[0]!.message).toContain("set contextLength to 36864 or less");
   });
 
   it("rejects a GPU the provider does not rent, naming what it has", () => {

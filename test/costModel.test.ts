@@ -73,16 +73,16 @@ describe("cost per model (kubernetes)", () => {
       perMonthMinUsd: 587.5,
       perMonthMaxUsd: 2350.02,
     });
-    // Roofline 300 ÷ 16.06 = 18.68; single 14.01. KV: (22888/1024 × 0.9 = 20.116) − 14.957 weights − 2 = 3.16 GiB
-    // ÷ 1 GiB per 8192-token sequence = 3 sequences → C = 3: 14.01 × 3 × 0.83 = 34.88 → 34.9 tok/s.
+    // Roofline 300 ÷ 16.06 = 18.68; single 14.01. KV: (CUDA 22.04 × 0.9 = 19.836) − 14.957 weights − 0.27 = 4.61 GiB
+    // ÷ (1024 + 256 tokens × 128 KiB = 0.15625 GiB) = 29 requests → C = 8: 14.01 × 8 × 0.83 = 93.03 → 93.0 tok/s.
     expect(m.throughput).toEqual({
       rooflineTokensPerSecond: 18.7,
       singleStreamTokensPerSecond: 14,
-      concurrency: 3,
-      aggregateTokensPerSecond: 34.9,
+      concurrency: 8,
+      aggregateTokensPerSecond: 93,
     });
-    // 0.8048 ÷ (34.9 × 3600 × 0.5 = 62,820) × 1e6 = 12.8112 $/1M output tokens.
-    expect(m.usdPerMillionOutputTokens).toBe(12.8112);
+    // 0.8048 ÷ (93.0 × 3600 × 0.5 = 167,400) × 1e6 = 4.8076 $/1M output tokens.
+    expect(m.usdPerMillionOutputTokens).toBe(4.8076);
     expect(p.costModel.assumptions.utilization).toBe(0.5);
   });
 
@@ -121,22 +121,23 @@ describe("cost per model (kubernetes)", () => {
   it("70B bf16 with tensor parallelism over 4 × L40S reads the weights at 4 GPUs' bandwidth", () => {
     const p = k8s([{ name: "big", model: "llama-3.1-70b-instruct", gpu: { type: "L40S", count: 4 } }]);
     const m = p.costModel.models[0]!;
-    // Roofline 864 × 4 ÷ 141.2 = 24.476; single 18.357. Per GPU: 45776/1024 × 0.9 = 40.23 budget,
-    // 131.49 / 4 = 32.87 weights + 2 → 5.36 GiB KV ÷ (320 KiB × 8192 / 4 = 0.625 GiB) = 8 sequences → C = 8.
-    // Aggregate 18.357 × 6.64 = 121.89 → 121.9. $/h 4 × 1.861 = 7.444; 7.444 ÷ (121.9 × 1800) × 1e6 = 33.9258.
+    // Roofline 864 × 4 ÷ 141.2 = 24.476; single 18.357. Per GPU: CUDA 44.39 × 0.9 = 39.95 budget,
+    // 131.49 / 4 = 32.87 weights + 1.54 → 5.54 GiB KV ÷ (320 KiB × 8192 / 4 = 0.625 GiB) = 8 sequences → C = 8.
+    // Aggregate 18.357 × 6.64 = 121.89 → 121.9. $/h: the whole g6e.12xlarge (4 × L40S) 10.4926;
+    // 10.4926 ÷ (121.9 × 1800 = 219,420) × 1e6 = 47.8197.
     expect(m.throughput).toMatchObject({
       rooflineTokensPerSecond: 24.5,
       concurrency: 8,
       aggregateTokensPerSecond: 121.9,
     });
-    expect(m.usdPerReplicaHour).toBe(7.444);
-    expect(m.usdPerMillionOutputTokens).toBe(33.9258);
+    expect(m.usdPerReplicaHour).toBe(10.4926);
+    expect(m.usdPerMillionOutputTokens).toBe(47.8197);
   });
 
   it("target.costPerGpuHourUsd replaces the catalog price", () => {
     const p = k8s([chat("L4")], { target: { costPerGpuHourUsd: 0.5 } });
-    // 0.5 ÷ (34.9 × 1800 = 62,820) × 1e6 = 7.9592; month 0.5 × 730 = 365.
-    expect(p.costModel.models[0]).toMatchObject({ perMonthMaxUsd: 365, usdPerMillionOutputTokens: 7.9592 });
+    // 0.5 ÷ (93.0 × 1800 = 167,400) × 1e6 = 2.9869; month 0.5 × 730 = 365.
+    expect(p.costModel.models[0]).toMatchObject({ perMonthMaxUsd: 365, usdPerMillionOutputTokens: 2.9869 });
   });
 
   it("states its assumptions as data", () => {
@@ -202,7 +203,7 @@ describe("summary.md Cost section", () => {
   it("per model $/h min–max, $/month, $/1M tokens at the utilization, the assumptions and the budget", () => {
     const s = section(k8s([chat("L4", { replicas: { min: 1, max: 4 } })], { budget: { monthlyUsd: 2400 } }));
     expect(s).toContain(
-      "| chat | $0.8048–$3.2192 | $587.50–$2350.02 | 34.9 (C=3; single stream 14.0, roofline 18.7) | $12.81 at 50% utilization |",
+      "| chat | $0.8048–$3.2192 | $587.50–$2350.02 | 93 (C=8; single stream 14.0, roofline 18.7) | $4.81 at 50% utilization |",
     );
     expect(s).toContain("- Budget: $2400.00/month; max scale $2350.02/month is within it ($49.98 to spare)");
     expect(s).toMatch(/calibrated on A100-40GB Llama-3\.1-8B bf16 ≈ 75 tok\/s/);

@@ -32,14 +32,15 @@ const oneProblem = (entry: Entry) => {
 };
 
 /**
- * By hand, per GPU (GiB): weights = params × bytes / 2^30 / count; budget = MiB / 1024 × util;
- * kv = 2 × layers × kvHeads × headDim × kvBytes × len / count / 2^30; overhead 2.
+ * By hand, per GPU (GiB): weights = params × bytes / 2^30 / count; budget = CUDA total × util;
+ * kv = 2 × layers × kvHeads × headDim × kvBytes × len / count / 2^30; overhead per GPU class (docs/gpu-memory.md).
  */
 function byHand(o: {
   paramsB: number;
   bytes: number;
   count: number;
-  mib: number;
+  total: number;
+  ovh: number;
   util?: number;
   layers: number;
   kvHeads: number;
@@ -48,15 +49,15 @@ function byHand(o: {
   len: number;
 }) {
   const weights = (o.paramsB * 1e9 * o.bytes) / GiB / o.count;
-  const budget = (o.mib / 1024) * (o.util ?? 0.9);
+  const budget = o.total * (o.util ?? 0.9);
   const kvPerToken = (2 * o.layers * o.kvHeads * o.headDim * (o.kvBytes ?? 2)) / o.count / GiB;
-  const required = weights + 2 + kvPerToken * o.len;
+  const required = weights + o.ovh + kvPerToken * o.len;
   return {
     weights,
     budget,
     kv: kvPerToken * o.len,
     required,
-    maxLen: Math.floor((budget - weights - 2) / kvPerToken),
+    maxLen: Math.floor((budget - weights - o.ovh) / kvPerToken),
   };
 }
 const LLAMA_8B = { paramsB: 8.03, layers: 32, kvHeads: 8, headDim: 128 };
@@ -122,12 +123,12 @@ describe("configs vLLM would refuse are rejected with the path, the numbers and 
   it("Llama-3.1-8B at its full 131072 context on an L4: fix contextLength ≤ the computed max", () => {
     const entry = { model: "llama-3.1-8b-instruct", contextLength: 131072, gpu: { type: "L4" } };
     const p = oneProblem(entry);
-    const h = byHand({ ...LLAMA_8B, bytes: 2, count: 1, mib: 22888, len: 131072 });
-    expect(h.maxLen).toBe(25881);
+    const h = byHand({ ...LLAMA_8B, bytes: 2, count: 1, total: 22.04, ovh: 0.27, len: 131072 });
+    expect(h.maxLen).toBe(37756); // vLLM's own log on a 22.07 GiB A10: 37696 (docs/gpu-memory.md)
     expect(p.path).toBe("layer.models[0].gpu");
-    expect(p.message).toContain(`weights ${f1(h.weights)} + overhead 2.0 + KV cache ${f1(h.kv)}`);
+    expect(p.message).toContain(`weights ${f1(h.weights)} + overhead 0.3 + KV cache ${f1(h.kv)}`);
     expect(p.message).toContain(`= ${f1(h.required)} GiB per GPU`);
-    expect(f1(h.required)).toBe("33.0");
+    expect(f1(h.required)).toBe("31.2");
     expect(p.message).toContain(`${f1(h.budget)} GiB per GPU`);
     const cap = Math.floor(h.maxLen / 1024) * 1024;
     expect(p.message).toContain(`set contextLength to ${cap} or less`);
@@ -136,43 +137,41 @@ describe("configs vLLM would refuse are rejected with the path, the numbers and 
     expectFixesFit(entry, input("llama-3.1-8b-instruct", "L4", { maxModelLen: 131072 }));
   });
 
-  it("Llama-3.1-70B at bf16 on one H100: fix fp8 or gpu.count", () => {
+  it("Llama-3.1-70B at bf16 on one H100: fix int4 or gpu.count (fp8 alone leaves no room for 8192 tokens)", () => {
     const entry = { model: "llama-3.1-70b-instruct", gpu: { type: "H100" } };
     const p = oneProblem(entry);
-    const h = byHand({ ...LLAMA_70B, bytes: 2, count: 1, mib: 81920, len: 8192 });
+    const h = byHand({ ...LLAMA_70B, bytes: 2, count: 1, total: 79.18, ovh: 3.05, len: 8192 });
     expect(p.path).toBe("layer.models[0].gpu");
     expect(p.message).toContain(`weights ${f1(h.weights)}`);
-    expect(p.message).toContain("72.0 GiB per GPU");
-    expect(p.message).toContain("set precision: fp8");
+    expect(p.message).toContain("71.3 GiB per GPU");
+    expect(p.message).toContain("precision: int4");
     expect(p.message).toContain("use gpu.count: 2");
     expect(p.message).not.toContain("contextLength"); // not even the weights fit: no context is short enough
     expectFixesFit(entry, input("llama-3.1-70b-instruct", "H100"));
   });
 
-  it("8B at 32768 on an A10G: fits the marketing 24 GiB, not the 22888 MiB the API reports", () => {
-    const entry = { model: "llama-3.1-8b-instruct", contextLength: 32768, gpu: { type: "A10G" } };
+  it("8B at 40960 on an A10G: refused on CUDA's 22.06 GiB, though it fits the marketing 24 GiB", () => {
+    const entry = { model: "llama-3.1-8b-instruct", contextLength: 40960, gpu: { type: "A10G" } };
     const p = oneProblem(entry);
+    const h = byHand({ ...LLAMA_8B, bytes: 2, count: 1, total: 22.06, ovh: 0.27, len: 40960 });
     expect(p.path).toBe("layer.models[0].gpu");
-    expect(p.message).toContain("22.4 GiB as reported");
-    expect(p.message).toContain("= 21.0 GiB per GPU");
-    expect(findGpu("A10G")!.memoryMiB).toBe(22888);
-    const marketing = { id: "A10G", memoryMiB: 24 * 1024, bf16: true, fp8: false };
-    expect(byHand({ ...LLAMA_8B, bytes: 2, count: 1, mib: 24 * 1024, len: 32768 }).required).toBeLessThan(
-      21.6,
-    );
-    expect(gpuFit(input("llama-3.1-8b-instruct", marketing, { maxModelLen: 32768 })).fits).toBe(true);
-    expect(gpuFit(input("llama-3.1-8b-instruct", "A10G", { maxModelLen: 32768 })).fits).toBe(false);
-    const fixes = expectFixesFit(entry, input("llama-3.1-8b-instruct", "A10G", { maxModelLen: 32768 }));
+    expect(p.message).toContain("22.06 GiB as CUDA reports");
+    expect(p.message).toContain(`= ${f1(h.required)} GiB per GPU`);
+    const marketing = { id: "A10G", memoryMiB: 24 * 1024, bf16: true, fp8: false, vllmOverheadGiB: 0.27 };
+    expect(gpuFit(input("llama-3.1-8b-instruct", marketing, { maxModelLen: 40960 })).fits).toBe(true);
+    expect(gpuFit(input("llama-3.1-8b-instruct", "A10G", { maxModelLen: 40960 })).fits).toBe(false);
+    expect(gpuFit(input("llama-3.1-8b-instruct", "A10G", { maxModelLen: 32768 })).fits).toBe(true);
+    const fixes = expectFixesFit(entry, input("llama-3.1-8b-instruct", "A10G", { maxModelLen: 40960 }));
     expect(fixes).toContain("set kvCacheDtype: fp8 (halves the KV cache)");
   });
 
   it("8B at fp16 on a T4 (16 GiB): the weights alone exceed the budget", () => {
     const entry = { model: "llama-3.1-8b-instruct", precision: "fp16", gpu: { type: "T4" } };
     const p = oneProblem(entry);
-    const h = byHand({ ...LLAMA_8B, bytes: 2, count: 1, mib: 16384, len: 8192 });
+    const h = byHand({ ...LLAMA_8B, bytes: 2, count: 1, total: 14.74, ovh: 0.95, len: 8192 });
     expect(p.path).toBe("layer.models[0].gpu");
     expect(p.message).toContain(
-      `at fp16 does not fit 1 × T4 (16.0 GiB as reported, 0.9 usable → ${f1(h.budget)} GiB`,
+      `at fp16 does not fit 1 × T4 (14.74 GiB as CUDA reports, 0.9 usable → ${f1(h.budget)} GiB`,
     );
     expect(p.message).toContain(`= ${f1(h.required)} GiB per GPU`);
     expect(p.message).toContain("use gpu.count: 2");
@@ -193,10 +192,10 @@ describe("configs vLLM would refuse are rejected with the path, the numbers and 
   it("qwen2.5-72b at bf16 on 2 × L40S: fix fp8 or 4 GPUs", () => {
     const entry = { model: "qwen2.5-72b-instruct", gpu: { type: "L40S", count: 2 } };
     const p = oneProblem(entry);
-    const h = byHand({ ...QWEN_72B, bytes: 2, count: 2, mib: 45776, len: 8192 });
+    const h = byHand({ ...QWEN_72B, bytes: 2, count: 2, total: 44.39, ovh: 1.54, len: 8192 });
     expect(p.path).toBe("layer.models[0].gpu");
     expect(p.message).toContain(`2 × L40S`);
-    expect(p.message).toContain(`weights ${f1(h.weights)} + overhead 2.0 + KV cache ${f1(h.kv)}`);
+    expect(p.message).toContain(`weights ${f1(h.weights)} + overhead 1.5 + KV cache ${f1(h.kv)}`);
     expect(p.message).toContain(`= ${f1(h.required)} GiB per GPU`);
     expect(p.message).toContain("use gpu.count: 4");
     expect(p.message).toContain("set precision: fp8");
@@ -233,8 +232,8 @@ describe("configs vLLM would refuse are rejected with the path, the numbers and 
 });
 
 describe("configs that fit", () => {
-  it("8B at 8192 on an L4: 15.0 + 2 + 1.0 ≤ 20.1 GiB", () => {
-    const h = byHand({ ...LLAMA_8B, bytes: 2, count: 1, mib: 22888, len: 8192 });
+  it("8B at 8192 on an L4: 15.0 + 0.27 + 1.0 ≤ 19.8 GiB", () => {
+    const h = byHand({ ...LLAMA_8B, bytes: 2, count: 1, total: 22.04, ovh: 0.27, len: 8192 });
     expect(h.kv).toBe(1); // 131072 B/token × 8192 tokens = exactly 1 GiB
     const fit = gpuFit(input("llama-3.1-8b-instruct", "L4"));
     expect(fit.fits).toBe(true);
@@ -242,28 +241,35 @@ describe("configs that fit", () => {
     expect(fit.budgetGiB).toBeCloseTo(h.budget, 9);
     expect(fit.requiredGiB).toBeCloseTo(h.required, 9);
     expect(fit.maxFittingModelLen).toBe(h.maxLen);
-    expect(fit.sequencesAtMaxLen).toBe(Math.floor((h.budget - h.weights - 2) / h.kv));
+    expect(fit.sequencesAtMaxLen).toBe(Math.floor((h.budget - h.weights - 0.27) / h.kv));
     const p = planOf([
       { name: "chat", model: "llama-3.1-8b-instruct", contextLength: 8192, gpu: { type: "L4" } },
     ]);
     expect(p.models[0]).toMatchObject({ maxModelLen: 8192, gpu: { type: "L4", count: 1 } });
   });
 
-  it("70B at fp8 on one H100: 65.8 + 2 + 2.5 ≤ 72 GiB, so it fits (with one full sequence of headroom)", () => {
-    const h = byHand({ ...LLAMA_70B, bytes: 1, count: 1, mib: 81920, len: 8192 });
+  it("70B at fp8 on one H100 at 4096: 65.8 + 3.05 + 1.25 ≤ 71.3 GiB fits (8192 would not)", () => {
+    const h = byHand({ ...LLAMA_70B, bytes: 1, count: 1, total: 79.18, ovh: 3.05, len: 4096 });
     expect(h.required).toBeLessThanOrEqual(h.budget);
-    const fit = gpuFit(input("llama-3.1-70b-instruct", "H100", { precision: "fp8" }));
+    expect(gpuFit(input("llama-3.1-70b-instruct", "H100", { precision: "fp8" })).fits).toBe(false);
+    const fit = gpuFit(input("llama-3.1-70b-instruct", "H100", { precision: "fp8", maxModelLen: 4096 }));
     expect(fit.fits).toBe(h.required <= h.budget);
     expect(fit.requiredGiB).toBeCloseTo(h.required, 9);
     expect(fit.sequencesAtMaxLen).toBe(1);
     const p = planOf([
-      { name: "chat", model: "llama-3.1-70b-instruct", precision: "fp8", gpu: { type: "H100" } },
+      {
+        name: "chat",
+        model: "llama-3.1-70b-instruct",
+        precision: "fp8",
+        contextLength: 4096,
+        gpu: { type: "H100" },
+      },
     ]);
-    expect(p.warnings.join("\n")).toMatch(/holds only 1 full 8192-token/);
+    expect(p.warnings.join("\n")).toMatch(/holds only 1 full 4096-token/);
   });
 
   it("tensor parallelism shards weights and KV: 70B bf16 on 4 × H100", () => {
-    const h = byHand({ ...LLAMA_70B, bytes: 2, count: 4, mib: 81920, len: 8192 });
+    const h = byHand({ ...LLAMA_70B, bytes: 2, count: 4, total: 79.18, ovh: 3.05, len: 8192 });
     const fit = gpuFit(input("llama-3.1-70b-instruct", "H100", { count: 4 }));
     expect(fit.weightsGiB).toBeCloseTo(h.weights, 9);
     expect(fit.kvPerSequenceGiB).toBeCloseTo(h.kv, 9);

@@ -135,10 +135,10 @@ describe("aws-ec2 refusals (before anything is created)", () => {
   it("a GPU count no instance carries names the instances that exist", () => {
     const lines = refusal({
       target: target(),
-      models: [{ name: "big", model: "llama-3.1-70b-instruct", gpu: { type: "L4", count: 8 } }],
+      models: [{ name: "big", model: "llama-3.1-8b-instruct", gpu: { type: "T4", count: 2 } }],
     });
     expect(lines.join("\n")).toMatch(
-      /models\[0\]\.gpu: no AWS instance .* 8 × L4; L4 comes as g6\.xlarge \(1 × L4\)/,
+      /models\[0\]\.gpu: no AWS instance .* 2 × T4; T4 comes as g4dn\.xlarge \(1 × T4\)/,
     );
   });
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadPolicyConfig } from "../bin/offline/policyReport";
+import { AWS_GPU_INSTANCES } from "../components/catalog/awsInstances";
 import { GPUS } from "../components/catalog/gpus";
 import { CATALOG_AWS_GPUS, CATALOG_GPU_INSTANCE_TYPES } from "../policies/rules/aws";
 import { evaluate, PolicyConfigError, resolveRules, RULES, type StackResource } from "../policies/rules";
@@ -97,14 +98,14 @@ describe("no-plaintext-secrets", () => {
 
 describe("AWS rules (fixture resources, compared by type string)", () => {
   it("gpu-instance-allowlist: defaults to the catalog's instance types; non-GPU types pass", () => {
-    expect(CATALOG_GPU_INSTANCE_TYPES).toEqual(GPUS.flatMap((g) => (g.aws ? [g.aws.instanceType] : [])));
+    expect(CATALOG_GPU_INSTANCE_TYPES).toEqual(AWS_GPU_INSTANCES.map((i) => i.instanceType));
     expect(CATALOG_AWS_GPUS).toEqual(
       Object.fromEntries(GPUS.flatMap((g) => (g.aws ? [[g.id, g.aws.instanceType]] : []))),
     );
     expect(check("gpu-instance-allowlist", INSTANCE, { instanceType: "g6.xlarge" })).toEqual([]);
     expect(check("gpu-instance-allowlist", INSTANCE, { instanceType: "m6i.large" })).toEqual([]);
     expect(check("gpu-instance-allowlist", LT, { instanceType: "p4de.24xlarge" })).toHaveLength(1);
-    const ng = { instanceTypes: ["g6.xlarge", "g6.48xlarge"] };
+    const ng = { instanceTypes: ["g6.xlarge", "g6.24xlarge"] };
     expect(check("gpu-instance-allowlist", "aws:eks/nodeGroup:NodeGroup", ng)).toHaveLength(1);
     expect(
       check("gpu-instance-allowlist", "aws:eks/nodeGroup:NodeGroup", ng, {

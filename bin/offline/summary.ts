@@ -1,4 +1,5 @@
 import {
+  CORE_NODE_GROUP,
   imagesInUse,
   isCloud,
   isOllama,
@@ -76,7 +77,7 @@ function modelRow(m: PlannedModel): string {
     return (
       `| ${m.name} | vllm | ${m.catalogId} (${m.kind}) | ${tracks} | ${m.precision}${m.kvCacheDtype === "fp8" ? ", KV fp8" : ""} | ${m.maxModelLen} | ` +
       `${gib(m.fit.requiredGiB)} of ${gib(m.fit.budgetGiB)} GiB per GPU (weights ${gib(m.fit.weightsGiB)} + overhead ${gib(m.fit.overheadGiB)} + one sequence ${gib(m.fit.kvPerSequenceGiB)}); ${Number.isFinite(m.fit.sequencesAtMaxLen) ? `${m.fit.sequencesAtMaxLen} full sequences` : "no KV cache"} | ` +
-      `${m.gpu.count} × ${m.gpu.type}, replicas ${m.replicas.min}–${m.replicas.max} | ${usd(m.usdPerReplicaHour)} |`
+      `${m.gpu.count} × ${m.gpu.type}, replicas ${m.replicas.min}–${m.replicas.max} | ${m.unpriced ? "unpriced" : usd(m.usdPerReplicaHour)} |`
     );
   }
   if (isCloud(m)) {
@@ -119,10 +120,12 @@ function costLines(plan: Plan): string[] {
   const util = `${Math.round(a.utilization * 100)}% utilization`;
   const b = plan.budget;
   const max = plan.cost.perMonthMaxUsd;
+  const left = cm.unpriced.length ? ` (leaves out unpriced ${cm.unpriced.join(", ")})` : "";
   const budget = b
-    ? max <= b.monthlyUsd
-      ? `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month is within it (${usd(b.monthlyUsd - max)} to spare)`
-      : `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month EXCEEDS it by ${usd(max - b.monthlyUsd)} (budget.onExceed: ${b.onExceed}; see Warnings)`
+    ? (max <= b.monthlyUsd
+        ? `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month is within it (${usd(b.monthlyUsd - max)} to spare)`
+        : `- Budget: ${usd(b.monthlyUsd)}/month; max scale ${usd(max)}/month EXCEEDS it by ${usd(max - b.monthlyUsd)} (budget.onExceed: ${b.onExceed}; see Warnings)`) +
+      left
     : "- Budget: none set (set budget.monthlyUsd to check max scale against one)";
   const rows = cm.models.map((m) => {
     const t = m.throughput;
@@ -131,6 +134,7 @@ function costLines(plan: Plan): string[] {
       : "– (embedding)";
     const per =
       m.usdPerMillionOutputTokens === null ? "n/a" : `${usd(m.usdPerMillionOutputTokens)} at ${util}`;
+    if (m.unpriced) return `| ${m.name} | unpriced | unpriced | ${tps} | n/a |`;
     return (
       `| ${m.name} | ${rate(m.perHourMinUsd)}–${rate(m.perHourMaxUsd)} | ` +
       `${usd(m.perMonthMinUsd)}–${usd(m.perMonthMaxUsd)} | ${tps} | ${per} |`
@@ -148,6 +152,9 @@ function costLines(plan: Plan): string[] {
     `- Layer: ${rate(plan.cost.perHourUsd)}/h at min scale, ${rate(plan.cost.perHourMaxUsd)}/h at max; ` +
       `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (${a.hoursPerMonth} h)`,
     budget,
+    ...cm.models.flatMap((m) =>
+      m.unpriced ? [`- Unpriced: ${m.name}: ${m.unpriced}; the totals above leave it out`] : [],
+    ),
     "",
     "| model | $/h min–max | $/month min–max | est. output tok/s per replica | $/1M output tokens |",
     "|---|---|---|---|---|",
@@ -161,6 +168,7 @@ function costLines(plan: Plan): string[] {
     ...(cm.models.length
       ? [
           `- utilization: ${a.utilization} of each hour generating (budget.assumedUtilization)`,
+          `- request: ${a.requestTokens.prompt} prompt + ${a.requestTokens.output} output tokens (budget.assumedRequestTokens); C is how many such requests the KV cache holds, at most ${a.defaultConcurrency}`,
           ...a.notes.map((n) => `- ${n}`),
         ]
       : []),
@@ -176,6 +184,8 @@ export function renderSummary(
 ): string {
   const docker = plan.target.kind === "docker";
   const ec2 = plan.target.kind === "aws-ec2" ? plan.target.aws : undefined;
+  const eks = plan.target.kind === "aws-eks" ? plan.target.aws : undefined;
+  const fixed = eks?.fixedCost;
   const lines: string[] = [
     `# ai-layer plan: ${plan.stack}`,
     "",
@@ -183,10 +193,17 @@ export function renderSummary(
     ec2
       ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
         `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU instances, control host${ec2.elasticache ? " and ElastiCache" : ""} at on-demand prices; EBS volumes, NAT gateways, the load balancer and traffic not included)`
-      : docker
-        ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`
-        : `- Estimated GPU cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
-          `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU-hours only, from target.costPerGpuHourUsd or the catalog's AWS on-demand prices)`,
+      : fixed
+        ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
+          `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU nodes, the EKS control plane ` +
+          `$${fixed.controlPlane.usdPerHour}/h (${fixed.controlPlane.support} support), ${fixed.natGateways.count} NAT gateways at ` +
+          `$${fixed.natGateways.usdPerHour}/h and the CPU node group (${CORE_NODE_GROUP.min}–${CORE_NODE_GROUP.max} × ${fixed.coreNodes.instanceType} ` +
+          `at $${fixed.coreNodes.usdPerNodeHour}/h), on-demand list prices; NAT data processing, EBS volumes, a load balancer ` +
+          "for an exposed gateway and traffic not included)"
+        : docker
+          ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`
+          : `- Estimated GPU cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
+            `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU-hours only, from target.costPerGpuHourUsd or the catalog's AWS on-demand prices)`,
     "",
     "## Models",
     "",

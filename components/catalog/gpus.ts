@@ -11,6 +11,16 @@ export interface GpuSpec {
   readonly displayName: string;
   /** Memory per GPU as the API reports it, MiB. */
   readonly memoryMiB: number;
+  /**
+   * Total memory CUDA reports to vLLM (`torch.cuda.mem_get_info`, the `total_gpu_memory` of vLLM's start-up log),
+   * GiB. vLLM multiplies gpu_memory_utilization by this figure, not by the API's MiB (docs/gpu-memory.md).
+   */
+  readonly cudaTotalGiB: number;
+  /**
+   * vLLM's start-up overhead per GPU outside weights and KV cache, GiB: non_torch_memory + PyTorch activation
+   * peak of its profile run, from published start-up logs of this GPU class (docs/gpu-memory.md cites each).
+   */
+  readonly vllmOverheadGiB: number;
   /** Memory bandwidth per GPU, GB/s (NVIDIA datasheets; used for throughput estimates). */
   readonly bandwidthGBps: number;
   /** Native bfloat16 (Ampere and newer); a T4 (Turing) must serve fp16. */
@@ -26,6 +36,9 @@ export const GPUS: readonly GpuSpec[] = [
     id: "T4",
     displayName: "NVIDIA T4 16 GB",
     memoryMiB: 16384,
+    // CUDA total: runtime-facts.md §H and a vLLM log "total_gpu_memory (14.74GiB)"; overhead 0.05 + 0.90 (docs/gpu-memory.md)
+    cudaTotalGiB: 14.74,
+    vllmOverheadGiB: 0.95,
     bandwidthGBps: 320,
     bf16: false,
     fp8: false,
@@ -35,6 +48,9 @@ export const GPUS: readonly GpuSpec[] = [
     id: "A10G",
     displayName: "NVIDIA A10G 24 GB",
     memoryMiB: 22888,
+    // CUDA total: runtime-facts.md §H; overhead 0.05 + 0.22 from a Llama-3.1-8B log on a 24 GB A10 (docs/gpu-memory.md)
+    cudaTotalGiB: 22.06,
+    vllmOverheadGiB: 0.27,
     bandwidthGBps: 600,
     bf16: true,
     fp8: false,
@@ -44,6 +60,9 @@ export const GPUS: readonly GpuSpec[] = [
     id: "L4",
     displayName: "NVIDIA L4 24 GB",
     memoryMiB: 22888,
+    // CUDA total: runtime-facts.md §H; overhead as the A10G (same 24 GB class, docs/gpu-memory.md)
+    cudaTotalGiB: 22.04,
+    vllmOverheadGiB: 0.27,
     bandwidthGBps: 300,
     bf16: true,
     fp8: true,
@@ -53,6 +72,9 @@ export const GPUS: readonly GpuSpec[] = [
     id: "L40S",
     displayName: "NVIDIA L40S 48 GB",
     memoryMiB: 45776,
+    // CUDA total: vLLM logs "total_gpu_memory (44.39GiB)" on L40S; overhead 0.34 + 1.20 (docs/gpu-memory.md)
+    cudaTotalGiB: 44.39,
+    vllmOverheadGiB: 1.54,
     bandwidthGBps: 864,
     bf16: true,
     fp8: true,
@@ -62,6 +84,9 @@ export const GPUS: readonly GpuSpec[] = [
     id: "A100-40GB",
     displayName: "NVIDIA A100 40 GB",
     memoryMiB: 40960,
+    // CUDA total: runtime-facts.md §H; overhead as the H100 (no A100 8B log found, docs/gpu-memory.md)
+    cudaTotalGiB: 39.39,
+    vllmOverheadGiB: 3.05,
     bandwidthGBps: 1555,
     bf16: true,
     fp8: false,
@@ -71,6 +96,9 @@ export const GPUS: readonly GpuSpec[] = [
     id: "H100",
     displayName: "NVIDIA H100 80 GB",
     memoryMiB: 81920,
+    // CUDA total: runtime-facts.md §H; overhead 1.79 + 1.26 from vLLM PR #10511 (8B on H100)
+    cudaTotalGiB: 79.18,
+    vllmOverheadGiB: 3.05,
     bandwidthGBps: 3350,
     bf16: true,
     fp8: true,
@@ -81,6 +109,9 @@ export const GPUS: readonly GpuSpec[] = [
     id: "A100-80GB",
     displayName: "NVIDIA A100 80 GB",
     memoryMiB: 81920,
+    // CUDA total: runtime-facts.md §H; overhead as the H100 (docs/gpu-memory.md)
+    cudaTotalGiB: 79.15,
+    vllmOverheadGiB: 3.05,
     bandwidthGBps: 2039,
     bf16: true,
     fp8: false,

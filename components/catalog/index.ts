@@ -3,3 +3,4 @@ export * from "./models";
 export * from "./images";
 export * from "./cloudGpus";
 export * from "./awsInstances";
+export * from "./eks";

@@ -13,8 +13,10 @@ import { isCloud, isVllm, type CloudModel, type PlannedModel, type VllmModel } f
  * (1555 / 16.06 = 96.8 tok/s roofline × 0.75 = 72.6 tok/s, 3% under the measured 75).
  * Batching: the same sweep measured 6.6× aggregate at concurrency 8 (the knee) = 8 × 0.83, so
  *   aggregate tok/s = single × max(1, min(C, 8) × 0.83)
- * (the floor at 1 keeps C = 1 on the calibrated single-stream point). C defaults to 8, capped by the KV cache's
- * full-length sequences (fit.sequencesAtMaxLen), at least 1: a replica cannot batch more requests than it holds.
+ * (the floor at 1 keeps C = 1 on the calibrated single-stream point). C defaults to 8, capped by the requests of
+ * the assumed length (budget.assumedRequestTokens, default 1024 prompt + 256 output) that the KV cache left after
+ * the weights holds (fit.kvBudgetGiB ÷ (KV per token × request tokens)), at least 1. Capping by full-context
+ * sequences instead would price every request as if it filled max-model-len, several-fold too high for chat.
  * $ per 1M output tokens = $/replica-hour ÷ (aggregate tok/s × 3600 s × utilization) × 1e6.
  * Ollama (docker) is priced as the host only; its per-token cost is not estimated.
  */
@@ -38,6 +40,8 @@ export interface CostAssumptions {
   readonly concurrencyKnee: number;
   readonly batchingEfficiency: number;
   readonly defaultConcurrency: number;
+  /** The typical request the concurrency is computed for (budget.assumedRequestTokens or the default). */
+  readonly requestTokens: { readonly prompt: number; readonly output: number };
   /** Where the $/h figures come from. */
   readonly pricing: string;
   /** The formulas and their sources, one sentence each. */
@@ -70,12 +74,16 @@ export interface ModelCost {
   readonly throughput?: ThroughputEstimate;
   /** null when not estimated (embedding models, or a replica that costs nothing). */
   readonly usdPerMillionOutputTokens: number | null;
+  /** Why this model has no $/h on its target: its figures are 0 and left out of the totals. */
+  readonly unpriced?: string;
 }
 
 export interface CostModel {
   readonly assumptions: CostAssumptions;
   /** Self-hosted GPU models (vLLM); Ollama and remote models are not priced per model. */
   readonly models: readonly ModelCost[];
+  /** Names of the models without a price on their target (left out of every total and the budget check). */
+  readonly unpriced: readonly string[];
 }
 
 const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
@@ -95,7 +103,7 @@ export function estimateThroughput(input: {
   readonly bandwidthGBps: number;
   readonly gpus: number;
   readonly weightBytes: number;
-  /** Concurrency the KV cache allows at full length (Infinity when unbounded). */
+  /** Requests of the assumed length the KV cache holds at once (Infinity when unbounded). */
   readonly kvSequences: number;
 }): ThroughputEstimate {
   const c = COST_CONSTANTS;
@@ -123,14 +131,23 @@ interface Priced {
   readonly gpu: { readonly type: string; readonly count: number };
   /** Weights of the whole model at the served precision, GiB. */
   readonly weightsGiB: number;
-  readonly sequencesAtMaxLen: number;
+  /** Per GPU: the KV cache left after weights and overhead, and one token's KV, GiB (from the fit). */
+  readonly kvBudgetGiB: number;
+  readonly kvPerTokenGiB: number;
   /** $/h of one replica or worker. */
   readonly usdPerUnitHour: number;
   readonly units: { readonly min: number; readonly max: number };
+  readonly unpriced?: string;
 }
 
 function priced(m: VllmModel | CloudModel): Priced {
-  const common = { name: m.name, kind: m.kind, gpu: m.gpu, sequencesAtMaxLen: m.fit.sequencesAtMaxLen };
+  const common = {
+    name: m.name,
+    kind: m.kind,
+    gpu: m.gpu,
+    kvBudgetGiB: m.fit.kvBudgetGiB,
+    kvPerTokenGiB: m.fit.kvPerTokenGiB,
+  };
   if (isVllm(m)) {
     const replicas = (bound: "min" | "max") => m.tracks.reduce((n, t) => n + t.replicas[bound], 0);
     return {
@@ -138,6 +155,7 @@ function priced(m: VllmModel | CloudModel): Priced {
       weightsGiB: m.memory.weightsGiB,
       usdPerUnitHour: m.usdPerReplicaHour,
       units: { min: replicas("min"), max: replicas("max") },
+      ...(m.unpriced ? { unpriced: m.unpriced } : {}),
     };
   }
   // fit.weightsGiB is per GPU (tensor parallelism shards the weights).
@@ -149,7 +167,19 @@ function priced(m: VllmModel | CloudModel): Priced {
   };
 }
 
-function modelCost(model: VllmModel | CloudModel, index: number, utilization: number): ModelCost {
+/** Requests of `requestTokens` the KV cache left holds at once (Infinity without a KV cache). */
+export function requestsInKvCache(kvBudgetGiB: number, kvPerTokenGiB: number, requestTokens: number): number {
+  return kvPerTokenGiB > 0
+    ? Math.max(0, Math.floor(kvBudgetGiB / (kvPerTokenGiB * requestTokens)))
+    : Infinity;
+}
+
+function modelCost(
+  model: VllmModel | CloudModel,
+  index: number,
+  utilization: number,
+  requestTokens: number,
+): ModelCost {
   const m = priced(model);
   const perHourMin = m.units.min * m.usdPerUnitHour;
   const perHourMax = m.units.max * m.usdPerUnitHour;
@@ -161,7 +191,7 @@ function modelCost(model: VllmModel | CloudModel, index: number, utilization: nu
           bandwidthGBps: gpu.bandwidthGBps,
           gpus: m.gpu.count,
           weightBytes: bytes,
-          kvSequences: m.sequencesAtMaxLen,
+          kvSequences: requestsInKvCache(m.kvBudgetGiB, m.kvPerTokenGiB, requestTokens),
         })
       : undefined;
   const perMillion =
@@ -178,6 +208,7 @@ function modelCost(model: VllmModel | CloudModel, index: number, utilization: nu
     perMonthMaxUsd: round2(perHourMax * HOURS_PER_MONTH),
     ...(throughput ? { throughput } : {}),
     usdPerMillionOutputTokens: perMillion,
+    ...(m.unpriced ? { unpriced: m.unpriced } : {}),
   };
 }
 
@@ -191,30 +222,37 @@ export function planCostModel(
   target: PricingKind,
 ): CostModel {
   const utilization = budget?.assumedUtilization ?? DEFAULTS.budget.assumedUtilization;
+  const request = budget?.assumedRequestTokens ?? DEFAULTS.budget.assumedRequestTokens;
+  const requestTokens = request.prompt + request.output;
   const c = COST_CONSTANTS;
   const pricing =
     target === "docker"
       ? "the Docker host's configured cost (target.costPerHourUsd); Ollama models are not priced per token"
       : target === "aws-ec2"
         ? "a replica is one EC2 GPU instance at the catalog's us-east-1 on-demand $/h (runtime-facts.md §F); the control host and ElastiCache are a fixed cost on top"
-        : "GPU-hours only: target.costPerGpuHourUsd, else the catalog's AWS us-east-1 on-demand $/h per GPU (runtime-facts.md §F)";
+        : "GPU replicas only: target.costPerGpuHourUsd × GPUs, else the AWS us-east-1 on-demand instance that carries a replica's GPUs (runtime-facts.md §F), shared by the replicas that fit on it";
   return {
     assumptions: {
       hoursPerMonth: HOURS_PER_MONTH,
       utilization,
       ...c,
+      requestTokens: { prompt: request.prompt, output: request.output },
       pricing,
       notes: [
         `a month is ${HOURS_PER_MONTH} h; min and max scale count every track's (stable and canary) replicas`,
         "single-stream decode = GPU bandwidth × GPUs ÷ weight bytes at the served precision (bandwidth roofline)" +
           ` × ${c.decodeEfficiency}, calibrated on A100-40GB Llama-3.1-8B bf16 ≈ 75 tok/s ≈ 77% of roofline (runtime-facts.md §G)`,
         `aggregate = single × max(1, min(C, ${c.concurrencyKnee}) × ${c.batchingEfficiency}) (6.6× at C = 8, the measured knee);` +
-          ` C = ${c.defaultConcurrency} concurrent streams, capped by the full-length sequences the KV cache holds, at least 1`,
+          ` C = ${c.defaultConcurrency} concurrent streams, capped by the requests of ${request.prompt} prompt + ${request.output} output tokens` +
+          " (budget.assumedRequestTokens) the KV cache left after the weights holds, at least 1",
         `$ per 1M output tokens = $/replica-hour ÷ (aggregate tok/s × 3600 × utilization ${utilization}) × 1e6;` +
           " an estimate for planning, not a benchmark: measure with the Cost dashboard",
       ],
     },
-    models: models.flatMap((m, i) => (isVllm(m) || isCloud(m) ? [modelCost(m, i, utilization)] : [])),
+    models: models.flatMap((m, i) =>
+      isVllm(m) || isCloud(m) ? [modelCost(m, i, utilization, requestTokens)] : [],
+    ),
+    unpriced: models.flatMap((m) => (isVllm(m) && m.unpriced ? [m.name] : [])),
   };
 }
 
@@ -267,7 +305,8 @@ export function checkBudget(
     path: formatPath(["budget", "monthlyUsd"]),
     message:
       `max scale costs ${usd(cost.perMonthMaxUsd)}/month (${usdRate(cost.perHourMaxUsd)}/h × ${HOURS_PER_MONTH} h` +
-      `${parts ? `: ${parts}` : ""}), ${usd(over)} over the budget of ${usd(budget.monthlyUsd)}. ` +
+      `${parts ? `: ${parts}` : ""}${model.unpriced.length ? `; leaves out unpriced ${model.unpriced.join(", ")}` : ""}), ` +
+      `${usd(over)} over the budget of ${usd(budget.monthlyUsd)}. ` +
       `Fixes: ${fixes.join("; ")}.`,
   };
 }

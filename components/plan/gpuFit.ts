@@ -4,17 +4,37 @@ import { kvBytesPerToken, weightsGiB } from "./memory";
 const GiB = 1024 ** 3;
 
 /**
- * Memory outside weights and KV cache that vLLM needs per GPU: CUDA context, activations for the largest
- * batch and CUDA graphs. vLLM's profiler finds about 1–2 GiB on 8B-class models (runtime-facts.md §G);
- * planning with 2 GiB keeps the estimate on the safe side.
+ * Overhead for a GPU the catalog lacks (no published start-up log): the conservative 2 GiB the planner used before
+ * it had per-class figures. Catalog GPUs carry their own `vllmOverheadGiB` (docs/gpu-memory.md).
  */
 export const VLLM_OVERHEAD_GIB_PER_GPU = 2;
+
+/**
+ * The memory basis of one GPU as vLLM sees it: CUDA's total (else the API figure) and the start-up overhead
+ * (non_torch_memory + activation peak of the profile run) for its class. vLLM's own arithmetic
+ * (v1/worker/gpu_worker.py determine_available_memory, see docs/gpu-memory.md):
+ *   KV cache = total × gpu_memory_utilization − (weights + non_torch + activation peak).
+ * CUDA graphs are captured after the KV cache is allocated and come out of the (1 − utilization) headroom.
+ */
+export function memoryBasis(gpu: GpuFitInput["gpu"]): { totalGiB: number; overheadGiB: number } {
+  return {
+    totalGiB: gpu.cudaTotalGiB ?? gpu.memoryMiB / 1024,
+    overheadGiB: gpu.vllmOverheadGiB ?? VLLM_OVERHEAD_GIB_PER_GPU,
+  };
+}
 
 export interface GpuFitInput {
   readonly model: ModelSpec;
   readonly gpu:
     | GpuSpec
-    | { readonly id: string; readonly memoryMiB: number; readonly bf16: boolean; readonly fp8: boolean };
+    | {
+        readonly id: string;
+        readonly memoryMiB: number;
+        readonly bf16: boolean;
+        readonly fp8: boolean;
+        readonly cudaTotalGiB?: number;
+        readonly vllmOverheadGiB?: number;
+      };
   /** GPUs per replica = tensor-parallel size. */
   readonly count: number;
   readonly precision: Precision;
@@ -27,12 +47,16 @@ export interface GpuFitInput {
 /** The arithmetic of one fit, per GPU, GiB. */
 export interface GpuFit {
   readonly fits: boolean;
-  /** Memory vLLM may use on each GPU: utilization × the API-reported memory. */
+  /** Memory vLLM may use on each GPU: utilization × the total CUDA reports. */
   readonly budgetGiB: number;
   readonly weightsGiB: number;
   readonly overheadGiB: number;
+  /** KV cache of one token on each GPU. */
+  readonly kvPerTokenGiB: number;
   /** KV cache of one sequence at max-model-len. */
   readonly kvPerSequenceGiB: number;
+  /** KV cache left after weights and overhead (what vLLM logs as "reserved for KV Cache"). */
+  readonly kvBudgetGiB: number;
   /** Weights + overhead + one full sequence. */
   readonly requiredGiB: number;
   /** How many max-length sequences the KV budget holds (concurrency at full context). */
@@ -48,21 +72,25 @@ export interface GpuFit {
  */
 export function gpuFit(input: GpuFitInput): GpuFit {
   const { model, gpu, count } = input;
-  const budget = (gpu.memoryMiB / 1024) * input.gpuMemoryUtilization;
+  const basis = memoryBasis(gpu);
+  const overhead = basis.overheadGiB;
+  const budget = basis.totalGiB * input.gpuMemoryUtilization;
   const weights = weightsGiB(model, input.precision) / count;
   // Tensor parallelism splits KV heads across GPUs; past the KV-head count vLLM replicates them (one per GPU),
   // so each GPU holds total / min(count, kvHeads).
   const kvPerToken = kvBytesPerToken(model, input.kvBytesPerElement) / Math.min(count, model.kvHeads) / GiB;
   const kvPerSequence = model.kind === "embedding" ? 0 : kvPerToken * input.maxModelLen;
-  const required = weights + VLLM_OVERHEAD_GIB_PER_GPU + kvPerSequence;
-  const kvBudget = budget - weights - VLLM_OVERHEAD_GIB_PER_GPU;
+  const required = weights + overhead + kvPerSequence;
+  const kvBudget = budget - weights - overhead;
   const maxFitting =
     kvBudget <= 0 ? 0 : model.kind === "embedding" ? model.maxContext : Math.floor(kvBudget / kvPerToken);
   return {
     fits: required <= budget,
     budgetGiB: budget,
     weightsGiB: weights,
-    overheadGiB: VLLM_OVERHEAD_GIB_PER_GPU,
+    overheadGiB: overhead,
+    kvBudgetGiB: Math.max(0, kvBudget),
+    kvPerTokenGiB: model.kind === "embedding" ? 0 : kvPerToken,
     kvPerSequenceGiB: kvPerSequence,
     requiredGiB: required,
     sequencesAtMaxLen: kvPerSequence > 0 ? Math.max(0, Math.floor(kvBudget / kvPerSequence)) : Infinity,
@@ -107,16 +135,16 @@ export function fitFixes(input: GpuFitInput, fit: GpuFit): string[] {
   const tp = validTensorParallelSizes(input.model).find((n) => n > input.count && ok({ count: n }));
   if (tp) fixes.push(`use gpu.count: ${tp} (tensor parallelism over ${tp} × ${input.gpu.id})`);
   const bigger = [...GPUS]
-    .sort((a, b) => a.memoryMiB - b.memoryMiB)
-    .find((g) => g.memoryMiB > input.gpu.memoryMiB && ok({ gpu: g }));
-  if (bigger) fixes.push(`use a larger GPU: gpu.type: ${bigger.id} (${f1(bigger.memoryMiB / 1024)} GiB)`);
+    .sort((a, b) => a.cudaTotalGiB - b.cudaTotalGiB)
+    .find((g) => g.cudaTotalGiB > memoryBasis(input.gpu).totalGiB && ok({ gpu: g }));
+  if (bigger) fixes.push(`use a larger GPU: gpu.type: ${bigger.id} (${f1(bigger.cudaTotalGiB)} GiB)`);
   return fixes;
 }
 
 /** The rejection text: the numbers, then the fixes. */
 export function describeMisfit(input: GpuFitInput, fit: GpuFit): string {
   const shape =
-    `${input.count} × ${input.gpu.id} (${f1(input.gpu.memoryMiB / 1024)} GiB as reported, ` +
+    `${input.count} × ${input.gpu.id} (${memoryBasis(input.gpu).totalGiB.toFixed(2)} GiB as CUDA reports, ` +
     `${input.gpuMemoryUtilization} usable → ${f1(fit.budgetGiB)} GiB per GPU)`;
   const need =
     `weights ${f1(fit.weightsGiB)} + overhead ${f1(fit.overheadGiB)} + KV cache ${f1(fit.kvPerSequenceGiB)} ` +

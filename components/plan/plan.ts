@@ -35,6 +35,11 @@ export interface PlanOptions {
   readonly stack: string;
   /** Secret config keys the stack sets (`ai-layer:<key>`); the others are generated or reported missing. */
   readonly providedSecrets?: ReadonlySet<string>;
+  /**
+   * The date prices and support phases are read at (YYYY-MM-DD), e.g. whether an EKS version is in standard or
+   * extended support. Default: today (UTC).
+   */
+  readonly today?: string;
 }
 
 const money = (n: number) => Math.round(n * 100) / 100;
@@ -66,6 +71,7 @@ export function plan<S extends Pick<LayerSpec, "target">>(
     vllmImage,
     indexOf: (n) => names.indexOf(n),
     gateway: spec.gateway,
+    today: opts.today ?? new Date().toISOString().slice(0, 10),
     problems,
     warnings,
   };
@@ -214,6 +220,12 @@ function planCost(
     throw new LayerConfigError([overBudget], "The layer exceeds its budget");
   }
   if (overBudget) warnings.push(`Budget exceeded: ${overBudget.message}`);
+  if (spec.budget && costModel.unpriced.length) {
+    warnings.push(
+      `Budget check incomplete: ${costModel.unpriced.join(", ")} unpriced on this target, so the ` +
+        `$${spec.budget.monthlyUsd}/month check counts them as $0; price them (target.costPerGpuHourUsd).`,
+    );
+  }
   return { cost, costModel };
 }
 

@@ -1,4 +1,11 @@
-import type { AwsGpuInstance } from "../catalog";
+import {
+  AWS_CONTROL_HOST_USD_PER_HOUR,
+  EKS_CONTROL_PLANE_USD_PER_HOUR,
+  EKS_VERSIONS,
+  eksSupportOn,
+  NAT_GATEWAY_USD_PER_HOUR,
+  type AwsGpuInstance,
+} from "../catalog";
 import { formatPath, type AwsEksTarget, type ConfigProblem } from "../spec";
 import { awsInstanceForModel } from "./planAwsEc2";
 import { kubernetesServices, planVllmModels } from "./planKubernetes";
@@ -38,6 +45,25 @@ export interface AwsEksPlan {
   readonly tags: Readonly<Record<string, string>>;
   readonly gpuNodeGroups: readonly GpuNodeGroupPlan[];
   readonly amiType: typeof NVIDIA_AMI_TYPE;
+  /** What the cluster costs whatever the load, $/h (components/catalog/eks.ts, awsInstances.ts for the sources). */
+  readonly fixedCost: {
+    /** The version's support phase on the plan date, and the control plane's $/h in it. */
+    readonly controlPlane: { readonly support: "standard" | "extended"; readonly usdPerHour: number };
+    /** One NAT gateway per AZ the stack creates (none in an existing network). */
+    readonly natGateways: { readonly count: number; readonly usdPerHour: number };
+    /** The CPU node group (CORE_NODE_GROUP) at its min and max size. */
+    readonly coreNodes: { readonly instanceType: string; readonly usdPerNodeHour: number };
+  };
+}
+
+/** The cluster's fixed $/h at min and max scale: control plane, NAT gateways, CPU nodes. */
+export function eksFixedUsdPerHour(plan: Pick<AwsEksPlan, "fixedCost">): { min: number; max: number } {
+  const f = plan.fixedCost;
+  const base = f.controlPlane.usdPerHour + f.natGateways.count * f.natGateways.usdPerHour;
+  return {
+    min: base + CORE_NODE_GROUP.min * f.coreNodes.usdPerNodeHour,
+    max: base + CORE_NODE_GROUP.max * f.coreNodes.usdPerNodeHour,
+  };
 }
 
 /**
@@ -49,7 +75,23 @@ export function planAwsEks(
   models: readonly VllmModel[],
   indexOf: (name: string) => number,
   problems: ConfigProblem[],
+  warnings: string[] = [],
+  today = new Date().toISOString().slice(0, 10),
 ): AwsEksPlan {
+  const support = eksSupportOn(target.kubernetesVersion, today) ?? "standard";
+  const calendar = EKS_VERSIONS[target.kubernetesVersion];
+  if (support === "ended" && calendar) {
+    problems.push({
+      path: formatPath(["target", "kubernetesVersion"]),
+      message: `EKS ${target.kubernetesVersion} left extended support on ${calendar.extendedEnds}; EKS would upgrade it. Use a version in standard support`,
+    });
+  } else if (support === "extended" && calendar) {
+    warnings.push(
+      `EKS ${target.kubernetesVersion} left standard support on ${calendar.standardEnds}: the control plane costs ` +
+        `$${EKS_CONTROL_PLANE_USD_PER_HOUR.extended}/h (extended support) instead of $${EKS_CONTROL_PLANE_USD_PER_HOUR.standard}/h. ` +
+        "Upgrade target.kubernetesVersion to one in standard support.",
+    );
+  }
   if (target.endpointPublicAccess && target.publicAccessCidrs.length === 0) {
     problems.push({
       path: formatPath(["target", "publicAccessCidrs"]),
@@ -95,6 +137,20 @@ export function planAwsEks(
     capacityType: target.capacityType,
     tags: target.tags,
     amiType: NVIDIA_AMI_TYPE,
+    fixedCost: {
+      controlPlane: {
+        support: support === "standard" ? "standard" : "extended",
+        usdPerHour: EKS_CONTROL_PLANE_USD_PER_HOUR[support === "standard" ? "standard" : "extended"],
+      },
+      natGateways: {
+        count: target.existingNetwork ? 0 : target.availabilityZones,
+        usdPerHour: NAT_GATEWAY_USD_PER_HOUR,
+      },
+      coreNodes: {
+        instanceType: CORE_NODE_GROUP.instanceType,
+        usdPerNodeHour: AWS_CONTROL_HOST_USD_PER_HOUR[CORE_NODE_GROUP.instanceType],
+      },
+    },
     gpuNodeGroups: [...groups.values()].map((g) => ({
       name: `gpu-${g.gpuType.toLowerCase()}${g.instance.gpus > 1 ? `-${g.instance.gpus}x` : ""}`,
       gpuType: g.gpuType,
@@ -122,7 +178,7 @@ export const awsEksTarget: TargetEntry<"aws-eks"> = {
       ctx.problems,
       ctx.warnings,
     );
-    const aws = planAwsEks(target, models.filter(isVllm), ctx.indexOf, ctx.problems);
+    const aws = planAwsEks(target, models.filter(isVllm), ctx.indexOf, ctx.problems, ctx.warnings, ctx.today);
     const {
       region: _r,
       kubernetesVersion: _v,
@@ -138,10 +194,14 @@ export const awsEksTarget: TargetEntry<"aws-eks"> = {
     return { target: { ...cluster, aws }, models };
   },
   services: (target) => kubernetesServices(target.namespace),
-  // On AWS the bill is per node: node groups' min/max × the instance's $/h.
-  hourlyUsd: (target) => ({
-    min: target.aws.gpuNodeGroups.reduce((sum, g) => sum + g.minSize * g.usdPerNodeHour, 0),
-    max: target.aws.gpuNodeGroups.reduce((sum, g) => sum + g.maxSize * g.usdPerNodeHour, 0),
-  }),
+  // On AWS the bill is per node: node groups' min/max × the instance's $/h, plus the control plane, the NAT
+  // gateways and the CPU node group.
+  hourlyUsd: (target) => {
+    const fixed = eksFixedUsdPerHour(target.aws);
+    return {
+      min: fixed.min + target.aws.gpuNodeGroups.reduce((sum, g) => sum + g.minSize * g.usdPerNodeHour, 0),
+      max: fixed.max + target.aws.gpuNodeGroups.reduce((sum, g) => sum + g.maxSize * g.usdPerNodeHour, 0),
+    };
+  },
   urls: (_target, services, monitoring) => clusterUrls(services, monitoring),
 };

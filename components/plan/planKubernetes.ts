@@ -1,4 +1,4 @@
-import { findGpu, weightsOnDisk } from "../catalog";
+import { awsReplicaUsdPerHour, findGpu, weightsOnDisk } from "../catalog";
 import { DEFAULTS, formatPath, type ConfigProblem, type KubernetesTarget } from "../spec";
 import { describeMisfit, gpuFit, validTensorParallelSizes, type GpuFitInput } from "./gpuFit";
 import { estimateMemory } from "./memory";
@@ -120,7 +120,16 @@ export function planVllmModels(
         image: canary.image ?? vllmImage,
       });
     }
-    const usdPerGpuHour = target.costPerGpuHourUsd ?? (gpu.aws ? gpu.aws.usdPerHour / gpu.aws.gpus : 0);
+    // A configured $/GPU-hour prices GPUs; otherwise a replica costs the AWS instance that carries its GPUs,
+    // shared only by the replicas that fit on it (a 4 × A10G replica pays a whole g5.12xlarge).
+    const catalogUsd = awsReplicaUsdPerHour(gpu.id, count);
+    const usdPerReplicaHour =
+      target.costPerGpuHourUsd !== undefined ? target.costPerGpuHourUsd * count : catalogUsd;
+    const unpriced =
+      usdPerReplicaHour === undefined
+        ? `the catalog has no AWS price for ${count} × ${gpu.id}; set target.costPerGpuHourUsd to what a GPU-hour costs you`
+        : undefined;
+    if (unpriced) warnings.push(`${entry.name}: unpriced: ${unpriced}. Its $/h is left out of every total.`);
     out.push({
       name: entry.name,
       kind: model.kind,
@@ -141,7 +150,8 @@ export function planVllmModels(
       tracks,
       weightCacheGiB: ceil(weightsOnDisk(model, precision) * 1.2 + 5),
       trustRemoteCode: model.trustRemoteCode ?? false,
-      usdPerReplicaHour: Math.round(usdPerGpuHour * count * 10_000) / 10_000,
+      usdPerReplicaHour: Math.round((usdPerReplicaHour ?? 0) * 10_000) / 10_000,
+      ...(unpriced ? { unpriced } : {}),
     });
   }
   return out;

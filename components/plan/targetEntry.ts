@@ -15,6 +15,8 @@ export interface TargetPlanContext {
   /** A model name's index in layer.models, for problem paths. */
   readonly indexOf: (name: string) => number;
   readonly gateway: LayerSpec["gateway"];
+  /** The date support phases are read at (YYYY-MM-DD). */
+  readonly today: string;
   readonly problems: ConfigProblem[];
   readonly warnings: string[];
 }

@@ -71,8 +71,10 @@ export interface VllmModel extends ModelCommon {
   readonly weightCacheGiB: number;
   /** The model needs custom code from its repo (e.g. nomic-bert). */
   readonly trustRemoteCode: boolean;
-  /** GPU $/h of one replica, from target.costPerGpuHourUsd or the catalog. */
+  /** GPU $/h of one replica, from target.costPerGpuHourUsd or the catalog (0 when unpriced). */
   readonly usdPerReplicaHour: number;
+  /** Why no $/h is known for this replica on its target (then usdPerReplicaHour is 0 and every total says so). */
+  readonly unpriced?: string;
 }
 
 /** A hosted API behind the gateway. */

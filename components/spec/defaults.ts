@@ -20,8 +20,11 @@ export const DEFAULTS = {
     },
     aws: { vpcCidr: "10.40.0.0/16" },
     awsEks: {
-      /** Pinned EKS version (AL2023 NVIDIA AMIs; AL2 GPU AMIs end at 1.32). */
-      kubernetesVersion: "1.33",
+      /**
+       * Pinned EKS version (AL2023 NVIDIA AMIs; AL2 GPU AMIs end at 1.32): 1.35 is in standard support until
+       * 2027-03-27 (components/catalog/eks.ts); 1.33 left it on 2026-07-29 and 1.34 on 2026-12-02.
+       */
+      kubernetesVersion: "1.35",
     },
     awsEc2: {
       /** The gateway, Redis and Prometheus/Grafana fit in 8 GiB at the default cache size. */
@@ -64,6 +67,11 @@ export const DEFAULTS = {
     onExceed: "fail" as const,
     /** Share of the hour a GPU replica spends generating, for $ per 1M tokens. */
     assumedUtilization: 0.5,
+    /**
+     * A typical request, for the concurrency behind $ per 1M tokens: a chat turn with a 1024-token prompt and a
+     * 256-token answer (the shape of the A100 sweep the throughput model is calibrated on, runtime-facts.md §G).
+     */
+    assumedRequestTokens: { prompt: 1024, output: 256 },
   },
 } as const;
 

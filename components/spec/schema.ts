@@ -226,6 +226,17 @@ export const BudgetSchema = z
       .describe(
         `Share of each hour a replica generates, for $ per 1M tokens. Default ${DEFAULTS.budget.assumedUtilization}`,
       ),
+    assumedRequestTokens: z
+      .strictObject({
+        prompt: z.number().int().min(1).max(10_000_000).describe("Prompt tokens of a typical request"),
+        output: z.number().int().min(1).max(10_000_000).describe("Output tokens of a typical request"),
+      })
+      .default(DEFAULTS.budget.assumedRequestTokens)
+      .describe(
+        "A typical request, for $ per 1M tokens: a replica batches as many such requests as the KV cache left " +
+          "after the weights holds (at most 8). Default " +
+          `${DEFAULTS.budget.assumedRequestTokens.prompt} prompt + ${DEFAULTS.budget.assumedRequestTokens.output} output tokens`,
+      ),
   })
   .describe("What the layer may cost");
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EKS_VERSIONS } from "../catalog/eks";
 import { GPUS } from "../catalog/gpus";
 import { cidrProblem } from "./cidr";
 import { DEFAULTS } from "./defaults";
@@ -245,9 +246,15 @@ export const AwsEksTargetSchema = KubernetesTargetSchema.omit({ kind: true, kube
     ...awsCommonFields,
     kubernetesVersion: z
       .string()
-      .regex(/^1\.\d{2}$/, { message: "must look like 1.33" })
+      .regex(/^1\.\d{2}$/, { message: "must look like 1.35" })
+      .refine((v) => v in EKS_VERSIONS, {
+        message: `one of ${Object.keys(EKS_VERSIONS).join(", ")} (the versions with pinned add-ons)`,
+      })
       .default(DEFAULTS.target.awsEks.kubernetesVersion)
-      .describe(`EKS Kubernetes version, pinned. Default ${DEFAULTS.target.awsEks.kubernetesVersion}`),
+      .describe(
+        `EKS Kubernetes version, pinned: ${Object.keys(EKS_VERSIONS).join(", ")}; one past standard support costs ` +
+          `the extended-support control plane. Default ${DEFAULTS.target.awsEks.kubernetesVersion}`,
+      ),
     endpointPublicAccess: z
       .boolean()
       .default(true)

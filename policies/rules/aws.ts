@@ -17,8 +17,24 @@ export const CATALOG_AWS_GPUS: Readonly<Record<string, string>> = {
   "A100-40GB": "p4d.24xlarge",
   H100: "p5.48xlarge",
 };
-/** The GPU instance types ai-layer plans for (the default allow-list). */
-export const CATALOG_GPU_INSTANCE_TYPES = Object.values(CATALOG_AWS_GPUS);
+/**
+ * Every GPU instance type ai-layer can plan (components/catalog/awsInstances.ts `AWS_GPU_INSTANCES`, multi-GPU
+ * shapes included: a replica of 4 × A10G runs on g5.12xlarge): the default allow-list, so a shape the planner picks
+ * never plans into a mandatory violation. Copied because the pack is installed on its own (a test keeps it equal).
+ */
+export const CATALOG_GPU_INSTANCE_TYPES: readonly string[] = [
+  "g4dn.xlarge",
+  "g5.xlarge",
+  "g5.12xlarge",
+  "g5.48xlarge",
+  "g6.xlarge",
+  "g6.12xlarge",
+  "g6.48xlarge",
+  "g6e.xlarge",
+  "g6e.12xlarge",
+  "p4d.24xlarge",
+  "p5.48xlarge",
+];
 
 /** GPU/accelerator families: g4dn, g5, g6, g6e, gr6, p3, p4d, p5, … */
 export const isGpuInstanceType = (t: string) => /^(g|gr|p)\d[a-z0-9-]*\./.test(t);

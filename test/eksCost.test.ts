@@ -1,0 +1,68 @@
+// EKS version and fixed costs (issue 13 point 6): the default Kubernetes version is in standard support on the plan
+// date, older ones stay selectable (an extended-support version is priced and warned about), and the control plane,
+// NAT gateways and CPU node group are in the cost (prices: components/catalog/eks.ts, awsInstances.ts).
+import { describe, expect, it } from "vitest";
+import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../components/aws/addons";
+import { EKS_VERSIONS, eksSupportOn } from "../components/catalog";
+import { plan } from "../components/plan";
+import { DEFAULTS, LayerConfigError, parseLayerSpec } from "../components/spec";
+
+const TODAY = "2026-12-07";
+const eks = (target: Record<string, unknown> = {}) =>
+  plan(
+    parseLayerSpec({
+      target: {
+        kind: "aws-eks",
+        region: "us-east-1",
+        publicAccessCidrs: ["203.0.113.0/24"],
+        tags: { owner: "ml", environment: "prod", "cost-center": "cc-1" },
+        ...target,
+      },
+      models: [
+        { name: "chat", model: "llama-3.1-8b-instruct", gpu: { type: "L4" }, replicas: { min: 1, max: 2 } },
+      ],
+    }),
+    { stack: "t", providedSecrets: new Set(["hfToken"]), today: TODAY },
+  );
+
+describe("the default EKS version", () => {
+  it("is in standard support on 2026-12-07 (1.33 left it on 2026-07-29, 1.34 on 2026-12-02)", () => {
+    expect(eksSupportOn(DEFAULTS.target.awsEks.kubernetesVersion, TODAY)).toBe("standard");
+    expect(eksSupportOn("1.33", TODAY)).toBe("extended");
+    expect(eksSupportOn("1.34", TODAY)).toBe("extended");
+  });
+
+  it("every selectable version has a pinned cluster-autoscaler", () => {
+    for (const v of Object.keys(EKS_VERSIONS)) expect(CLUSTER_AUTOSCALER_IMAGE_TAGS[v], v).toBeDefined();
+  });
+
+  it("an unknown version is refused at its path", () => {
+    expect(() => eks({ kubernetesVersion: "1.29" })).toThrow(LayerConfigError);
+  });
+});
+
+describe("fixed costs of the cluster", () => {
+  it("control plane $0.10 + 2 NAT × $0.045 + CPU nodes 2–4 × $0.096 + GPU nodes 1–2 × $0.8048", () => {
+    const p = eks();
+    // min: 0.10 + 0.09 + 0.192 + 0.8048 = 1.1868; max: 0.10 + 0.09 + 0.384 + 1.6096 = 2.1836
+    expect(p.cost.perHourUsd).toBe(1.1868);
+    expect(p.cost.perHourMaxUsd).toBe(2.1836);
+  });
+
+  it("1.33 stays selectable: extended support costs $0.60/h and says so", () => {
+    const p = eks({ kubernetesVersion: "1.33" });
+    expect(p.cost.perHourUsd).toBe(1.6868);
+    expect(p.warnings.join("\n")).toMatch(/1\.33 left standard support on 2026-07-29.*\$0\.6\/h/);
+  });
+
+  it("an existing network has no NAT gateways of the stack's", () => {
+    const p = eks({
+      existingNetwork: {
+        vpcId: "vpc-0a1b2c3d4e5f60789",
+        vpcCidr: "172.31.0.0/16",
+        privateSubnetIds: ["subnet-0a1b2c3d4e5f60781", "subnet-0a1b2c3d4e5f60782"],
+      },
+    });
+    expect(p.cost.perHourUsd).toBe(1.0968);
+  });
+});

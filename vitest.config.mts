@@ -23,6 +23,9 @@ const E2E_TESTS = "test/e2e/**/*.e2e.test.ts";
 
 export default defineConfig({
   test: {
+    // Plans read EKS support phases by date: tests plan as of one fixed day, so they do not change with the
+    // calendar (tests of the phases pass their own dates). AI_LAYER_TODAY: stacks/config.ts planDate.
+    env: { AI_LAYER_TODAY: "2026-12-07" },
     // Each file gets a fresh process: Pulumi's runtime keeps config and the mock monitor in globals
     // (see ../shared/reference/pulumi-practices.md §1.4), so files must not share them.
     pool: "forks",

@@ -85,3 +85,13 @@ describe("components take their own target's plan (compile-time)", () => {
     expect([wrong.target.kind, alsoWrong.target.kind]).toEqual(["kubernetes", "docker"]);
   });
 });
+
+describe("the day a plan is made as of", () => {
+  it("is the option, else AI_LAYER_TODAY, else today; a malformed date is refused", async () => {
+    const { planDay } = await import("../components/plan/plan");
+    expect(planDay("2027-04-01", { AI_LAYER_TODAY: "2026-12-07" })).toBe("2027-04-01");
+    expect(planDay(undefined, { AI_LAYER_TODAY: "2026-12-07" })).toBe("2026-12-07");
+    expect(planDay(undefined, {})).toBe(new Date().toISOString().slice(0, 10));
+    expect(() => planDay(undefined, { AI_LAYER_TODAY: "7.12.2026" })).toThrow(/YYYY-MM-DD/);
+  });
+});

@@ -37,9 +37,23 @@ export interface PlanOptions {
   readonly providedSecrets?: ReadonlySet<string>;
   /**
    * The date prices and support phases are read at (YYYY-MM-DD), e.g. whether an EKS version is in standard or
-   * extended support. Default: today (UTC).
+   * extended support. Default: the env var AI_LAYER_TODAY (reproducible plans; the tests pin it), else today (UTC).
    */
   readonly today?: string;
+}
+
+/** The day a plan is made as of: the option, else AI_LAYER_TODAY, else today (UTC). */
+export function planDay(
+  today?: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const day = today ?? (env.AI_LAYER_TODAY || undefined);
+  if (day === undefined) return new Date().toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day)))
+    throw new Error(
+      `the plan's date must be YYYY-MM-DD (option today or AI_LAYER_TODAY), not ${JSON.stringify(day)}`,
+    );
+  return day;
 }
 
 const money = (n: number) => Math.round(n * 100) / 100;
@@ -71,7 +85,7 @@ export function plan<S extends Pick<LayerSpec, "target">>(
     vllmImage,
     indexOf: (n) => names.indexOf(n),
     gateway: spec.gateway,
-    today: opts.today ?? new Date().toISOString().slice(0, 10),
+    today: planDay(opts.today),
     problems,
     warnings,
   };

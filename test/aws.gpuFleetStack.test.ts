@@ -159,7 +159,8 @@ describe("npm run plan -- gpu-fleet", async () => {
     expect(String(outputs.grafanaPortForwardCommand)).toMatch(
       /^aws ssm start-session --target i-[0-9a-f]+ --document-name AWS-StartPortForwardingSession --parameters .*portNumber=3000/,
     );
-    expect(outputs).toMatchObject({ costPerHourUsd: 1.478, costPerHourMaxUsd: 3.0876 });
+    // + 2 NAT gateways ($0.045/h) and the internal load balancer ($0.0225/h) since they are priced.
+    expect(outputs).toMatchObject({ costPerHourUsd: 1.5905, costPerHourMaxUsd: 3.2001 });
     expect(outputs.kubeconfig).toBeUndefined();
   });
 });

@@ -3,7 +3,13 @@
 // NAT gateways and CPU node group are in the cost (prices: components/catalog/eks.ts, awsInstances.ts).
 import { describe, expect, it } from "vitest";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../components/aws/addons";
-import { EKS_VERSIONS, eksSupportOn } from "../components/catalog";
+import {
+  AWS_CONTROL_HOST_USD_PER_HOUR,
+  EKS_VERSIONS,
+  eksSupportOn,
+  LOAD_BALANCER_USD_PER_HOUR,
+  NAT_GATEWAY_USD_PER_HOUR,
+} from "../components/catalog";
 import { plan } from "../components/plan";
 import { DEFAULTS, LayerConfigError, parseLayerSpec } from "../components/spec";
 
@@ -64,5 +70,57 @@ describe("fixed costs of the cluster", () => {
       },
     });
     expect(p.cost.perHourUsd).toBe(1.0968);
+  });
+});
+
+describe("load balancers and NAT gateways are in the bill", () => {
+  it("aws-eks: each Service exposed as a load balancer adds its hourly rate; none by default", () => {
+    const inside = eks();
+    const exposed = eks({ gateway: { expose: "load-balancer", sourceRanges: ["203.0.113.0/24"] } });
+    if (inside.target.kind !== "aws-eks" || exposed.target.kind !== "aws-eks")
+      throw new Error("aws-eks expected");
+    expect(inside.target.aws.fixedCost.loadBalancers.count).toBe(0);
+    expect(exposed.target.aws.fixedCost.loadBalancers).toEqual({
+      count: 1,
+      usdPerHour: LOAD_BALANCER_USD_PER_HOUR,
+    });
+    expect(exposed.cost.perHourUsd - inside.cost.perHourUsd).toBeCloseTo(LOAD_BALANCER_USD_PER_HOUR, 6);
+  });
+
+  it("aws-ec2: the NAT gateway of each AZ and the fleet's internal load balancer are fixed costs", () => {
+    const ec2 = (target: Record<string, unknown>, models: unknown[]) =>
+      plan(
+        parseLayerSpec({
+          target: {
+            kind: "aws-ec2",
+            region: "us-east-1",
+            tags: { owner: "ml", environment: "prod", "cost-center": "cc-1" },
+            ...target,
+          },
+          models,
+        }),
+        { stack: "t", providedSecrets: new Set(["hfToken", "openaiApiKey"]), today: TODAY },
+      );
+    const gpu = [{ name: "chat", model: "llama-3.1-8b-instruct", gpu: { type: "L4" } }];
+    const remoteOnly = [{ name: "chat", remote: { provider: "openai", model: "gpt-4o-mini" } }];
+    const host = AWS_CONTROL_HOST_USD_PER_HOUR["m6i.large"];
+    const fixed = (p: ReturnType<typeof ec2>) =>
+      p.target.kind === "aws-ec2" ? p.target.costPerHourUsd : NaN;
+    expect(fixed(ec2({ availabilityZones: 3 }, remoteOnly))).toBeCloseTo(
+      host + 3 * NAT_GATEWAY_USD_PER_HOUR,
+      4,
+    );
+    expect(fixed(ec2({}, gpu))).toBeCloseTo(
+      host + 2 * NAT_GATEWAY_USD_PER_HOUR + LOAD_BALANCER_USD_PER_HOUR,
+      4,
+    );
+    const existing = {
+      existingNetwork: {
+        vpcId: "vpc-0a1b2c3d4e5f60789",
+        vpcCidr: "10.0.0.0/16",
+        privateSubnetIds: ["subnet-0a1b2c3d4e5f60789", "subnet-0a1b2c3d4e5f6078a"],
+      },
+    };
+    expect(fixed(ec2(existing, gpu))).toBeCloseTo(host + LOAD_BALANCER_USD_PER_HOUR, 4);
   });
 });

@@ -1,7 +1,12 @@
 // The aws-ec2 target's plan: instance per model from its GPU fit and the catalog, one group per track, cost from
 // instance, control-host and ElastiCache prices, and the config mistakes it refuses before anything is created.
 import { describe, expect, it } from "vitest";
-import { AWS_CONTROL_HOST_USD_PER_HOUR, awsInstanceFor } from "../components/catalog";
+import {
+  AWS_CONTROL_HOST_USD_PER_HOUR,
+  awsInstanceFor,
+  LOAD_BALANCER_USD_PER_HOUR,
+  NAT_GATEWAY_USD_PER_HOUR,
+} from "../components/catalog";
 import {
   FLEET_LISTENER_BASE_PORT,
   isVllm,
@@ -85,22 +90,24 @@ describe("aws-ec2 plan", () => {
     expect(fleetVllmArgs(canary)["chat-canary"]).toContain("abc123");
   });
 
-  it("costs: GPU instances × group size plus the control host and ElastiCache, at min and max", () => {
+  it("costs: GPU instances × group size plus the control host, ElastiCache, NAT gateways and the NLB, at min and max", () => {
     const cached = planOf({
       target: target({ elasticache: { engine: "valkey", nodeType: "cache.t4g.small", replicas: 1 } }),
       models: [chat, embed],
     });
     const cache = fleetOf(cached).elasticache!;
     expect(cache).toMatchObject({ engine: "valkey", engineVersion: "8.0", nodes: 2, usdPerHour: 0.0512 });
-    const fixed = AWS_CONTROL_HOST_USD_PER_HOUR["m6i.large"] + 0.0512;
+    // Two AZs of NAT gateways and the fleet's internal load balancer cost the same at any load.
+    const network = 2 * NAT_GATEWAY_USD_PER_HOUR + LOAD_BALANCER_USD_PER_HOUR;
+    const fixed = AWS_CONTROL_HOST_USD_PER_HOUR["m6i.large"] + 0.0512 + network;
     const g6 = awsInstanceFor("L4", 1)!.usdPerHour;
     const g4 = awsInstanceFor("T4", 1)!.usdPerHour;
     expect(cached.cost.perHourUsd).toBeCloseTo(fixed + g6 + g4, 4);
     expect(cached.cost.perHourMaxUsd).toBeCloseTo(fixed + 3 * g6 + g4, 4);
     // A replica is a whole instance: the per-model figures use the instance price.
     expect(cached.models.filter(isVllm).map((m) => m.usdPerReplicaHour)).toEqual([g6, g4]);
-    // Without ElastiCache only the control host is fixed.
-    expect(p.cost.perHourUsd).toBeCloseTo(AWS_CONTROL_HOST_USD_PER_HOUR["m6i.large"] + g6 + g4, 4);
+    // Without ElastiCache the control host and the network are fixed.
+    expect(p.cost.perHourUsd).toBeCloseTo(AWS_CONTROL_HOST_USD_PER_HOUR["m6i.large"] + network + g6 + g4, 4);
   });
 
   it("prices a replica as one instance in the cost model, and a budget breach names replicas, not GPU-hour rates", () => {

@@ -192,14 +192,17 @@ export function renderSummary(
     ...targetLines(plan),
     ec2
       ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
-        `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU instances, control host${ec2.elasticache ? " and ElastiCache" : ""} at on-demand prices; EBS volumes, NAT gateways, the load balancer and traffic not included)`
+        `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU instances, control host${ec2.elasticache ? ", ElastiCache" : ""}${ec2.existingNetwork ? "" : `, ${ec2.availabilityZones} NAT gateways`}${ec2.tracks.length ? " and the internal load balancer" : ""} at on-demand list prices; EBS volumes, NAT data processing, load-balancer capacity units and traffic not included)`
       : fixed
         ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +
           `${usd(plan.cost.perMonthUsd)}–${usd(plan.cost.perMonthMaxUsd)}/month (730 h; GPU nodes, the EKS control plane ` +
           `$${fixed.controlPlane.usdPerHour}/h (${fixed.controlPlane.support} support), ${fixed.natGateways.count} NAT gateways at ` +
           `$${fixed.natGateways.usdPerHour}/h and the CPU node group (${CORE_NODE_GROUP.min}–${CORE_NODE_GROUP.max} × ${fixed.coreNodes.instanceType} ` +
-          `at $${fixed.coreNodes.usdPerNodeHour}/h), on-demand list prices; NAT data processing, EBS volumes, a load balancer ` +
-          "for an exposed gateway and traffic not included)"
+          `at $${fixed.coreNodes.usdPerNodeHour}/h)` +
+          (fixed.loadBalancers.count
+            ? `, ${fixed.loadBalancers.count} load balancer(s) at $${fixed.loadBalancers.usdPerHour}/h`
+            : "") +
+          ", on-demand list prices; NAT data processing, EBS volumes, load-balancer capacity units and traffic not included)"
         : docker
           ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`
           : `- Estimated GPU cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +

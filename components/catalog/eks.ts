@@ -34,6 +34,15 @@ export const EKS_CONTROL_PLANE_USD_PER_HOUR = { standard: 0.1, extended: 0.6 } a
  */
 export const NAT_GATEWAY_USD_PER_HOUR = 0.045;
 
+/**
+ * A load balancer's $/h in us-east-1 (Network or Application Load Balancer: $0.0225/h each, plus capacity units
+ * by traffic, which the plan cannot know): the Elastic Load Balancing pricing page as quoted in public guides
+ * (clustercost.com "AWS Network Load Balancer Pricing (US-East-1 2025 Guide)"). Used for the aws-ec2 fleet's
+ * internal NLB and for each Service an aws-eks stack exposes as type LoadBalancer (the controller that creates it
+ * may pick a Classic Load Balancer, priced a little differently). List price, re-check.
+ */
+export const LOAD_BALANCER_USD_PER_HOUR = 0.0225;
+
 /** Where a version stands on `date` (YYYY-MM-DD): standard, extended, or past support. */
 export function eksSupportOn(version: string, date: string): "standard" | "extended" | "ended" | undefined {
   const v = EKS_VERSIONS[version];

@@ -3,6 +3,7 @@ import {
   EKS_CONTROL_PLANE_USD_PER_HOUR,
   EKS_VERSIONS,
   eksSupportOn,
+  LOAD_BALANCER_USD_PER_HOUR,
   NAT_GATEWAY_USD_PER_HOUR,
   type AwsGpuInstance,
 } from "../catalog";
@@ -53,13 +54,18 @@ export interface AwsEksPlan {
     readonly natGateways: { readonly count: number; readonly usdPerHour: number };
     /** The CPU node group (CORE_NODE_GROUP) at its min and max size. */
     readonly coreNodes: { readonly instanceType: string; readonly usdPerNodeHour: number };
+    /** One load balancer per Service exposed as type LoadBalancer (the gateway's, Redis'). */
+    readonly loadBalancers: { readonly count: number; readonly usdPerHour: number };
   };
 }
 
 /** The cluster's fixed $/h at min and max scale: control plane, NAT gateways, CPU nodes. */
 export function eksFixedUsdPerHour(plan: Pick<AwsEksPlan, "fixedCost">): { min: number; max: number } {
   const f = plan.fixedCost;
-  const base = f.controlPlane.usdPerHour + f.natGateways.count * f.natGateways.usdPerHour;
+  const base =
+    f.controlPlane.usdPerHour +
+    f.natGateways.count * f.natGateways.usdPerHour +
+    f.loadBalancers.count * f.loadBalancers.usdPerHour;
   return {
     min: base + CORE_NODE_GROUP.min * f.coreNodes.usdPerNodeHour,
     max: base + CORE_NODE_GROUP.max * f.coreNodes.usdPerNodeHour,
@@ -149,6 +155,10 @@ export function planAwsEks(
       coreNodes: {
         instanceType: CORE_NODE_GROUP.instanceType,
         usdPerNodeHour: AWS_CONTROL_HOST_USD_PER_HOUR[CORE_NODE_GROUP.instanceType],
+      },
+      loadBalancers: {
+        count: [target.gateway.expose, target.cache.expose].filter((e) => e === "load-balancer").length,
+        usdPerHour: LOAD_BALANCER_USD_PER_HOUR,
       },
     },
     gpuNodeGroups: [...groups.values()].map((g) => ({

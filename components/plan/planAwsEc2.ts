@@ -1,6 +1,8 @@
 import {
   AWS_CONTROL_HOST_USD_PER_HOUR,
   AWS_ELASTICACHE_USD_PER_NODE_HOUR,
+  LOAD_BALANCER_USD_PER_HOUR,
+  NAT_GATEWAY_USD_PER_HOUR,
   awsInstanceFor,
   AWS_GPU_INSTANCES,
   type AwsGpuInstance,
@@ -179,11 +181,16 @@ function elastiCacheUsdPerHour(cache: NonNullable<AwsEc2Target["elasticache"]>):
   return rate(AWS_ELASTICACHE_USD_PER_NODE_HOUR[cache.engine][cache.nodeType] * (1 + cache.replicas));
 }
 
-/** What an aws-ec2 target costs whatever the load: the control host and, when set, ElastiCache, $/h. */
-export function ec2FixedUsdPerHour(target: AwsEc2Target): number {
+/**
+ * What an aws-ec2 target costs whatever the load, $/h: the control host, ElastiCache when set, one NAT gateway per
+ * AZ of a network the stack creates, and the fleet's internal load balancer when a model runs on the fleet.
+ */
+export function ec2FixedUsdPerHour(target: AwsEc2Target, fleetTracks: number): number {
   return rate(
     AWS_CONTROL_HOST_USD_PER_HOUR[target.controlHost.instanceType] +
-      (target.elasticache ? elastiCacheUsdPerHour(target.elasticache) : 0),
+      (target.elasticache ? elastiCacheUsdPerHour(target.elasticache) : 0) +
+      (target.existingNetwork ? 0 : target.availabilityZones * NAT_GATEWAY_USD_PER_HOUR) +
+      (fleetTracks > 0 ? LOAD_BALANCER_USD_PER_HOUR : 0),
   );
 }
 
@@ -207,7 +214,7 @@ export const awsEc2Target: TargetEntry<"aws-ec2"> = {
         hostMemoryGiB: d.hostMemoryGiB,
         bindAddress: d.bindAddress,
         ports: { ...d.ports },
-        costPerHourUsd: ec2FixedUsdPerHour(target),
+        costPerHourUsd: ec2FixedUsdPerHour(target, aws.tracks.length),
         modelPullTimeoutSeconds: d.modelPullTimeoutSeconds,
         aws,
       },

@@ -264,15 +264,16 @@ export const dockerSpendCase = (budget: number, fires: boolean): AlertCase => ({
 });
 
 /**
- * aws-ec2 (gpu-fleet): every GPU instance that answers its scrape bills its instance's $/h, on top of the control
- * host and ElastiCache (fixed): 2 chat instances (g6.xlarge $0.8048) + 1 embed (g4dn.xlarge $0.526) + $0.1472.
+ * aws-ec2 (gpu-fleet): every GPU instance that answers its scrape bills its instance's $/h, on top of the fixed
+ * cost: the control host and ElastiCache ($0.1472), 2 NAT gateways ($0.045 each) and the internal load balancer
+ * ($0.0225) = $0.2597; 2 chat instances (g6.xlarge $0.8048) + 1 embed (g4dn.xlarge $0.526).
  */
 export const ec2CostExprs: ExprCase[] = [
   {
-    name: "fleet cost: 2 × 0.8048 + 0.526 + fixed 0.1472",
+    name: "fleet cost: 2 × 0.8048 + 0.526 + fixed 0.2597",
     series: [vllmUp("chat", "a", "1x10"), vllmUp("chat", "b", "1x10"), vllmUp("embed", "e", "1x10")],
     at: "5m",
     expr: "ai_layer:cost_usd_per_hour",
-    samples: [{ labels: "ai_layer:cost_usd_per_hour", value: 2 * 0.8048 + 0.526 + 0.1472 }],
+    samples: [{ labels: "ai_layer:cost_usd_per_hour", value: 2 * 0.8048 + 0.526 + 0.2597 }],
   },
 ];

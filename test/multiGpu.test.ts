@@ -44,7 +44,7 @@ describe("a replica's $/h is the instance that carries its GPUs", () => {
     expect(p.costModel.models[0]!.usdPerReplicaHour).toBe(5.672);
   });
 
-  it("2 × L40S: half a g6e.12xlarge ($10.4926 / 2 replicas per node), not 2 × g6e.xlarge's $1.861", () => {
+  it("kubernetes (prices GPU-hours): 2 × L40S shares a g6e.12xlarge ($10.4926 / 2 replicas per node), not 2 × g6e.xlarge
     const p = planOn(k8s, { type: "L40S", count: 2 });
     expect((p.models[0] as VllmModel).usdPerReplicaHour).toBe(5.2463);
   });
@@ -80,5 +80,15 @@ describe("every shape the planner picks passes the default policy allow-list", (
     const group = p.target.kind === "aws-eks" ? p.target.aws.gpuNodeGroups[0]! : undefined;
     expect(group?.instanceType).toBe("g6e.12xlarge");
     expect(allowlist(group!.instanceType)).toEqual([]);
+  });
+});
+
+describe("on AWS the planner picks the instance: a replica costs all of it", () => {
+  it("aws-eks: 2 × L40S pays a whole g6e.12xlarge ($10.4926/h), as one replica alone is billed", () => {
+    const p = planOn(eks, { type: "L40S", count: 2 });
+    expect((p.models[0] as VllmModel).usdPerReplicaHour).toBe(awsInstanceFor("L40S", 2)!.usdPerHour);
+    expect((p.models[0] as VllmModel).usdPerReplicaHour).toBe(10.4926);
+    // Negative control: the generic kubernetes target prices GPUs, so the same shape shares the instance.
+    expect((planOn(k8s, { type: "L40S", count: 2 }).models[0] as VllmModel).usdPerReplicaHour).toBe(5.2463);
   });
 });

@@ -9,6 +9,7 @@ import {
 } from "../catalog";
 import { formatPath, type AwsEksTarget, type ConfigProblem } from "../spec";
 import { awsInstanceForModel } from "./planAwsEc2";
+import { awsInstanceFor } from "../catalog";
 import { kubernetesServices, planVllmModels } from "./planKubernetes";
 import { clusterUrls, type TargetEntry } from "./targetEntry";
 import { isVllm, type VllmModel } from "./types";
@@ -201,7 +202,16 @@ export const awsEksTarget: TargetEntry<"aws-eks"> = {
       existingNetwork: _n,
       ...cluster
     } = target;
-    return { target: { ...cluster, aws }, models };
+    // The planner picks the instance here, so a replica costs the whole instance that carries its GPUs (a 2 × L40S
+    // replica pays a g6e.12xlarge, as one replica alone is billed), unless the config prices GPU-hours itself.
+    const priced =
+      target.costPerGpuHourUsd !== undefined
+        ? models
+        : models.map((m) => ({
+            ...m,
+            usdPerReplicaHour: awsInstanceFor(m.gpu.type, m.gpu.count)?.usdPerHour ?? m.usdPerReplicaHour,
+          }));
+    return { target: { ...cluster, aws }, models: priced };
   },
   services: (target) => kubernetesServices(target.namespace),
   // On AWS the bill is per node: node groups' min/max × the instance's $/h, plus the control plane, the NAT

@@ -44,7 +44,7 @@ describe("a replica's $/h is the instance that carries its GPUs", () => {
     expect(p.costModel.models[0]!.usdPerReplicaHour).toBe(5.672);
   });
 
-  it("kubernetes (prices GPU-hours): 2 × L40S shares a g6e.12xlarge ($10.4926 / 2 replicas per node), not 2 × g6e.xlarge
+  it("kubernetes (prices GPU-hours): 2 × L40S shares a g6e.12xlarge ($10.4926 / 2 replicas per node)", () => {
     const p = planOn(k8s, { type: "L40S", count: 2 });
     expect((p.models[0] as VllmModel).usdPerReplicaHour).toBe(5.2463);
   });

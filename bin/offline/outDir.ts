@@ -6,18 +6,16 @@
  */
 import { randomBytes } from "node:crypto";
 import {
-  closeSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
-  writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -92,13 +90,17 @@ export function lockOutDir(outDir: string): () => void {
   const lock = lockPath(outDir);
   mkdirSync(dirname(lock), { recursive: true });
   for (let attempt = 0; ; attempt++) {
+    // The pid goes into a file of our own that is then hard-linked as the lock: link() fails with EEXIST if the
+    // lock exists and otherwise creates it with its content, so no reader ever sees an empty lock.
+    const mine = `${lock}.${process.pid}-${randomBytes(4).toString("hex")}`;
+    writeFileSync(mine, `${process.pid}\n`);
     try {
-      const fd = openSync(lock, "wx");
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+      linkSync(mine, lock);
       return () => rmSync(lock, { force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    } finally {
+      rmSync(mine, { force: true });
     }
     let holder = Number.NaN;
     try {

@@ -6,7 +6,7 @@ import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
 import { AwsEksCluster, AwsNetwork, CLUSTER_AUTOSCALER_CHART } from "../components/aws";
 import { kubernetesEndpoints, kubernetesObjects } from "../components/kubernetes/layer";
 import { GPU_TAINT } from "../components/kubernetes/manifests/common";
-import { plan as makePlan, type Plan, type PlanFor } from "../components/plan";
+import { plan as makePlan, type PlanFor } from "../components/plan";
 import { renderLayerFiles } from "../components/render";
 import { parseLayerSpec } from "../components/spec";
 import { TAGGABLE_AWS_TYPES } from "../policies/rules/aws";

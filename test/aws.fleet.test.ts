@@ -1,30 +1,25 @@
 // The aws-ec2 GPU fleet on the mock runtime: SSM secrets, DLAMI lookup, IAM, security groups, NLB, launch
 // templates (IMDSv2, encrypted gp3, user data) and Auto Scaling groups, all from the gpu-fleet stack's plan.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { recordOnMocks } from "./helpers/mockRuntime";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { mockCall, mockOutputs } from "../bin/offline/mockOutputs";
+import { mockCall } from "../bin/offline/mockOutputs";
 import {
   AwsGpuFleet,
   DLAMI_NAME_PATTERN,
   FLEET_HEALTH_CHECK_GRACE_SECONDS,
 } from "../components/aws/gpuFleet";
 import { AwsSecretParameters } from "../components/aws/secretParameters";
-import { plan as makePlan, planFor } from "../components/plan";
 import type { AwsEc2Plan } from "../components/plan/planAwsEc2";
 import { fleetVllmArgs } from "../components/render";
-import { parseLayerSpec } from "../components/spec";
+import { gpuFleetPlan } from "./helpers/gpuFleet";
 import { itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const STACK = "gpu-fleet";
-const STACK_FILE = join(__dirname, "..", "stacks", "Pulumi.gpu-fleet.yaml");
 /** Distinctive fake secrets: they must reach SSM and never user data. */
 const SECRETS = { hfToken: "hf_FAKEfleetTokenQ7w8e9r0t1", vllmApiKey: "vk-FAKEfleetKeyM3n4b5v6c7" };
 const SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"];
@@ -47,18 +42,9 @@ const T = {
   getAmi: "aws:ec2/getAmi:getAmi",
 };
 
-function layerPlan() {
-  const doc = parse(readFileSync(STACK_FILE, "utf8")) as { config: Record<string, unknown> };
-  return makePlan(parseLayerSpec(doc.config["ai-layer:layer"]), {
-    stack: STACK,
-    providedSecrets: new Set(["hfToken"]),
-  });
-}
-function fleetPlan(): AwsEc2Plan {
-  return planFor(layerPlan(), "gpu-fleet", "aws-ec2").target.aws;
-}
+const fleetPlan = (): AwsEc2Plan => gpuFleetPlan().target.aws;
 /** The vLLM arguments of each track, rendered from the plan's models (what AwsEc2Layer passes the fleet). */
-const VLLM_ARGS = fleetVllmArgs(layerPlan());
+const VLLM_ARGS = fleetVllmArgs(gpuFleetPlan());
 
 const unwrap = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
 const reveal = (v: Json): Json => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
@@ -391,30 +377,4 @@ describe("AwsGpuFleet on the mock runtime", () => {
       });
     },
   );
-});
-
-describe("AwsGpuFleet refuses plans it cannot serve", () => {
-  it("no client security group, or no track", async () => {
-    await pulumi.runtime.setMocks({ newResource: mockOutputs, call: mockCall }, "ai-layer", "bad", false);
-    const fleet = fleetPlan();
-    const base = {
-      fleet,
-      vllmArgs: VLLM_ARGS,
-      stack: "bad",
-      vpcId: "vpc-0",
-      privateSubnetIds: SUBNETS,
-      secretParameters: {},
-    };
-    expect(() => new AwsGpuFleet("a", { ...base, clientSecurityGroupIds: [] })).toThrow(
-      /clientSecurityGroupIds/,
-    );
-    expect(
-      () =>
-        new AwsGpuFleet("b", {
-          ...base,
-          fleet: { ...fleet, tracks: [] },
-          clientSecurityGroupIds: CLIENT_SGS,
-        }),
-    ).toThrow(/no GPU tracks/);
-  });
 });

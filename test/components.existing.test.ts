@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import { AwsEc2Layer, AwsEksCluster, AwsGpuNodeGroup, EKS_GPU_TAINT } from "../components/aws";
 import { DockerLayer } from "../components/docker";
 import { KubernetesLayer, VllmModelServer } from "../components/kubernetes";
-import { NVIDIA_AMI_TYPE, plan as makePlan, type Plan, type PlanFor } from "../components/plan";
+import { NVIDIA_AMI_TYPE, plan as makePlan, type PlanFor } from "../components/plan";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,10 +6,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { controlHostContainers, fleetEndpoints, REDIS_HOST_ENV } from "../components/aws/fleetEndpoints";
-import { dockerEndpoints } from "../components/render";
-import { plan as makePlan, ssmSecretName, type Plan, planFor, type PlanFor } from "../components/plan";
+import { ssmSecretName, type PlanFor } from "../components/plan";
 import {
   FILE_PATHS,
   fileList,
@@ -19,12 +17,9 @@ import {
   type RenderedFile,
 } from "../components/render";
 import { renderControlHostUserData } from "../components/render/controlHostUserData";
-import { parseLayerSpec } from "../components/spec";
-import { devLayerRaw, itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
+import { gpuFleetPlan as fleetPlan } from "./helpers/gpuFleet";
+import { itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-const FLEET_FILE = join(__dirname, "..", "stacks", "Pulumi.gpu-fleet.yaml");
 const STACK = "gpu-fleet";
 const REGION = "us-east-1";
 const ELASTICACHE_HOST = "master.gpu-fleet-cache-0a1b2c3.x7kq2p.use1.cache.amazonaws.com";
@@ -37,18 +32,6 @@ const PUBLISH = { gatewayIp: "0.0.0.0", monitoringIp: "127.0.0.1" };
 const fakeSecret = (parameter: string) => `fake-${parameter.replace(/[^A-Za-z0-9]/g, "_")}-Zq9x`;
 const LEAK = /Zq9x/;
 
-function fleetPlan(
-  patch: (layer: Json) => void = () => {},
-  provided: string[] = ["hfToken"],
-): PlanFor<"aws-ec2"> {
-  const layer = structuredClone(parse(readFileSync(FLEET_FILE, "utf8")).config["ai-layer:layer"]);
-  patch(layer);
-  return planFor(
-    makePlan(parseLayerSpec(layer), { stack: STACK, providedSecrets: new Set(provided) }),
-    STACK,
-    "aws-ec2",
-  );
-}
 /** A control host with every container: its own Redis, no GPU fleet (a remote model), alerts to Slack and PagerDuty. */
 function remoteOnlyPlan(): PlanFor<"aws-ec2"> {
   return fleetPlan(

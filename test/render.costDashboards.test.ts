@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { plan as makePlan, type Plan, type PlanFor } from "../components/plan";
+import { plan as makePlan, type PlanFor } from "../components/plan";
 import {
   dashboardFiles,
   FILE_PATHS,

@@ -1,17 +1,14 @@
 // The layer's service descriptions (components/render/services.ts) and the three mappings of them: docker.Container
 // arguments (docker target), `docker run` data (aws-ec2 control host) and pod containers (kubernetes). Each target
 // must carry exactly what the description says: same image, entrypoint and args, env names, files and memory.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { controlHostContainers, fleetEndpoints } from "../components/aws/fleetEndpoints";
 import { serviceContainerArgs, serviceEnvs, type ServiceInputs } from "../components/docker/common";
 import { gatewayManifests } from "../components/kubernetes/manifests/gateway";
 import { cacheManifests } from "../components/kubernetes/manifests/cache";
 import { grafanaManifests } from "../components/kubernetes/manifests/monitoring";
-import { plan as makePlan, type LayerSecretKey, type Plan, planFor } from "../components/plan";
+import { plan as makePlan, type LayerSecretKey, type Plan } from "../components/plan";
 import {
   describeGateway,
   describeGrafana,
@@ -27,22 +24,11 @@ import {
 } from "../components/render";
 import { parseLayerSpec } from "../components/spec";
 import { devLayerRaw } from "./helpers/tools";
+import { gpuFleetPlan } from "./helpers/gpuFleet";
 import { kubeContext, kubernetesPlan, type Json } from "./helpers/kubeLayer";
 
-const stackLayer = (stack: string) =>
-  parse(readFileSync(join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`), "utf8")).config[
-    "ai-layer:layer"
-  ];
 const devPlan = () => makePlan(parseLayerSpec(devLayerRaw()), { stack: "dev" });
-const fleetPlan = () =>
-  planFor(
-    makePlan(parseLayerSpec(stackLayer("gpu-fleet")), {
-      stack: "gpu-fleet",
-      providedSecrets: new Set(["hfToken"]),
-    }),
-    "gpu-fleet",
-    "aws-ec2",
-  );
+const fleetPlan = () => gpuFleetPlan();
 const dockerServices = (p: Plan) => describeServices(p, { files: renderLayerFiles(p, dockerEndpoints(p)) });
 const envNames = (s: ServiceDescription) => s.env.map((e) => e.name);
 const byId = (services: readonly ServiceDescription[], id: string) => services.find((s) => s.id === id)!;

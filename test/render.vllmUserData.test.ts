@@ -12,9 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import type { GpuFleetTrackPlan } from "../components/plan/planAwsEc2";
-import { plan as makePlan, planFor } from "../components/plan";
 import { fleetVllmArgs, HF_CACHE_PATH } from "../components/render/vllmArgs";
 import { shellQuote, USER_DATA_MAX_BYTES, withinUserDataLimit } from "../components/render/bootScript";
 import {
@@ -23,12 +21,11 @@ import {
   VLLM_HOST_CACHE_DIR,
   type VllmUserDataInput,
 } from "../components/render/vllmUserData";
-import { parseLayerSpec } from "../components/spec";
 import { itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
+import { gpuFleetPlan } from "./helpers/gpuFleet";
 
 const INSTALL = "apt-get install shellcheck";
 const hasShellcheck = requireTool("shellcheck");
-const STACK_FILE = join(__dirname, "..", "stacks", "Pulumi.gpu-fleet.yaml");
 const PARAMS = { HF_TOKEN: "/ai-layer/gpu-fleet/hfToken", VLLM_API_KEY: "/ai-layer/gpu-fleet/vllmApiKey" };
 /** Distinctive fake secret values the stub `aws` returns. */
 const VALUES: Record<string, string> = {
@@ -37,17 +34,10 @@ const VALUES: Record<string, string> = {
 };
 
 /** The gpu-fleet stack's GPU tracks, planned the way the program plans them. */
-function fleetLayerPlan() {
-  const doc = parse(readFileSync(STACK_FILE, "utf8")) as { config: Record<string, unknown> };
-  return makePlan(parseLayerSpec(doc.config["ai-layer:layer"]), {
-    stack: "gpu-fleet",
-    providedSecrets: new Set(["hfToken"]),
-  });
-}
 function fleetTracks(): readonly GpuFleetTrackPlan[] {
-  return planFor(fleetLayerPlan(), "gpu-fleet", "aws-ec2").target.aws.tracks;
+  return gpuFleetPlan().target.aws.tracks;
 }
-const VLLM_ARGS = fleetVllmArgs(fleetLayerPlan());
+const VLLM_ARGS = fleetVllmArgs(gpuFleetPlan());
 
 const inputFor = (t: GpuFleetTrackPlan): VllmUserDataInput => ({
   region: "us-east-1",

@@ -2,9 +2,10 @@
 // the numbers and a concrete fix; every fix fitFixes suggests is itself checked to fit. Expected figures are
 // computed by hand here (not with the planner's helpers), so a wrong formula in the planner fails these tests.
 import { describe, expect, it } from "vitest";
-import { findGpu, findModel, type ModelSpec } from "../components/catalog";
+import { findGpu, findModel } from "../components/catalog";
 import { fitFixes, gpuFit, plan, type GpuFitInput } from "../components/plan";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
+import { fitInput } from "./helpers/fitInput";
 
 type Entry = Record<string, unknown>;
 const GiB = 2 ** 30;
@@ -65,20 +66,7 @@ const LLAMA_70B = { paramsB: 70.6, layers: 80, kvHeads: 8, headDim: 128 };
 const QWEN_72B = { paramsB: 72.7, layers: 80, kvHeads: 8, headDim: 128 };
 const f1 = (n: number) => n.toFixed(1);
 
-const input = (
-  model: string,
-  gpu: string | GpuFitInput["gpu"],
-  over: Partial<GpuFitInput> = {},
-): GpuFitInput => ({
-  model: findModel(model) as ModelSpec,
-  gpu: typeof gpu === "string" ? findGpu(gpu)! : gpu,
-  count: 1,
-  precision: "bf16",
-  maxModelLen: 8192,
-  gpuMemoryUtilization: 0.9,
-  kvBytesPerElement: 2,
-  ...over,
-});
+const input = fitInput;
 
 /** A fix sentence from fitFixes as the change it asks for: to the fit input and to the config entry. */
 function parseFix(fix: string): { input: Partial<GpuFitInput>; entry: Entry } {

@@ -2,20 +2,10 @@
 // overhead per GPU class, so the accept/reject boundary matches vLLM's own start-up arithmetic. The reference
 // figures are copied from a published vLLM start-up log (docs/gpu-memory.md), not from the planner.
 import { describe, expect, it } from "vitest";
-import { findGpu, findModel, type ModelSpec } from "../components/catalog";
 import { gpuFit, type GpuFitInput } from "../components/plan";
+import { fitInput } from "./helpers/fitInput";
 
-const llama8b = findModel("llama-3.1-8b-instruct") as ModelSpec;
-const on = (gpu: string, over: Partial<GpuFitInput> = {}): GpuFitInput => ({
-  model: llama8b,
-  gpu: findGpu(gpu)!,
-  count: 1,
-  precision: "bf16",
-  maxModelLen: 8192,
-  gpuMemoryUtilization: 0.9,
-  kvBytesPerElement: 2,
-  ...over,
-});
+const on = (gpu: string, over: Partial<GpuFitInput> = {}) => fitInput("llama-3.1-8b-instruct", gpu, over);
 
 describe("Llama-3.1-8B bf16 on one 24 GB-class GPU at gpu_memory_utilization 0.9", () => {
   // vLLM's log for this model on a 24 GB A10 (oracle-samples/oci-data-science-ai-samples, AI Quick Actions

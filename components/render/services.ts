@@ -324,6 +324,7 @@ export function describeGrafana(plan: Plan, c?: Pick<DescribeContext, "host" | "
     address,
     image: plan.images.grafana,
     env: [
+      // GF_<SECTION>_<KEY> override grafana.ini keys (conf/defaults.ini: [security], [users], [analytics], [server]).
       value("GF_SECURITY_ADMIN_USER", "admin"),
       secret("GF_SECURITY_ADMIN_PASSWORD", "grafanaAdminPassword"),
       value("GF_USERS_ALLOW_SIGN_UP", "false"),

@@ -1,5 +1,6 @@
 import {
   CORE_NODE_GROUP,
+  hostOllamaOf,
   imagesInUse,
   isCloud,
   isOllama,
@@ -33,6 +34,13 @@ function targetLines(plan: Plan): string[] {
       ),
     ];
   }
+  const hostOllama = hostOllamaOf(t);
+  if (hostOllama && t.kind === "docker") {
+    return [
+      `- Target: docker on ${t.host ?? "the local Docker daemon"}; the models run on the host's own Ollama (${hostOllama.accelerator}, ${hostOllama.memoryGiB} GiB for models; no Ollama container): the gateway calls ${hostOllama.url}, \`up\` pulls the models through ${hostOllama.pullUrl} before creating the gateway`,
+      `- Ollama context length: ${plan.ollamaContextLength} tokens; the gateway sends each chat model's with every request (options.num_ctx), since the host's Ollama is not configured by the layer`,
+    ];
+  }
   if (t.kind === "docker") {
     const gpu = t.gpu
       ? `${t.gpu.count} × ${t.gpu.type ?? "GPU"} (${gib(t.gpuMemoryGiB ?? 0)} GiB each)`
@@ -60,11 +68,11 @@ function targetLines(plan: Plan): string[] {
   ];
 }
 
-function modelRow(m: PlannedModel): string {
+function modelRow(m: PlannedModel, plan: Plan): string {
   if (isOllama(m)) {
     return (
       `| ${m.name} | ollama | ${m.catalogId} (${m.kind}) | ${m.ollamaTag} | ${m.precision} | ${m.contextLength} | ` +
-      `${gib(m.memory.totalGiB)} GiB (weights ${gib(m.memory.weightsGiB)} + KV ${gib(m.memory.kvCacheGiB)} + overhead ${gib(m.memory.overheadGiB)}) | ${m.placement} | – |`
+      `${gib(m.memory.totalGiB)} GiB (weights ${gib(m.memory.weightsGiB)} + KV ${gib(m.memory.kvCacheGiB)} + overhead ${gib(m.memory.overheadGiB)}) | ${hostOllamaOf(plan.target) ? `host Ollama (${hostOllamaOf(plan.target)!.accelerator})` : m.placement} | – |`
     );
   }
   if (isVllm(m)) {
@@ -212,7 +220,7 @@ export function renderSummary(
     "",
     "| name | runtime | model | served as | precision | context | memory | placement | $/h per replica |",
     "|---|---|---|---|---|---|---|---|---|",
-    ...plan.models.map(modelRow),
+    ...plan.models.map((m) => modelRow(m, plan)),
     "",
     ...costLines(plan),
     "## Endpoints",

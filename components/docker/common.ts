@@ -119,6 +119,7 @@ export function serviceContainerArgs(
     ...(service.gpus
       ? { deviceRequests: [{ driver: "nvidia", count: service.gpus, capabilities: ["gpu"] }] }
       : {}),
+    ...(service.extraHosts?.length ? { hosts: service.extraHosts.map((e) => ({ ...e })) } : {}),
   };
 }
 

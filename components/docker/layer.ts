@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlanFor } from "../plan";
+import { hostOllamaOf, isOllama, type PlanFor } from "../plan";
 import { createCloudBackends } from "../cloud/backends";
 import {
   describeServices,
@@ -15,6 +15,7 @@ import { LiteLlmGateway } from "./gateway";
 import { RedisCache } from "./cache";
 import { serviceOf, type ServiceInputs } from "./common";
 import { Monitoring } from "./monitoring";
+import { HostOllamaModels } from "./hostOllama";
 import { OllamaServer } from "./ollama";
 import { resolveSecrets, type LayerSecrets } from "../secrets";
 
@@ -28,7 +29,8 @@ export interface DockerLayerArgs {
 }
 
 /**
- * The whole layer on one Docker host: a network, Ollama with the models pre-pulled, the LiteLLM gateway, the
+ * The whole layer on one Docker host: a network, Ollama with the models pre-pulled (in a container, or the host's
+ * own Ollama with `target.ollama.on: host`), the LiteLLM gateway, the
  * Redis cache and its exporter, Prometheus and Grafana. Talks to the Docker daemon of `plan.target.host`
  * (local by default) through an explicit provider.
  */
@@ -95,6 +97,20 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
   const ollama = has("ollama")
     ? new OllamaServer(`${name}-ollama`, { ...inputs, service: serviceOf(services, "ollama") }, childOpts)
     : undefined;
+  // The host's own Ollama: no container, the models pulled through its API before the gateway exists.
+  const hostOllama = hostOllamaOf(target);
+  const hostModels =
+    hostOllama && rendered.ollamaPull
+      ? new HostOllamaModels(
+          `${name}-host-ollama`,
+          {
+            pullUrl: hostOllama.pullUrl,
+            tags: [...new Set(plan.models.filter(isOllama).map((m) => m.ollamaTag))],
+            script: rendered.ollamaPull.content,
+          },
+          { parent },
+        )
+      : undefined;
   const cache = has("cache-exporter")
     ? new RedisCache(
         `${name}-cache`,
@@ -111,7 +127,11 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
     {
       ...inputs,
       service: serviceOf(services, "gateway"),
-      dependsOn: [...(ollama ? [ollama] : []), ...(cache ? [cache] : [])],
+      dependsOn: [
+        ...(ollama ? [ollama] : []),
+        ...(hostModels ? [hostModels] : []),
+        ...(cache ? [cache] : []),
+      ],
     },
     childOpts,
   );
@@ -134,6 +154,7 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
     network,
     secrets,
     ollama,
+    hostModels,
     cache,
     gateway,
     monitoring,

@@ -1,8 +1,15 @@
 import { findGpu, gpuMemoryGiB, type ModelSpec, type Precision } from "../catalog";
-import { DEFAULTS, formatPath, type ConfigProblem, type DockerTarget, type ModelEntry } from "../spec";
+import {
+  DEFAULTS,
+  formatPath,
+  type ConfigProblem,
+  type DockerTarget,
+  type HostOllama,
+  type ModelEntry,
+} from "../spec";
 import { estimateMemory } from "./memory";
 import { dockerHostUrls, type TargetEntry } from "./targetEntry";
-import type { OllamaModel, Placement, ServiceAddress, ServiceName } from "./types";
+import type { OllamaModel, Placement, PlannedTarget, ServiceAddress, ServiceName } from "./types";
 
 /** In-network names and ports on Docker: the renderers and the docker target both read these. */
 export const DOCKER_SERVICES: Readonly<Record<ServiceName, ServiceAddress>> = {
@@ -37,17 +44,11 @@ export function planOllamaModels(
   problems: ConfigProblem[],
   warnings: string[],
 ): { models: OllamaModel[]; ollamaContextLength: number; perGpuGiB?: number } {
+  if (target.ollama.on === "host") return planHostOllamaModels(target.ollama, hosted, problems);
   const gpu = target.gpu;
   const perGpuGiB = gpu ? (gpu.memoryGiB ?? gpuMemoryGiB(findGpu(gpu.type!)!)) : 0;
   const gpuGiB = gpu ? perGpuGiB * gpu.count : 0;
-  const requested = (h: SelfHosted) =>
-    h.entry.contextLength ?? Math.min(DEFAULTS.contextLength, h.model.maxContext);
-  // Ollama's context length is one server-wide setting; serve the largest any chat model asks for (each model is
-  // capped at its own maximum by Ollama).
-  const chat = hosted.filter((h) => h.model.kind === "chat");
-  const ollamaContextLength = hosted.length
-    ? Math.max(...(chat.length ? chat : hosted).map(requested))
-    : DEFAULTS.contextLength;
+  const ollamaContextLength = serverContextLength(hosted);
 
   const models = hosted.map(({ entry, model, index }): OllamaModel => {
     const precision: Precision = entry.precision ?? model.ollamaPrecision;
@@ -90,6 +91,58 @@ export function planOllamaModels(
   return { models, ollamaContextLength, ...(gpu ? { perGpuGiB } : {}) };
 }
 
+/**
+ * Models on the host's own Ollama (target.ollama.on: host): each must fit the memory the user declares for it (on
+ * Apple Silicon the Metal share of unified memory — there is no catalog GPU to read it from). Ollama loads one model
+ * at a time when memory is short, so each is checked alone, as on the container path.
+ */
+function planHostOllamaModels(
+  ollama: HostOllama,
+  hosted: readonly SelfHosted[],
+  problems: ConfigProblem[],
+): { models: OllamaModel[]; ollamaContextLength: number } {
+  const ollamaContextLength = serverContextLength(hosted);
+  const placement: Placement = ollama.accelerator === "cpu" ? "cpu" : "gpu";
+  const models = hosted.map(({ entry, model, index }): OllamaModel => {
+    const precision: Precision = entry.precision ?? model.ollamaPrecision;
+    const contextLength = Math.min(ollamaContextLength, model.maxContext);
+    const memory = estimateMemory(model, { precision, contextLength });
+    if (memory.totalGiB > ollama.memoryGiB) {
+      problems.push({
+        path: formatPath(["models", index, "model"]),
+        message:
+          `${model.id} (${entry.ollamaTag ?? model.ollamaTag}, ${precision}) needs about ${round1(memory.totalGiB)} GiB ` +
+          `at ${contextLength} tokens, but the host's Ollama has ${ollama.memoryGiB} GiB (layer.target.ollama.memoryGiB). ` +
+          "Fixes: a smaller model (e.g. llama-3.2-3b-instruct), a shorter contextLength, a more quantized ollamaTag, " +
+          "or raise memoryGiB if the machine has it.",
+      });
+    }
+    return {
+      name: entry.name,
+      catalogId: model.id,
+      kind: model.kind,
+      runtime: "ollama",
+      ollamaTag: entry.ollamaTag ?? model.ollamaTag,
+      precision,
+      contextLength,
+      memory,
+      placement,
+    };
+  });
+  return { models, ollamaContextLength };
+}
+
+/**
+ * Ollama's context length is one server-wide setting; serve the largest any chat model asks for (each model is
+ * capped at its own maximum by Ollama).
+ */
+function serverContextLength(hosted: readonly SelfHosted[]): number {
+  const requested = (h: SelfHosted) =>
+    h.entry.contextLength ?? Math.min(DEFAULTS.contextLength, h.model.maxContext);
+  const chat = hosted.filter((h) => h.model.kind === "chat");
+  return hosted.length ? Math.max(...(chat.length ? chat : hosted).map(requested)) : DEFAULTS.contextLength;
+}
+
 /** The docker target: Ollama and the services on one Docker host, which costs what the config says it does. */
 export const dockerTarget: TargetEntry<"docker"> = {
   kind: "docker",
@@ -106,3 +159,15 @@ export const dockerTarget: TargetEntry<"docker"> = {
   hourlyUsd: (target) => ({ min: target.costPerHourUsd, max: target.costPerHourUsd }),
   urls: (target, _services, monitoring) => dockerHostUrls(target, monitoring),
 };
+
+/** The host's own Ollama of a docker plan, with its URLs resolved; undefined when Ollama runs in a container. */
+export function hostOllamaOf(
+  target: Pick<PlannedTarget, "kind"> & { readonly ollama?: DockerTarget["ollama"] },
+): (HostOllama & { readonly url: string; readonly pullUrl: string }) | undefined {
+  if (target.kind !== "docker" || target.ollama?.on !== "host") return undefined;
+  const url = target.ollama.url ?? DEFAULTS.target.docker.hostOllama.url;
+  // `up` runs on the host, where host.docker.internal (a name Docker gives containers) means loopback.
+  const local = new URL(url);
+  if (local.hostname === "host.docker.internal") local.hostname = "127.0.0.1";
+  return { ...target.ollama, url, pullUrl: target.ollama.pullUrl ?? local.origin };
+}

@@ -158,7 +158,7 @@ export type AwsEksTargetPlan = Omit<KubernetesTarget, "kind" | "context" | "kube
   readonly aws: AwsEksPlan;
 };
 /** An aws-ec2 target as planned: a CPU control host running the docker services, and GPU instances for vLLM. */
-export type AwsEc2TargetPlan = Omit<DockerTarget, "kind" | "host" | "gpu"> & {
+export type AwsEc2TargetPlan = Omit<DockerTarget, "kind" | "host" | "gpu" | "ollama"> & {
   readonly kind: "aws-ec2";
   /** The control host, the GPU fleet's groups and load balancer, ElastiCache. */
   readonly aws: AwsEc2Plan;

@@ -1,4 +1,5 @@
-import { isOllama, isVllm, onCluster, runsRedis, type Plan } from "../plan";
+import { DEFAULTS } from "../spec";
+import { hostOllamaOf, isOllama, isVllm, onCluster, runsRedis, type Plan } from "../plan";
 import { renderAlertRules } from "./alertRules";
 import { needsAlertmanager, renderAlertmanagerConfig } from "./alertmanagerConfig";
 import { renderCostDashboard, renderRedisDashboard } from "./cacheCostDashboards";
@@ -6,6 +7,7 @@ import { renderOverviewDashboard } from "./overviewDashboard";
 import { renderGpuDashboard, renderVllmDashboard } from "./dashboards";
 import { renderGatewayDashboard, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
 import { renderLiteLlmConfig, type GatewayEndpoints } from "./litellmConfig";
+import { renderOllamaPullScript } from "./ollamaPull";
 import { renderOllamaEntrypoint, renderOllamaHealthcheck } from "./ollamaScripts";
 import { renderPrometheusConfig, type ScrapeTargets } from "./prometheusConfig";
 import { renderRedisConf } from "./redisConf";
@@ -37,6 +39,7 @@ export const FILE_PATHS = {
   costDashboard: "grafana/dashboards/cost.json",
   ollamaEntrypoint: "ollama/entrypoint.sh",
   ollamaHealthcheck: "ollama/ready.sh",
+  ollamaPull: "ollama/pull.mjs",
 } as const;
 
 export type FileKey = keyof typeof FILE_PATHS;
@@ -70,7 +73,11 @@ export function renderLayerFiles(
           ...(plan.models.some(isVllm) && onCluster(plan) ? { gpuDashboard: renderGpuDashboard(plan) } : {}),
         }
       : {}),
-    ...(ollamaModels.length
+    // The host's own Ollama is pulled through its API by `up`; a container pulls in its entrypoint.
+    ...(ollamaModels.length && hostOllamaOf(plan.target)
+      ? { ollamaPull: renderOllamaPullScript(ollamaModels, pullTimeoutSeconds(plan)) }
+      : {}),
+    ...(ollamaModels.length && !hostOllamaOf(plan.target)
       ? {
           ollamaEntrypoint: renderOllamaEntrypoint(ollamaModels),
           ollamaHealthcheck: renderOllamaHealthcheck(ollamaModels),
@@ -84,6 +91,11 @@ export function renderLayerFiles(
     ]),
   );
 }
+
+const pullTimeoutSeconds = (plan: Plan): number =>
+  plan.target.kind === "docker"
+    ? plan.target.modelPullTimeoutSeconds
+    : DEFAULTS.target.docker.modelPullTimeoutSeconds;
 
 /** Keys of the Grafana dashboards, for targets that provision every one rendered. */
 export const DASHBOARD_KEYS = [

@@ -15,6 +15,12 @@ import { yamlFile } from "./yamlFile";
 export interface GatewayEndpoints {
   /** Base URL of the Ollama server as the gateway sees it (no `/v1`: `ollama_chat/` calls `/api/chat`). */
   readonly ollama?: string;
+  /**
+   * The Ollama server is not the layer's (the host's own app, whose OLLAMA_CONTEXT_LENGTH we do not set): send the
+   * planned context length with each chat request instead (`num_ctx`, which LiteLLM's ollama_chat puts in the
+   * request's `options`: litellm/llms/ollama/chat/transformation.py OllamaChatConfig). Default false.
+   */
+  readonly ollamaSendsContextLength?: boolean;
   /** Base URL of one vLLM track (a Deployment's Service), ending in `/v1` as LiteLLM's hosted_vllm expects. */
   readonly vllm?: (trackId: string) => string;
   /**
@@ -57,6 +63,7 @@ function ollamaDeployment(model: OllamaModel, endpoints: GatewayEndpoints): Depl
         api_base: endpoints.ollama,
         // Keep the model loaded between requests instead of Ollama's 5-minute default.
         keep_alive: "30m",
+        ...(chat && endpoints.ollamaSendsContextLength ? { num_ctx: model.contextLength } : {}),
       },
       model_info: {
         id: `${model.name}-ollama`,

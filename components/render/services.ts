@@ -3,6 +3,7 @@
 // how its health is checked and how much memory it may take. The docker target (docker.Container), the aws-ec2
 // control host (`docker run` in its boot script) and the Kubernetes manifests are mappings of these.
 import {
+  hostOllamaOf,
   isCloud,
   isRemote,
   isVllm,
@@ -87,6 +88,11 @@ export interface ServiceDescription {
   readonly after: readonly ServiceId[];
   /** GPUs handed to the container (NVIDIA runtime); docker only. */
   readonly gpus?: number;
+  /**
+   * Extra /etc/hosts entries; `host-gateway` is Docker's name for the host (moby/moby#40007, Docker ≥20.10: the
+   * default bridge's IP on Linux; Docker Desktop resolves host.docker.internal itself). Docker only.
+   */
+  readonly extraHosts?: readonly { readonly host: string; readonly ip: string }[];
 }
 
 const value = (name: string, v: string): ServiceEnv => ({ name, value: v });
@@ -275,6 +281,11 @@ export function describeGateway(
     files: [file("litellmConfig", LITELLM_CONFIG_PATH)],
     volumes: [],
     memoryMb: 2048,
+    // The host's own Ollama, by the name Docker gives the host (Linux needs the entry; Docker Desktop has it).
+    ...(hostOllamaOf(plan.target) &&
+    new URL(hostOllamaOf(plan.target)!.url).hostname === "host.docker.internal"
+      ? { extraHosts: [{ host: "host.docker.internal", ip: "host-gateway" }] }
+      : {}),
     ...(c ? publish(c, "client", "gateway") : {}),
     // The image has python3 but no curl; /health/liveliness needs no key (runtime-facts.md §A7).
     health: health(

@@ -2,6 +2,7 @@ export * from "./defaults";
 export * from "./schema";
 export * from "./modelSchema";
 export * from "./targetSchema";
+export type { HostOllama, OllamaPlacement } from "./ollamaSchema";
 export * from "./errors";
 export * from "./parse";
 export { extraModels } from "./crossChecks";

@@ -4,6 +4,7 @@ import { GPUS } from "../catalog/gpus";
 import { cidrProblem } from "./cidr";
 import { DEFAULTS } from "./defaults";
 import { isDnsSubdomain, isIpAddress, labelKeyProblem } from "./names";
+import { OllamaPlacementSchema } from "./ollamaSchema";
 import { hostCredentialsProblem } from "./secretConfig";
 
 const port = (what: string) => z.number().int().min(1).max(65535).describe(`${what} (1–65535)`);
@@ -41,6 +42,7 @@ export const DockerTargetSchema = z
         "Docker daemon to use. Default: the local one (DOCKER_HOST). ssh://user@gpu-box for a remote box",
       ),
     gpu: DockerGpuSchema.optional(),
+    ollama: OllamaPlacementSchema,
     hostMemoryGiB: z
       .number()
       .positive()

@@ -13,7 +13,20 @@ import { json, replyText, StubServer } from "./stubServer";
  * - POST /api/show: model info (common_utils.py get_runtime_model_info; a failure there only falls back to
  *   defaults). GET /api/tags: the model list (common_utils.py, used for wildcard routes).
  */
-export function ollamaStub(tags: readonly string[]): StubServer {
+/**
+ * What the stub's POST /api/pull knows: tags in `registry` can be pulled (they join the local list, which GET
+ * /api/tags shows); others get the error Ollama streams for a tag the registry lacks. The stream has the shape of
+ * ollama server/images.go PullModel: "pulling manifest", one "pulling <digest>" line per progress step with
+ * `digest`/`total`/`completed`, "verifying sha256 digest", "writing manifest", "success".
+ */
+export interface OllamaStubRegistry {
+  readonly registry?: readonly string[];
+}
+
+const fullTag = (tag: string) => (tag.includes(":") ? tag : `${tag}:latest`);
+
+export function ollamaStub(tags: readonly string[], opts: OllamaStubRegistry = {}): StubServer {
+  const local = new Set(tags);
   const created_at = () => new Date().toISOString();
   return new StubServer("ollama", {
     "POST /api/chat": (_req, body, res) => {
@@ -63,6 +76,26 @@ export function ollamaStub(tags: readonly string[]): StubServer {
     "POST /api/show": (_req, body, res) =>
       json(res, 200, { modelfile: "", parameters: "", template: "", model_info: { name: body?.model } }),
     "GET /api/tags": (_req, _body, res) =>
-      json(res, 200, { models: tags.map((name) => ({ name, model: name, modified_at: created_at() })) }),
+      json(res, 200, {
+        models: [...local].map((name) => ({ name, model: name, modified_at: created_at() })),
+      }),
+    "POST /api/pull": (_req, body, res) => {
+      const tag = String(body?.model ?? "");
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      const line = (v: unknown) => res.write(`${JSON.stringify(v)}\n`);
+      line({ status: "pulling manifest" });
+      if (!(opts.registry ?? []).map(fullTag).includes(fullTag(tag))) {
+        line({ error: "pull model manifest: file does not exist" });
+        return void res.end();
+      }
+      const digest = `sha256:${"ab".repeat(32)}`;
+      const total = 2_000_000_000;
+      for (let completed = 0; completed <= total; completed += total / 4) {
+        line({ status: `pulling ${digest.slice(7, 19)}`, digest, total, completed });
+      }
+      for (const status of ["verifying sha256 digest", "writing manifest", "success"]) line({ status });
+      local.add(fullTag(tag));
+      res.end();
+    },
   });
 }

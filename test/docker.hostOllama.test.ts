@@ -1,0 +1,134 @@
+// The dev target with the host's own Ollama (target.ollama.on: host): what the offline plan registers and renders,
+// and what the spec refuses. The pull script itself runs against a stub in ollamaPull.test.ts.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { runOffline } from "../bin/offline/run";
+import { parseStackFile, type StackConfig } from "../bin/offline/stackFile";
+import { renderSummary } from "../bin/offline/summary";
+import { FILE_PATHS } from "../components/render";
+import { LayerConfigError, parseLayerSpec } from "../components/spec";
+import { plan } from "../components/plan";
+
+const ROOT = join(__dirname, "..");
+const devLayer = () =>
+  parse(readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8")).config["ai-layer:layer"];
+function withTarget(patch: Record<string, unknown>): StackConfig {
+  const layer = structuredClone(devLayer());
+  layer.target = { ...layer.target, ...patch };
+  return parseStackFile(JSON.stringify({ config: { "ai-layer:layer": layer } }));
+}
+const problems = (patch: Record<string, unknown>) => {
+  const layer = structuredClone(devLayer());
+  layer.target = { ...layer.target, ...patch };
+  try {
+    plan(parseLayerSpec(layer), { stack: "dev" });
+  } catch (e) {
+    if (e instanceof LayerConfigError) return e.message;
+    throw e;
+  }
+  return "";
+};
+type Inputs = Record<string, any>;
+const gatewayContainer = (rs: { type: string; name: string; inputs: unknown }[]) =>
+  rs.find((r) => r.type === "docker:index/container:Container" && r.name === "ai-layer-gateway")!
+    .inputs as Inputs;
+
+describe("docker target with the host's own Ollama", async () => {
+  const mac = await runOffline("dev", withTarget({ ollama: { on: "host", memoryGiB: 21 } }));
+  const container = await runOffline("dev", withTarget({}));
+  const containers = (rs: typeof mac.resources) =>
+    rs.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name);
+
+  it("runs no Ollama container, no model volume, and no entrypoint scripts", () => {
+    expect(containers(container.resources)).toContain("ai-layer-ollama");
+    expect(containers(mac.resources)).not.toContain("ai-layer-ollama");
+    expect(mac.resources.some((r) => r.name.includes("ollama-models"))).toBe(false);
+    expect(mac.files.map((f) => f.path)).not.toContain(FILE_PATHS.ollamaEntrypoint);
+    expect(mac.files.map((f) => f.path)).toContain(FILE_PATHS.ollamaPull);
+  });
+
+  it("points the gateway at host.docker.internal, mapped to Docker's host-gateway, and sends num_ctx", () => {
+    const config = parse(mac.files.find((f) => f.path === FILE_PATHS.litellmConfig)!.content);
+    const ollamaEntries = config.model_list.filter((d: any) => d.litellm_params.model.startsWith("ollama"));
+    expect(ollamaEntries.length).toBe(3);
+    for (const d of ollamaEntries)
+      expect(d.litellm_params.api_base).toBe("http://host.docker.internal:11434");
+    const chat = ollamaEntries.find((d: any) => d.model_name === "chat");
+    expect(chat.litellm_params.num_ctx).toBe(8192);
+    expect(ollamaEntries.find((d: any) => d.model_name === "embed").litellm_params.num_ctx).toBeUndefined();
+    const gateway = gatewayContainer(mac.resources);
+    expect(gateway.hosts).toEqual([{ host: "host.docker.internal", ip: "host-gateway" }]);
+    // The container path keeps its in-network Ollama and no hosts entry.
+    const plain = gatewayContainer(container.resources);
+    expect(plain.hosts).toBeUndefined();
+  });
+
+  it("pulls through the Ollama API with a command that runs the rendered script, from loopback", () => {
+    const pull = mac.resources.find((r) => r.type === "command:local:Command")!;
+    const inputs = pull.inputs as Inputs;
+    expect(pull.name).toBe("ai-layer-host-ollama-pull");
+    expect(inputs.interpreter).toEqual(["node", "--input-type=module", "-e"]);
+    expect(inputs.create).toBe(mac.files.find((f) => f.path === FILE_PATHS.ollamaPull)!.content);
+    expect(inputs.environment).toEqual({ AI_LAYER_OLLAMA_URL: "http://127.0.0.1:11434" });
+    expect(inputs.triggers).toEqual([
+      "http://127.0.0.1:11434",
+      "llama3.1:8b",
+      "llama3.2:3b",
+      "nomic-embed-text",
+    ]);
+    expect(inputs.delete).toBeUndefined();
+  });
+
+  it("an explicit url is used by both the gateway and the pull", async () => {
+    const r = await runOffline(
+      "dev",
+      withTarget({ ollama: { on: "host", memoryGiB: 21, url: "http://172.17.0.1:11434" } }),
+    );
+    const pull = r.resources.find((x) => x.type === "command:local:Command")!.inputs as Inputs;
+    expect(pull.environment.AI_LAYER_OLLAMA_URL).toBe("http://172.17.0.1:11434");
+    expect(gatewayContainer(r.resources).hosts).toBeUndefined();
+  });
+
+  it("the summary says where the models run", () => {
+    const summary = renderSummary(mac.plan, mac.resources, mac.files);
+    expect(summary).toContain(
+      "the models run on the host's own Ollama (metal, 21 GiB for models; no Ollama container)",
+    );
+    expect(summary).toMatch(/\| chat \| ollama \|.*\| host Ollama \(metal\) \|/);
+  });
+});
+
+describe("host Ollama config mistakes are refused with the path and the fix", () => {
+  it("a model larger than the declared memory", () => {
+    expect(problems({ ollama: { on: "host", memoryGiB: 4 } })).toMatch(
+      /layer\.models\[0\]\.model: .*needs about 6\.8 GiB .*has 4 GiB \(layer\.target\.ollama\.memoryGiB\)/,
+    );
+  });
+  it("container GPUs next to the host's Ollama", () => {
+    expect(problems({ ollama: { on: "host", memoryGiB: 21 }, gpu: { type: "L4" } })).toMatch(
+      /layer\.target\.gpu: .*remove target\.gpu/,
+    );
+  });
+  it("a remote Docker host without a pull URL", () => {
+    expect(problems({ ollama: { on: "host", memoryGiB: 21 }, host: "ssh://me@gpu-box" })).toMatch(
+      /layer\.target\.ollama\.pullUrl: is required with a remote Docker host/,
+    );
+  });
+  it("URLs that are not an Ollama base URL, or carry credentials", () => {
+    expect(problems({ ollama: { on: "host", memoryGiB: 21, url: "host:11434" } })).toMatch(
+      /layer\.target\.ollama\.url: must (be a URL|start with http)/,
+    );
+    expect(problems({ ollama: { on: "host", memoryGiB: 21, url: "http://a:b@host:11434" } })).toMatch(
+      /layer\.target\.ollama\.url: must not hold credentials/,
+    );
+    expect(
+      problems({ ollama: { on: "host", memoryGiB: 21, pullUrl: "http://127.0.0.1:11434/api" } }),
+    ).toMatch(/layer\.target\.ollama\.pullUrl: must be the server's base URL/);
+  });
+  it("a typo'd key and a missing memoryGiB", () => {
+    expect(problems({ ollama: { on: "host", memoryGib: 21 } })).toMatch(/layer\.target\.ollama/);
+    expect(problems({ ollama: { on: "laptop" } })).toMatch(/layer\.target\.ollama\.on/);
+  });
+});

@@ -56,7 +56,7 @@ function stackOutputs(stack: string): { gatewayUrl?: string; gatewayMasterKey?: 
   return JSON.parse(r.stdout) as { gatewayUrl?: string; gatewayMasterKey?: string };
 }
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
     const args = parseArgs(argv);
     const configPath = args.config ?? join(ROOT, "stacks", `Pulumi.${args.stack}.yaml`);
@@ -102,4 +102,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
 }
 
-if (require.main === module) void main(process.argv.slice(2), process.env).then((code) => process.exit(code));
+// Run as the entry point (bin/launch.cjs loads it as a plain module, so no require.main check), like bin/plan.ts.
+void main(process.argv.slice(2), process.env).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(3);
+  },
+);

@@ -40,7 +40,11 @@ export interface SmokeRow {
   readonly status: string;
 }
 
-const PROMPT = "Reply with one short sentence: is the layer up?";
+/**
+ * The prompt, unique per run: the per-model checks must reach the model, not the response cache (LiteLLM caches
+ * streamed replies too: a fixed prompt answered from Redis hid a model that was down, found by the e2e test).
+ */
+const prompt = (run: string) => `Reply with one short sentence: is the layer up? (smoke ${run})`;
 
 /** The gateway's error as a user reads it: HTTP status and LiteLLM's message. */
 export function gatewayError(e: unknown): string {
@@ -52,12 +56,12 @@ export function gatewayError(e: unknown): string {
   return `${err.cause?.code ?? ""} ${err.message ?? String(e)}`.trim();
 }
 
-async function chatStream(client: OpenAI, model: string): Promise<SmokeRow> {
+async function chatStream(client: OpenAI, model: string, run: string): Promise<SmokeRow> {
   const start = performance.now();
   const { data: stream, response } = await client.chat.completions
     .create({
       model,
-      messages: [{ role: "user", content: PROMPT }],
+      messages: [{ role: "user", content: prompt(run) }],
       max_tokens: 32,
       stream: true,
       stream_options: { include_usage: true },
@@ -87,11 +91,11 @@ async function chatStream(client: OpenAI, model: string): Promise<SmokeRow> {
   };
 }
 
-async function embed(client: OpenAI, model: string): Promise<SmokeRow> {
+async function embed(client: OpenAI, model: string, run: string): Promise<SmokeRow> {
   const start = performance.now();
   // Floats: LiteLLM's ollama/ embeddings ignore base64 (see README), and vLLM honours either.
   const { data, response } = await client.embeddings
-    .create({ model, input: PROMPT, encoding_format: "float" })
+    .create({ model, input: prompt(run), encoding_format: "float" })
     .withResponse();
   const vector = data.data[0]?.embedding;
   if (!Array.isArray(vector) || vector.length === 0) throw new Error("the reply has no embedding vector");
@@ -105,10 +109,10 @@ async function embed(client: OpenAI, model: string): Promise<SmokeRow> {
 }
 
 /** The same request twice; the second should come from the cache (a run-unique prompt makes the first a miss). */
-async function repeat(client: OpenAI, model: string, cacheEnabled: boolean): Promise<SmokeRow> {
+async function repeat(client: OpenAI, model: string, run: string, cacheEnabled: boolean): Promise<SmokeRow> {
   const body = {
     model,
-    messages: [{ role: "user" as const, content: `${PROMPT} (smoke ${Date.now()})` }],
+    messages: [{ role: "user" as const, content: `${prompt(run)} (repeat)` }],
     max_tokens: 16,
   };
   await client.chat.completions.create(body);
@@ -133,6 +137,7 @@ export async function runSmoke(target: SmokeTarget, timeoutMs = 120_000): Promis
     maxRetries: 0,
     timeout: timeoutMs,
   });
+  const run = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const rows: SmokeRow[] = [];
   const attempt = async (model: SmokeModel, check: SmokeRow["check"], run: () => Promise<SmokeRow>) => {
     try {
@@ -142,12 +147,12 @@ export async function runSmoke(target: SmokeTarget, timeoutMs = 120_000): Promis
     }
   };
   for (const m of target.models) {
-    if (m.kind === "chat") await attempt(m, "chat (stream)", () => chatStream(client, m.name));
-    else await attempt(m, "embeddings", () => embed(client, m.name));
+    if (m.kind === "chat") await attempt(m, "chat (stream)", () => chatStream(client, m.name, run));
+    else await attempt(m, "embeddings", () => embed(client, m.name, run));
   }
   const firstChat = target.models.find((m) => m.kind === "chat");
   if (firstChat) {
-    await attempt(firstChat, "chat (repeat)", () => repeat(client, firstChat.name, target.cacheEnabled));
+    await attempt(firstChat, "chat (repeat)", () => repeat(client, firstChat.name, run, target.cacheEnabled));
   }
   return rows;
 }

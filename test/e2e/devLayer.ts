@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { isOllama, type Plan } from "../../components/plan";
+import { dockerEndpoints } from "../../components/render";
 import { startLayer, TEST_SECRETS, type LayerOptions, type RunningLayer } from "./layer";
 import { ollamaStub } from "./stubs/ollama";
 import type { StubServer } from "./stubs/stubServer";
@@ -25,7 +26,9 @@ export async function startDevLayer(
   const ollama = await ollamaStub(plan.models.filter(isOllama).map((m) => m.ollamaTag)).start();
   let layer: RunningLayer;
   try {
-    layer = await startLayer({ plan, endpoints: { ollama: ollama.url }, ...opts });
+    // The plan's own gateway endpoints (dockerEndpoints), with the stub where Ollama would be.
+    const { redis: _redis, ...gateway } = dockerEndpoints(plan).gateway;
+    layer = await startLayer({ plan, endpoints: { ...gateway, ollama: ollama.url }, ...opts });
   } catch (e) {
     await ollama.stop();
     throw e;

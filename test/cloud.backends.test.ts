@@ -11,13 +11,14 @@ import { cloudAppName } from "../components/plan";
 import { modalAppSpec, modalDeployScript, modalStopScript } from "../components/cloud/modal";
 import { runpodEndpointSpec } from "../components/cloud/runpod";
 import { isCloud, plan, type CloudModel } from "../components/plan";
-import { dockerEndpoints } from "../components/render";
+import { describeGateway, dockerEndpoints } from "../components/render";
 import { renderLiteLlmConfig } from "../components/render";
 import { LayerConfigError, parseLayerSpec } from "../components/spec";
 import { requireTool, run, toolTitle } from "./helpers/tools";
 
 const ROOT = join(__dirname, "..");
-const SECRETS = ["modalTokenId", "modalTokenSecret", "runpodApiKey", "hfToken", "openaiApiKey"];
+const MODAL_SECRETS = ["modalTokenId", "modalTokenSecret", "modalProxyTokenId", "modalProxyTokenSecret"];
+const SECRETS = [...MODAL_SECRETS, "runpodApiKey", "hfToken", "openaiApiKey"];
 const layer = (backend: object, extra: object = {}) => ({
   target: { kind: "docker" },
   models: [{ name: "chat", model: "llama-3.1-8b-instruct", backend, ...extra }],
@@ -71,6 +72,8 @@ describe("plan", () => {
     expect(problems(layer(modal), ["hfToken"]).map((p) => p.message)).toEqual([
       expect.stringContaining("pulumi config set --secret ai-layer:modalTokenId"),
       expect.stringContaining("pulumi config set --secret ai-layer:modalTokenSecret"),
+      expect.stringContaining("pulumi config set --secret ai-layer:modalProxyTokenId wk-…"),
+      expect.stringContaining("pulumi config set --secret ai-layer:modalProxyTokenSecret ws-…"),
     ]);
     expect(problems(layer({ ...modal, workspace: undefined }))[0]!.path).toBe(
       "layer.models[0].backend.workspace",
@@ -86,9 +89,7 @@ describe("plan", () => {
         message: expect.stringContaining("pulumi config set --secret ai-layer:hfToken"),
       },
     ]);
-    expect(problems(layer(modal), ["modalTokenId", "modalTokenSecret"])[0]!.path).toBe(
-      "layer.models[0].model",
-    );
+    expect(problems(layer(modal), MODAL_SECRETS)[0]!.path).toBe("layer.models[0].model");
   });
 
   it("only behind the docker target's gateway for now", () => {
@@ -111,10 +112,15 @@ describe("gateway routes", () => {
     });
     const cfg = parse(renderLiteLlmConfig(p, dockerEndpoints(p).gateway));
     const entry = (name: string) => cfg.model_list.find((m: { model_name: string }) => m.model_name === name);
+    // The Modal app requires proxy auth: the token travels as Modal-Key/Modal-Secret, by env reference only.
     expect(entry("chat").litellm_params).toEqual({
       model: "hosted_vllm/chat",
       api_base: "https://acme--ai-layer-t-chat-serve.modal.run/v1",
       api_key: "os.environ/VLLM_API_KEY",
+      extra_headers: {
+        "Modal-Key": "os.environ/MODAL_PROXY_TOKEN_ID",
+        "Modal-Secret": "os.environ/MODAL_PROXY_TOKEN_SECRET",
+      },
     });
     expect(entry("fast").litellm_params).toEqual({
       model: "hosted_vllm/fast",
@@ -251,6 +257,28 @@ describe("the cloud-gpu stack on the mock runtime", async () => {
       api_base: "os.environ/CHAT_SMALL_API_BASE",
       api_key: "os.environ/RUNPOD_API_KEY",
     });
+  });
+
+  it("the gateway sends the Modal proxy token (secret env, os.environ/ references) to the Modal app only", () => {
+    const cfg = parse(files.find((f) => f.path === "litellm/config.yaml")!.content);
+    const params = (name: string) =>
+      cfg.model_list.find((m: { model_name: string }) => m.model_name === name).litellm_params;
+    expect(params("chat").extra_headers).toEqual({
+      "Modal-Key": "os.environ/MODAL_PROXY_TOKEN_ID",
+      "Modal-Secret": "os.environ/MODAL_PROXY_TOKEN_SECRET",
+    });
+    expect(params("chat-small").extra_headers).toBeUndefined();
+    expect(describeGateway(p).env).toEqual(
+      expect.arrayContaining([
+        { name: "MODAL_PROXY_TOKEN_ID", secret: "modalProxyTokenId" },
+        { name: "MODAL_PROXY_TOKEN_SECRET", secret: "modalProxyTokenSecret" },
+      ]),
+    );
+    // User-supplied: the plan never generates a proxy token (only Modal can issue one).
+    expect(p.secrets.filter((s) => s.configKey.startsWith("modalProxy"))).toEqual([
+      expect.objectContaining({ configKey: "modalProxyTokenId", generated: false }),
+      expect.objectContaining({ configKey: "modalProxyTokenSecret", generated: false }),
+    ]);
   });
 
   it("fallbacks reference existing names and no provider key is in the files", () => {

@@ -122,7 +122,12 @@ describe.each([
       secrets: "[modal.Secret.from_name(name) for name in SECRET_NAMES]",
     });
     expect(decorators["modal.concurrent"]).toEqual({ max_inputs: "32" });
-    expect(decorators["modal.web_server"]).toEqual({ port: "VLLM_PORT", startup_timeout: "1200" });
+    // requires_proxy_auth: Modal's proxy refuses requests without a proxy token (the e2e tier checks modal's record).
+    expect(decorators["modal.web_server"]).toEqual({
+      port: "VLLM_PORT",
+      startup_timeout: "1200",
+      requires_proxy_auth: "True",
+    });
     for (const old of ["keep_warm", "container_idle_timeout", "allow_concurrent_inputs", "concurrency_limit"])
       expect(source).not.toContain(old);
   });

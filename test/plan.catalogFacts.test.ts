@@ -115,7 +115,15 @@ describe("architectures vLLM refuses in float16", () => {
             },
           },
         }),
-        { stack: "t", providedSecrets: new Set(["modalTokenId", "modalTokenSecret"]) },
+        {
+          stack: "t",
+          providedSecrets: new Set([
+            "modalTokenId",
+            "modalTokenSecret",
+            "modalProxyTokenId",
+            "modalProxyTokenSecret",
+          ]),
+        },
       ),
     );
     expect(modal).toHaveLength(1);

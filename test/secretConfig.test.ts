@@ -99,6 +99,33 @@ describe("a master key LiteLLM would refuse", () => {
   });
 });
 
+describe("Modal proxy token parts carry Modal's prefixes (wk- id, ws- secret)", () => {
+  const offline = (values: Record<string, unknown>) =>
+    problemsOf(() => validateStackConfig("dev", stackFile(values)));
+  it("a proxy token passes; a secure value is unreadable offline and passes", () => {
+    expect(
+      offline({ "ai-layer:modalProxyTokenId": "wk-abc123", "ai-layer:modalProxyTokenSecret": "ws-def456" }),
+    ).toEqual([]);
+    expect(offline({ "ai-layer:modalProxyTokenId": { secure: "v1:x" } })).toEqual([]);
+  });
+  it("an API token (ak-/as-) in their place is refused, naming the key and the fix, never the value", () => {
+    const found = offline({
+      "ai-layer:modalProxyTokenId": "ak-api123",
+      "ai-layer:modalProxyTokenSecret": "as-api456",
+    });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^ai-layer:modalProxyTokenId: must start with "wk-" .*looks like a Modal API token/,
+      ),
+      expect.stringMatching(
+        /^ai-layer:modalProxyTokenSecret: must start with "ws-" .*looks like a Modal API token/,
+      ),
+    ]);
+    expect(found.join("\n")).toContain("modal workspace proxy-tokens create");
+    expect(found.join("\n")).not.toMatch(/api123|api456/);
+  });
+});
+
 describe("target.host carries no credentials", () => {
   it.each([
     "ssh://me:hunter2@gpu-box",

@@ -159,7 +159,9 @@ function secretsWanted(
   for (const m of models.filter(isRemote)) wanted.add(m.apiKey.configKey as LayerSecretKey);
   if (cloud.some((m) => m.runtime === "runpod")) wanted.add("runpodApiKey");
   if (cloud.some((m) => m.runtime === "modal"))
-    (["modalTokenId", "modalTokenSecret"] as const).forEach((k) => wanted.add(k));
+    (["modalTokenId", "modalTokenSecret", "modalProxyTokenId", "modalProxyTokenSecret"] as const).forEach(
+      (k) => wanted.add(k),
+    );
   const alerting = {
     slack: spec.monitoring.enabled && provided.has("slackWebhookUrl"),
     pagerduty: spec.monitoring.enabled && provided.has("pagerdutyRoutingKey"),

@@ -23,6 +23,17 @@ export function modalApiBase(workspace: string, appName: string): string | undef
   return host.length <= 63 ? `https://${host}.modal.run/v1` : undefined;
 }
 
+/**
+ * The proxy auth token a Modal endpoint requires (the app renders `@modal.web_server(..., requires_proxy_auth=True)`)
+ * the header the gateway sends each part in, and the part's prefix. Modal 1.6.4 modal/cli/workspace.py PROXY_TOKENS_HELP_TEXT: proxy
+ * tokens (`wk-` id, `ws-` secret) go in the `Modal-Key` / `Modal-Secret` request headers, and are created with
+ * `modal workspace proxy-tokens create` (or in the dashboard; the secret is shown once).
+ */
+export const MODAL_PROXY_AUTH_KEYS = [
+  ["modalProxyTokenId", "Modal-Key", "wk-"],
+  ["modalProxyTokenSecret", "Modal-Secret", "ws-"],
+] as const;
+
 /** `chat-small` → `CHAT_SMALL`, for env var names. */
 export const envName = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, "_");
 
@@ -52,6 +63,19 @@ export function planCloudModel(
         path: at("backend"),
         message: `needs the secret ai-layer:${key}; run: pulumi config set --secret ai-layer:${key} <value>`,
       });
+    }
+  }
+  if (backend.kind === "modal") {
+    for (const [key, header, prefix] of MODAL_PROXY_AUTH_KEYS) {
+      if (!provided.has(key)) {
+        problems.push({
+          path: at("backend"),
+          message:
+            `needs the secret ai-layer:${key} (the gateway sends it as ${header}: the Modal endpoint requires proxy ` +
+            `auth); create a proxy token with \`modal workspace proxy-tokens create --name ai-layer\` (or in the ` +
+            `Modal dashboard, Settings → Proxy Auth Tokens) and run: pulumi config set --secret ai-layer:${key} ${prefix}…`,
+        });
+      }
     }
   }
   // The worker downloads the weights itself (Runpod: worker-vllm's HF_TOKEN; Modal: the app's HF_TOKEN secret).
@@ -108,6 +132,14 @@ export function planCloudModel(
     ...(modalUrl ? { apiBase: modalUrl } : {}),
     apiBaseEnv: `${envName(entry.name)}_API_BASE`,
     apiKey: { configKey: apiKey, env: secretEnvName(apiKey) },
+    ...(backend.kind === "modal"
+      ? {
+          proxyAuth: {
+            tokenId: { configKey: "modalProxyTokenId", env: secretEnvName("modalProxyTokenId") },
+            tokenSecret: { configKey: "modalProxyTokenSecret", env: secretEnvName("modalProxyTokenSecret") },
+          },
+        }
+      : {}),
     image: vllmImage,
   };
 }

@@ -26,6 +26,16 @@ export const LAYER_SECRETS = [
   { configKey: "modalTokenId", purpose: "Modal token id (modal deploy)", env: "MODAL_TOKEN_ID" },
   { configKey: "modalTokenSecret", purpose: "Modal token secret (modal deploy)", env: "MODAL_TOKEN_SECRET" },
   {
+    configKey: "modalProxyTokenId",
+    purpose: "Modal proxy auth token id (wk-…); the gateway sends it as Modal-Key",
+    env: "MODAL_PROXY_TOKEN_ID",
+  },
+  {
+    configKey: "modalProxyTokenSecret",
+    purpose: "Modal proxy auth token secret (ws-…); the gateway sends it as Modal-Secret",
+    env: "MODAL_PROXY_TOKEN_SECRET",
+  },
+  {
     configKey: "slackWebhookUrl",
     purpose: "Slack incoming-webhook URL alerts are sent to",
     env: "SLACK_WEBHOOK_URL",
@@ -48,6 +58,8 @@ export const USER_SUPPLIED: ReadonlySet<LayerSecretKey> = new Set([
   "runpodApiKey",
   "modalTokenId",
   "modalTokenSecret",
+  "modalProxyTokenId",
+  "modalProxyTokenSecret",
   "slackWebhookUrl",
   "pagerdutyRoutingKey",
 ]);

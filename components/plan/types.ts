@@ -117,6 +117,14 @@ export interface CloudModel extends ModelCommon {
   readonly apiBaseEnv: string;
   /** Where the gateway's key for the endpoint comes from. */
   readonly apiKey: { readonly configKey: string; readonly env: string };
+  /**
+   * Modal only: the proxy auth token the endpoint requires, sent by the gateway as the `Modal-Key` (tokenId) and
+   * `Modal-Secret` (tokenSecret) headers; each part is a secret config key read from the gateway's env.
+   */
+  readonly proxyAuth?: {
+    readonly tokenId: { readonly configKey: string; readonly env: string };
+    readonly tokenSecret: { readonly configKey: string; readonly env: string };
+  };
   /** Pinned vLLM image the endpoint runs. */
   readonly image: string;
 }

@@ -40,10 +40,13 @@ export const GATEWAY_ENV = {
 
 const env = (name: string) => `os.environ/${name}`;
 
+/** Headers Modal's proxy reads a proxy auth token from (modal 1.6.4 modal/_partial_function.py `_web_server`). */
+export const MODAL_PROXY_HEADERS = { tokenId: "Modal-Key", tokenSecret: "Modal-Secret" } as const;
+
 /** One model_list entry, loosely typed: each provider adds its own litellm_params. */
 interface Deployment {
   model_name: string;
-  litellm_params: Record<string, string | number>;
+  litellm_params: Record<string, string | number | Record<string, string>>;
   model_info: Record<string, string | number>;
 }
 
@@ -101,6 +104,16 @@ function vllmDeployments(model: VllmModel, endpoints: GatewayEndpoints): Deploym
  * A model on a GPU cloud (Runpod worker-vllm or a Modal vLLM app): an OpenAI-compatible vLLM server, so the same
  * `hosted_vllm/` route. Its base URL exists only once the endpoint is created, so the config names an env var
  * (`os.environ/…` works in any LiteLLM string value) that the target fills from the endpoint's output.
+ *
+ * A Modal endpoint requires proxy auth, so its deployment carries `extra_headers` with the token's two parts as
+ * `os.environ/` references. From LiteLLM 1.104.9: the proxy resolves `os.environ/` at any depth of the config
+ * (litellm/proxy/proxy_server.py ProxyConfig._check_for_os_environ_vars, called on the whole config in
+ * load_config), the router passes a deployment's litellm_params to the call as kwargs (litellm/router.py
+ * `data = deployment["litellm_params"].copy()` … `**data`), and completion() and embedding() merge `extra_headers`
+ * into the request headers that the hosted_vllm handler sends (litellm/main.py: `headers.update(extra_headers)`,
+ * then `_complete_hosted_vllm` / the `hosted_vllm` embedding branch pass `headers=`). vLLM's own key still goes
+ * as `Authorization: Bearer` (api_key), which is why the token travels in Modal-Key/Modal-Secret and not in Modal's
+ * alternative `Authorization: Bearer wk-….ws-…` form (modal 1.6.4 modal/cli/workspace.py PROXY_TOKENS_HELP_TEXT).
  */
 function cloudDeployment(model: CloudModel): Deployment[] {
   return [
@@ -110,6 +123,14 @@ function cloudDeployment(model: CloudModel): Deployment[] {
         model: `hosted_vllm/${model.name}`,
         api_base: model.apiBase ?? env(model.apiBaseEnv),
         api_key: env(model.apiKey.env),
+        ...(model.proxyAuth
+          ? {
+              extra_headers: {
+                [MODAL_PROXY_HEADERS.tokenId]: env(model.proxyAuth.tokenId.env),
+                [MODAL_PROXY_HEADERS.tokenSecret]: env(model.proxyAuth.tokenSecret.env),
+              },
+            }
+          : {}),
       },
       model_info: {
         id: `${model.name}-${model.runtime}`,

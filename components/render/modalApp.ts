@@ -140,7 +140,9 @@ const pyList = (items: string[]): string => `[${items.map(pythonString).join(", 
 
 /**
  * Python source of a Modal app (deploy with `modal deploy <file>`) whose function `serve` runs `vllm serve` for one
- * model behind `@modal.web_server`. The OpenAI-compatible API is then at {@link modalEndpointUrl}. Every value from
+ * model behind `@modal.web_server` with proxy auth required. The OpenAI-compatible API is then at
+ * {@link modalEndpointUrl}, answering only requests that carry a proxy token (Modal-Key/Modal-Secret) and vLLM's
+ * key (Bearer). Every value from
  * `spec` enters the source only as a validated int or a {@link pythonString} literal; the API key never does: the
  * container reads it from VLLM_API_KEY, set by the Modal Secret `spec.apiKeySecretName`. Throws on invalid specs.
  */
@@ -193,7 +195,12 @@ export function renderModalApp(spec: ModalAppSpec): string {
     "    secrets=[modal.Secret.from_name(name) for name in SECRET_NAMES],",
     ")",
     `@modal.concurrent(max_inputs=${spec.maxConcurrentInputs ?? 32})`,
-    `@modal.web_server(port=VLLM_PORT, startup_timeout=${spec.startupTimeoutSeconds ?? 1200})`,
+    // Proxy auth: Modal's proxy refuses (401) any request without a proxy token's Modal-Key and Modal-Secret
+    // headers before it reaches (or starts) a container, so routes vLLM's --api-key leaves open (/metrics, /health,
+    // /version, …) and GPU cold starts are not open to whoever finds the URL. modal 1.6.4
+    // modal/_partial_function.py `_web_server(..., requires_proxy_auth: bool = False)`: "Require Modal-Key and
+    // Modal-Secret HTTP Headers on requests." The gateway sends them (renderLiteLlmConfig, MODAL_PROXY_HEADERS).
+    `@modal.web_server(port=VLLM_PORT, startup_timeout=${spec.startupTimeoutSeconds ?? 1200}, requires_proxy_auth=True)`,
     `def ${MODAL_FUNCTION_NAME}():`,
     "    cmd = [",
     '        "vllm", "serve", HF_REPO,',

@@ -74,7 +74,6 @@ function globalSection(plan: Plan) {
 /** Recording and alerting rules, rendered by renderAlertRules next to prometheus.yml on both targets. */
 const RULE_FILES = [PROMETHEUS_RULES_FILE];
 
-/** LiteLLM's scrape settings (path and auth), the same wherever it runs. */
 /** Where Prometheus sends alerts: the layer's Alertmanager, when a receiver is configured. */
 function alertingSection(plan: Plan) {
   if (!plan.alerting.slack && !plan.alerting.pagerduty) return {};
@@ -82,6 +81,25 @@ function alertingSection(plan: Plan) {
   return { alerting: { alertmanagers: [{ static_configs: [{ targets: [`${am.host}:${am.port}`] }] }] } };
 }
 
+/**
+ * LiteLLM's scrape settings (path and auth), the same wherever it runs.
+ *
+ * The scrape sends the gateway MASTER key: LiteLLM 1.104.9 has no read-only way to scrape without a database.
+ * - litellm/__init__.py:187 `require_auth_for_metrics_endpoint: Optional[bool] = True`, and
+ *   litellm/proxy/middleware/prometheus_auth_middleware.py:51-94 runs the full `user_api_key_auth` on /metrics and
+ *   /metrics/… (any failure → 401); `false` there makes /metrics public, which is worse.
+ * - litellm/proxy/auth/user_api_key_auth.py:2052 accepts the master key (as PROXY_ADMIN); any other key is a
+ *   virtual key looked up in the database, and with none connected (this layer has none until issue #15) it is
+ *   refused at :2103-2111 ("No connected db."). A scrape-only virtual key therefore needs that database.
+ * - The only other hook is `general_settings.custom_auth` (a Python module loaded into the gateway), which would
+ *   replace LiteLLM's auth for every route; not worth the risk for a scrape.
+ * Risk accepted and documented (README "Metrics scrape"): whoever can read Prometheus' key file (docker: the
+ * Prometheus container's env and /tmp/ai-layer-prometheus/secrets, i.e. whoever can `docker inspect`/`exec` on the
+ * host; Kubernetes: the layer Secret mounted 0440 in the Prometheus pod, i.e. whoever may read that Secret or exec
+ * into the pod) holds the gateway's admin key. Prometheus itself never serves the file: prometheus.yml names it by
+ * path (credentials_file), so /api/v1/status/config shows no key. test/e2e/monitoring.e2e.test.ts pins the
+ * behaviour relied on (no key and a non-master key refused, the master key accepted).
+ */
 const LITELLM_SCRAPE = {
   job_name: "litellm",
   // /metrics answers 307 -> /metrics/ (BerriAI/litellm#30079, #33676): scrape the canonical path directly.

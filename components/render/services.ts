@@ -135,6 +135,10 @@ export function gatewayEnv(plan: Plan, elastiCache = false): ServiceEnv[] {
   for (const m of [...plan.models.filter(isRemote), ...plan.models.filter(isCloud)])
     if (!env.some((e) => e.name === m.apiKey.env))
       env.push(secret(m.apiKey.env, m.apiKey.configKey as LayerSecretKey));
+  // Modal proxy auth token parts, sent as the Modal-Key / Modal-Secret headers (renderLiteLlmConfig).
+  for (const m of plan.models.filter(isCloud))
+    for (const part of m.proxyAuth ? [m.proxyAuth.tokenId, m.proxyAuth.tokenSecret] : [])
+      if (!env.some((e) => e.name === part.env)) env.push(secret(part.env, part.configKey as LayerSecretKey));
   // Base URLs that exist only once created: GPU-cloud endpoints without a known URL, the EC2 fleet's tracks.
   for (const m of plan.models.filter(isCloud))
     if (!m.apiBase) env.push({ name: m.apiBaseEnv, deployTime: `${m.runtime} endpoint of ${m.name}` });

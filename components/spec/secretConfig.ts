@@ -38,6 +38,29 @@ export function masterKeyProblem(key: string): string | undefined {
 }
 
 /**
+ * The prefix Modal gives each part of a proxy auth token, by config key. modal 1.6.4 modal/cli/workspace.py
+ * PROXY_TOKENS_HELP_TEXT: "Proxy tokens and secrets have `wk-` and `ws-` prefixes, respectively. They cannot be
+ * interchanged with API tokens (which use `ak-` and `as-` prefixes)."
+ */
+const MODAL_PROXY_TOKEN_PREFIX: Readonly<Record<string, string>> = {
+  "ai-layer:modalProxyTokenId": "wk-",
+  "ai-layer:modalProxyTokenSecret": "ws-",
+};
+
+/** Why `value` cannot be the Modal proxy token part stored under `key`, or undefined. Never quotes the value. */
+export function modalProxyTokenProblem(key: string, value: string): string | undefined {
+  const prefix = MODAL_PROXY_TOKEN_PREFIX[key];
+  if (prefix === undefined || value.trim().startsWith(prefix)) return undefined;
+  const apiToken = /^a[ks]-/.test(value.trim())
+    ? " It looks like a Modal API token (ak-/as-, the one `modal deploy` uses), which Modal's proxy does not accept."
+    : "";
+  return (
+    `must start with "${prefix}" (a Modal proxy auth token, sent as ${prefix === "wk-" ? "Modal-Key" : "Modal-Secret"}).${apiToken} ` +
+    `Create one with \`modal workspace proxy-tokens create --name ai-layer\` and run: pulumi config set --secret ${key} ${prefix}…`
+  );
+}
+
+/**
  * Throws a LayerConfigError when a readable secret config value would be refused at run time. `values` is the
  * runtime config (`ai-layer:<key>` → value); SECURE_PLACEHOLDER (offline, `secure:`) is unreadable and passes.
  */
@@ -48,6 +71,12 @@ export function checkSecretConfig(values: Readonly<Record<string, string | undef
   if (masterKey !== undefined && masterKey !== SECURE_PLACEHOLDER) {
     const problem = masterKeyProblem(masterKey);
     if (problem) problems.push({ path: key, message: problem });
+  }
+  for (const proxyKey of Object.keys(MODAL_PROXY_TOKEN_PREFIX)) {
+    const value = Object.hasOwn(values, proxyKey) ? values[proxyKey] : undefined;
+    if (value === undefined || value === SECURE_PLACEHOLDER) continue;
+    const problem = modalProxyTokenProblem(proxyKey, value);
+    if (problem) problems.push({ path: proxyKey, message: problem });
   }
   if (problems.length) throw new LayerConfigError(problems, "Invalid ai-layer secret config");
 }

@@ -28,6 +28,7 @@ def _spy(*args, **kwargs):
         "secrets": info.secrets,
         "web_server_port": webhook.web_server_port if webhook is not None else None,
         "web_server_startup_timeout": webhook.web_server_startup_timeout if webhook is not None else None,
+        "requires_proxy_auth": webhook.requires_proxy_auth if webhook is not None else None,
         "max_concurrent_inputs": info.concurrency_info.max_inputs if info.concurrency_info else None,
     }
     return fn

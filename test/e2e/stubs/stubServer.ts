@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One request as a stub saw it: enough to tell which upstream, model and key the gateway used. */
@@ -6,6 +12,8 @@ export interface RecordedRequest {
   readonly path: string;
   readonly model?: string;
   readonly authorization?: string;
+  /** Every request header (names lower-cased by Node). */
+  readonly headers: IncomingHttpHeaders;
   readonly stream: boolean;
   readonly body: unknown;
   /** Milliseconds since the epoch when the request arrived. */
@@ -29,6 +37,7 @@ export class StubServer {
   readonly requests: RecordedRequest[] = [];
   private readonly failures = new Map<string, FailureMode>();
   private readonly hanging = new Set<ServerResponse>();
+  private required?: { readonly headers: Readonly<Record<string, string>>; readonly message: string };
   private server?: Server;
   port = 0;
 
@@ -45,6 +54,17 @@ export class StubServer {
   fail(model: string, mode: FailureMode | undefined): void {
     if (mode === undefined) this.failures.delete(model);
     else this.failures.set(model, mode);
+  }
+
+  /**
+   * Makes every later request without exactly these header values (names case-insensitive) answer 401 before any
+   * route runs, as a proxy in front of the server would; `undefined` lifts the requirement.
+   */
+  requireHeaders(
+    headers: Readonly<Record<string, string>> | undefined,
+    message = "missing credentials",
+  ): void {
+    this.required = headers ? { headers, message } : undefined;
   }
 
   healAll(): void {
@@ -91,10 +111,16 @@ export class StubServer {
       path,
       model,
       authorization: req.headers.authorization,
+      headers: req.headers,
       stream: body?.stream === true,
       body,
       at: Date.now(),
     });
+    const required = this.required;
+    if (required && Object.entries(required.headers).some(([n, v]) => req.headers[n.toLowerCase()] !== v)) {
+      res.writeHead(401, { "content-type": "text/plain" });
+      return void res.end(required.message);
+    }
     const failure = model !== undefined ? (this.failures.get(model) ?? this.failures.get("*")) : undefined;
     if (failure === "hang") {
       this.hanging.add(res);

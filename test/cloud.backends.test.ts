@@ -208,7 +208,10 @@ describe("the cloud-gpu stack on the mock runtime", async () => {
     expect(endpoints.map((r) => (r.inputs as { endpointName: string }).endpointName)).toEqual([
       "ai-layer-cloud-gpu-chat-small",
     ]);
-    const commands = resources.filter((r) => r.type === "command:local:Command");
+    // The GPU-cloud lifecycles; the third command pulls the Ollama models (no secrets, docker.hostOllama.test.ts).
+    const commands = resources.filter(
+      (r) => r.type === "command:local:Command" && !r.name.endsWith("-ollama-models-pull"),
+    );
     expect(commands).toHaveLength(2);
     for (const cmd of commands) expect((cmd.inputs as { environment: unknown }).environment).toBe("[secret]");
     const deletes = commands.map((c) => (c.inputs as { delete: string }).delete);

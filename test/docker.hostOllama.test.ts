@@ -41,11 +41,12 @@ describe("docker target with the host's own Ollama", async () => {
   const containers = (rs: typeof mac.resources) =>
     rs.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name);
 
-  it("runs no Ollama container, no model volume, and no entrypoint scripts", () => {
+  it("runs no Ollama container and no model volume", () => {
     expect(containers(container.resources)).toContain("ai-layer-ollama");
     expect(containers(mac.resources)).not.toContain("ai-layer-ollama");
-    expect(mac.resources.some((r) => r.name.includes("ollama-models"))).toBe(false);
-    expect(mac.files.map((f) => f.path)).not.toContain(FILE_PATHS.ollamaEntrypoint);
+    expect(
+      mac.resources.some((r) => r.type === "docker:index/volume:Volume" && r.name.includes("ollama")),
+    ).toBe(false);
     expect(mac.files.map((f) => f.path)).toContain(FILE_PATHS.ollamaPull);
   });
 
@@ -65,20 +66,27 @@ describe("docker target with the host's own Ollama", async () => {
     expect(plain.hosts).toBeUndefined();
   });
 
-  it("pulls through the Ollama API with a command that runs the rendered script, from loopback", () => {
-    const pull = mac.resources.find((r) => r.type === "command:local:Command")!;
-    const inputs = pull.inputs as Inputs;
-    expect(pull.name).toBe("ai-layer-host-ollama-pull");
-    expect(inputs.interpreter).toEqual(["node", "--input-type=module", "-e"]);
-    expect(inputs.create).toBe(mac.files.find((f) => f.path === FILE_PATHS.ollamaPull)!.content);
-    expect(inputs.environment).toEqual({ AI_LAYER_OLLAMA_URL: "http://127.0.0.1:11434" });
-    expect(inputs.triggers).toEqual([
-      "http://127.0.0.1:11434",
-      "llama3.1:8b",
-      "llama3.2:3b",
-      "nomic-embed-text",
-    ]);
-    expect(inputs.delete).toBeUndefined();
+  it("pulls through the Ollama API from a gateway-image container on the layer network, as the gateway sees it", () => {
+    for (const [r, url, hosts] of [
+      [mac, "http://host.docker.internal:11434", " --add-host host.docker.internal:host-gateway"],
+      [container, "http://ollama:11434", ""],
+    ] as const) {
+      const pull = r.resources.find((x) => x.type === "command:local:Command")!;
+      const inputs = pull.inputs as Inputs;
+      expect(pull.name).toBe("ai-layer-ollama-models-pull");
+      expect(inputs.create).toBe(
+        `docker run --rm --network "$AI_LAYER_NETWORK"${hosts} -e AI_LAYER_OLLAMA_URL --entrypoint python3 "$AI_LAYER_PULL_IMAGE" -u -c "$AI_LAYER_PULL_SCRIPT"`,
+      );
+      const network = r.resources.find((x) => x.type === "docker:index/network:Network")!;
+      expect(inputs.environment).toEqual({
+        AI_LAYER_NETWORK: expect.stringContaining(network.name),
+        AI_LAYER_PULL_IMAGE: r.plan.images.gateway,
+        AI_LAYER_PULL_SCRIPT: r.files.find((f) => f.path === FILE_PATHS.ollamaPull)!.content,
+        AI_LAYER_OLLAMA_URL: url,
+      });
+      expect(inputs.triggers).toEqual([url, "llama3.1:8b", "llama3.2:3b", "nomic-embed-text"]);
+      expect(inputs.delete).toBeUndefined();
+    }
   });
 
   it("an explicit url is used by both the gateway and the pull", async () => {
@@ -88,6 +96,7 @@ describe("docker target with the host's own Ollama", async () => {
     );
     const pull = r.resources.find((x) => x.type === "command:local:Command")!.inputs as Inputs;
     expect(pull.environment.AI_LAYER_OLLAMA_URL).toBe("http://172.17.0.1:11434");
+    expect(pull.create).not.toContain("--add-host");
     expect(gatewayContainer(r.resources).hosts).toBeUndefined();
   });
 
@@ -111,11 +120,6 @@ describe("host Ollama config mistakes are refused with the path and the fix", ()
       /layer\.target\.gpu: .*remove target\.gpu/,
     );
   });
-  it("a remote Docker host without a pull URL", () => {
-    expect(problems({ ollama: { on: "host", memoryGiB: 21 }, host: "ssh://me@gpu-box" })).toMatch(
-      /layer\.target\.ollama\.pullUrl: is required with a remote Docker host/,
-    );
-  });
   it("URLs that are not an Ollama base URL, or carry credentials", () => {
     expect(problems({ ollama: { on: "host", memoryGiB: 21, url: "host:11434" } })).toMatch(
       /layer\.target\.ollama\.url: must (be a URL|start with http)/,
@@ -123,9 +127,9 @@ describe("host Ollama config mistakes are refused with the path and the fix", ()
     expect(problems({ ollama: { on: "host", memoryGiB: 21, url: "http://a:b@host:11434" } })).toMatch(
       /layer\.target\.ollama\.url: must not hold credentials/,
     );
-    expect(
-      problems({ ollama: { on: "host", memoryGiB: 21, pullUrl: "http://127.0.0.1:11434/api" } }),
-    ).toMatch(/layer\.target\.ollama\.pullUrl: must be the server's base URL/);
+    expect(problems({ ollama: { on: "host", memoryGiB: 21, url: "http://127.0.0.1:11434/api" } })).toMatch(
+      /layer\.target\.ollama\.url: must be the server's base URL/,
+    );
   });
   it("a typo'd key and a missing memoryGiB", () => {
     expect(problems({ ollama: { on: "host", memoryGib: 21 } })).toMatch(/layer\.target\.ollama/);

@@ -67,14 +67,16 @@ describe("docker target: the dev stack", async () => {
     }
   });
 
-  it("has Ollama pre-pull every model and wait until healthy before the gateway is created", () => {
+  it("serves Ollama, healthy once it answers; the models are pulled by the pull step with the pull timeout", () => {
     const ollama = byService(rs, "ollama");
-    const entrypoint = ollama.uploads.find((u: Inputs) => u.file.endsWith("entrypoint.sh")).content as string;
-    for (const tag of ["llama3.1:8b", "llama3.2:3b", "nomic-embed-text"])
-      expect(entrypoint).toContain(`'${tag}'`);
+    expect(ollama.entrypoints).toEqual(["/bin/ollama"]);
+    expect(ollama.command).toEqual(["serve"]);
+    expect(ollama.uploads).toBeUndefined();
     expect(ollama.wait).toBe(true);
-    expect(ollama.waitTimeout).toBe(3600);
-    expect(ollama.healthcheck.tests).toEqual(["CMD", "/bin/sh", "/usr/local/bin/ai-layer-ollama-ready.sh"]);
+    expect(ollama.healthcheck.tests).toEqual(["CMD", "/bin/ollama", "list"]);
+    const script = result.files.find((f) => f.path === FILE_PATHS.ollamaPull)!.content;
+    expect(script).toContain('TAGS = ["llama3.1:8b","llama3.2:3b","nomic-embed-text"]');
+    expect(script).toContain("DEADLINE = time.monotonic() + 3600");
     expect(ollama.envs).toContain("OLLAMA_CONTEXT_LENGTH=8192");
     expect(ollama.deviceRequests).toBeUndefined();
     expect(ollama.ports).toBeUndefined();

@@ -32,6 +32,7 @@ describe("parseLayerSpec on valid configs", () => {
       hostMemoryGiB: docker.hostMemoryGiB,
       costPerHourUsd: docker.costPerHourUsd,
       modelPullTimeoutSeconds: docker.modelPullTimeoutSeconds,
+      ollama: { on: "container" },
     });
     expect(spec.gateway).toEqual({ ...DEFAULTS.gateway, fallbacks: {}, replicas: { min: 1, max: 1 } });
     expect(spec.cache).toEqual(DEFAULTS.cache);

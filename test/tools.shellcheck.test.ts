@@ -3,7 +3,8 @@ import { REDIS_START_SCRIPT } from "../components/render";
 import { prometheusStartScript } from "../components/render";
 import type { OllamaModel } from "../components/plan";
 import { parseLayerSpec } from "../components/spec";
-import { renderOllamaEntrypoint, renderOllamaHealthcheck } from "../components/render";
+import { renderOllamaPullScript } from "../components/render";
+import { ollamaPullCommandLine } from "../components/docker/ollamaModels";
 import {
   devLayerRaw,
   itRequiresToolInCi,
@@ -32,15 +33,13 @@ const ODD_TAG = "library/foo:1.0-q4_K_M";
 const oddModels = () => modelsOf([{ name: "odd", model: "llama-3.2-3b-instruct", ollamaTag: ODD_TAG }]);
 // The schema rejects an apostrophe (see below); the renderer still quotes one safely if a tag ever has it.
 const APOSTROPHE_TAG = "it's:a-tag";
-const apostropheModels = () => [{ ...oddModels()[0]!, ollamaTag: APOSTROPHE_TAG }];
 
 const scripts: [string, () => string][] = [
-  ["Ollama entrypoint (dev models)", () => renderOllamaEntrypoint(devModels())],
-  ["Ollama healthcheck (dev models)", () => renderOllamaHealthcheck(devModels())],
-  [`Ollama entrypoint (${ODD_TAG})`, () => renderOllamaEntrypoint(oddModels())],
-  [`Ollama healthcheck (${ODD_TAG})`, () => renderOllamaHealthcheck(oddModels())],
-  [`Ollama entrypoint (${APOSTROPHE_TAG})`, () => renderOllamaEntrypoint(apostropheModels())],
-  [`Ollama healthcheck (${APOSTROPHE_TAG})`, () => renderOllamaHealthcheck(apostropheModels())],
+  ["Ollama pull command line", () => `#!/bin/sh\n${ollamaPullCommandLine()}\n`],
+  [
+    "Ollama pull command line (host Ollama)",
+    () => `#!/bin/sh\n${ollamaPullCommandLine([{ host: "host.docker.internal", ip: "host-gateway" }])}\n`,
+  ],
   ["Redis start script", () => `#!/bin/sh\n${REDIS_START_SCRIPT}\n`],
   ["Prometheus start script", () => `#!/bin/sh\n${prometheusStartScript(15, 9090)}\n`],
 ];
@@ -68,28 +67,25 @@ describe.skipIf(!has)(
   },
 );
 
-/** Runs the script's `set -- …` line in sh and returns the words the `for tag in "$@"` loop goes over. */
-function loopWords(script: string): string[] {
-  const line = script.split("\n").find((l) => l.startsWith("set -- "));
+/** The tags the rendered pull script will pull, as Python reads its TAGS line. */
+function pythonTags(models: OllamaModel[]): string[] {
+  const line = renderOllamaPullScript(models, 60)
+    .split("\n")
+    .find((l) => l.startsWith("TAGS = "));
   expect(line).toBeDefined();
-  expect(script).toContain('for tag in "$@"; do');
-  const r = run("/bin/sh", ["-c", `${line}\nprintf '%s\\n' "$@"`]);
+  const r = run("python3", ["-c", `import json\n${line}\nprint(json.dumps(TAGS))`]);
   expect(r.status, r.stderr).toBe(0);
-  return r.stdout.split("\n").filter(Boolean);
+  return JSON.parse(r.stdout) as string[];
 }
 
-describe("Ollama tags survive shell quoting", () => {
-  it("the dev tags loop as written, once each", () => {
+describe("Ollama tags reach the pull script as written", () => {
+  it("the dev tags, once each", () => {
     const models = devModels();
-    const tags = [...new Set(models.map((m) => m.ollamaTag))];
-    expect(loopWords(renderOllamaEntrypoint(models))).toEqual(tags);
-    expect(loopWords(renderOllamaHealthcheck(models))).toEqual(tags);
+    expect(pythonTags(models)).toEqual([...new Set(models.map((m) => m.ollamaTag))]);
   });
 
-  it.each([ODD_TAG, APOSTROPHE_TAG])("%s reaches ollama pull as one word", (tag) => {
-    const models = [{ ...oddModels()[0]!, ollamaTag: tag }];
-    expect(loopWords(renderOllamaEntrypoint(models))).toEqual([tag]);
-    expect(loopWords(renderOllamaHealthcheck(models))).toEqual([tag]);
+  it.each([ODD_TAG, APOSTROPHE_TAG, 'quote"and\\backslash'])("%s is one tag, unchanged", (tag) => {
+    expect(pythonTags([{ ...oddModels()[0]!, ollamaTag: tag }])).toEqual([tag]);
   });
 
   it("the schema accepts the odd tag and rejects an apostrophe", () => {

@@ -37,7 +37,7 @@ function targetLines(plan: Plan): string[] {
   const hostOllama = hostOllamaOf(t);
   if (hostOllama && t.kind === "docker") {
     return [
-      `- Target: docker on ${t.host ?? "the local Docker daemon"}; the models run on the host's own Ollama (${hostOllama.accelerator}, ${hostOllama.memoryGiB} GiB for models; no Ollama container): the gateway calls ${hostOllama.url}, \`up\` pulls the models through ${hostOllama.pullUrl} before creating the gateway`,
+      `- Target: docker on ${t.host ?? "the local Docker daemon"}; the models run on the host's own Ollama (${hostOllama.accelerator}, ${hostOllama.memoryGiB} GiB for models; no Ollama container): the gateway calls ${hostOllama.url}, and \`up\` pulls the models through the same address before creating the gateway`,
       `- Ollama context length: ${plan.ollamaContextLength} tokens; the gateway sends each chat model's with every request (options.num_ctx), since the host's Ollama is not configured by the layer`,
     ];
   }

@@ -1,5 +1,6 @@
 export * from "./common";
 export * from "./ollama";
+export * from "./ollamaModels";
 export * from "./gateway";
 export * from "./cache";
 export * from "./monitoring";

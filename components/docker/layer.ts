@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hostOllamaOf, isOllama, type PlanFor } from "../plan";
+import { isOllama, type PlanFor } from "../plan";
 import { createCloudBackends } from "../cloud/backends";
 import {
   describeServices,
@@ -15,7 +15,7 @@ import { LiteLlmGateway } from "./gateway";
 import { RedisCache } from "./cache";
 import { serviceOf, type ServiceInputs } from "./common";
 import { Monitoring } from "./monitoring";
-import { HostOllamaModels } from "./hostOllama";
+import { OllamaModels } from "./ollamaModels";
 import { OllamaServer } from "./ollama";
 import { resolveSecrets, type LayerSecrets } from "../secrets";
 
@@ -80,6 +80,7 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
     { parent, provider },
   );
   const secrets = resolveSecrets(name, plan.secrets, args.secrets ?? {}, parent);
+  const gatewayEndpointsOf = dockerEndpoints(plan).gateway;
   const rendered = renderLayerFiles(plan, dockerEndpoints(plan));
   const services = describeServices(plan, { files: rendered });
   const has = (id: ServiceId) => services.some((s) => s.id === id);
@@ -97,18 +98,22 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
   const ollama = has("ollama")
     ? new OllamaServer(`${name}-ollama`, { ...inputs, service: serviceOf(services, "ollama") }, childOpts)
     : undefined;
-  // The host's own Ollama: no container, the models pulled through its API before the gateway exists.
-  const hostOllama = hostOllamaOf(target);
-  const hostModels =
-    hostOllama && rendered.ollamaPull
-      ? new HostOllamaModels(
-          `${name}-host-ollama`,
+  // The models, pulled through the Ollama API (the container's, or the host's own) before the gateway exists.
+  const gatewayService = serviceOf(services, "gateway");
+  const models =
+    rendered.ollamaPull && gatewayEndpointsOf.ollama
+      ? new OllamaModels(
+          `${name}-ollama-models`,
           {
-            pullUrl: hostOllama.pullUrl,
+            ollamaUrl: gatewayEndpointsOf.ollama,
             tags: [...new Set(plan.models.filter(isOllama).map((m) => m.ollamaTag))],
             script: rendered.ollamaPull.content,
+            image: gatewayService.image,
+            networkName: network.name,
+            ...(gatewayService.extraHosts ? { extraHosts: gatewayService.extraHosts } : {}),
+            ...(target.host ? { dockerHost: target.host } : {}),
           },
-          { parent },
+          { parent, dependsOn: ollama ? [ollama] : [] },
         )
       : undefined;
   const cache = has("cache-exporter")
@@ -126,12 +131,8 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
     `${name}-gateway`,
     {
       ...inputs,
-      service: serviceOf(services, "gateway"),
-      dependsOn: [
-        ...(ollama ? [ollama] : []),
-        ...(hostModels ? [hostModels] : []),
-        ...(cache ? [cache] : []),
-      ],
+      service: gatewayService,
+      dependsOn: [...(ollama ? [ollama] : []), ...(models ? [models] : []), ...(cache ? [cache] : [])],
     },
     childOpts,
   );
@@ -154,7 +155,7 @@ export function createDockerLayer(name: string, args: DockerLayerArgs, parent: p
     network,
     secrets,
     ollama,
-    hostModels,
+    models,
     cache,
     gateway,
     monitoring,

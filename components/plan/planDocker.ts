@@ -160,14 +160,19 @@ export const dockerTarget: TargetEntry<"docker"> = {
   urls: (target, _services, monitoring) => dockerHostUrls(target, monitoring),
 };
 
-/** The host's own Ollama of a docker plan, with its URLs resolved; undefined when Ollama runs in a container. */
+/** The host's own Ollama of a docker plan, with its URL resolved; undefined when Ollama runs in a container. */
 export function hostOllamaOf(
   target: Pick<PlannedTarget, "kind"> & { readonly ollama?: DockerTarget["ollama"] },
-): (HostOllama & { readonly url: string; readonly pullUrl: string }) | undefined {
+): (HostOllama & { readonly url: string }) | undefined {
   if (target.kind !== "docker" || target.ollama?.on !== "host") return undefined;
-  const url = target.ollama.url ?? DEFAULTS.target.docker.hostOllama.url;
-  // `up` runs on the host, where host.docker.internal (a name Docker gives containers) means loopback.
-  const local = new URL(url);
-  if (local.hostname === "host.docker.internal") local.hostname = "127.0.0.1";
-  return { ...target.ollama, url, pullUrl: target.ollama.pullUrl ?? local.origin };
+  return { ...target.ollama, url: target.ollama.url ?? DEFAULTS.target.docker.hostOllama.url };
 }
+
+/** Whether the layer runs its own Ollama container: a docker target with Ollama models, not the host's Ollama. */
+export const runsOllamaContainer = (plan: {
+  readonly target: Pick<PlannedTarget, "kind"> & { readonly ollama?: DockerTarget["ollama"] };
+  readonly models: readonly { readonly runtime: string }[];
+}): boolean =>
+  plan.target.kind === "docker" &&
+  plan.models.some((m) => m.runtime === "ollama") &&
+  !hostOllamaOf(plan.target);

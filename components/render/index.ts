@@ -8,7 +8,7 @@ export * from "./grafana";
 export * from "./dashboards";
 export * from "./cacheCostDashboards";
 export * from "./overviewDashboard";
-export * from "./ollamaScripts";
+export * from "./ollamaPull";
 export * from "./layerFiles";
 export * from "./vllmArgs";
 export * from "./alertmanagerConfig";

@@ -1,5 +1,5 @@
 import { DEFAULTS } from "../spec";
-import { hostOllamaOf, isOllama, isVllm, onCluster, runsRedis, type Plan } from "../plan";
+import { isOllama, isVllm, onCluster, runsRedis, type Plan } from "../plan";
 import { renderAlertRules } from "./alertRules";
 import { needsAlertmanager, renderAlertmanagerConfig } from "./alertmanagerConfig";
 import { renderCostDashboard, renderRedisDashboard } from "./cacheCostDashboards";
@@ -8,7 +8,6 @@ import { renderGpuDashboard, renderVllmDashboard } from "./dashboards";
 import { renderGatewayDashboard, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./grafana";
 import { renderLiteLlmConfig, type GatewayEndpoints } from "./litellmConfig";
 import { renderOllamaPullScript } from "./ollamaPull";
-import { renderOllamaEntrypoint, renderOllamaHealthcheck } from "./ollamaScripts";
 import { renderPrometheusConfig, type ScrapeTargets } from "./prometheusConfig";
 import { renderRedisConf } from "./redisConf";
 import type { RenderedFile } from "./yamlFile";
@@ -37,9 +36,7 @@ export const FILE_PATHS = {
   gpuDashboard: "grafana/dashboards/gpu.json",
   redisDashboard: "grafana/dashboards/redis.json",
   costDashboard: "grafana/dashboards/cost.json",
-  ollamaEntrypoint: "ollama/entrypoint.sh",
-  ollamaHealthcheck: "ollama/ready.sh",
-  ollamaPull: "ollama/pull.mjs",
+  ollamaPull: "ollama/pull.py",
 } as const;
 
 export type FileKey = keyof typeof FILE_PATHS;
@@ -73,15 +70,9 @@ export function renderLayerFiles(
           ...(plan.models.some(isVllm) && onCluster(plan) ? { gpuDashboard: renderGpuDashboard(plan) } : {}),
         }
       : {}),
-    // The host's own Ollama is pulled through its API by `up`; a container pulls in its entrypoint.
-    ...(ollamaModels.length && hostOllamaOf(plan.target)
+    // Pulled through the Ollama API by `up`, before the gateway (components/docker/ollamaModels.ts).
+    ...(ollamaModels.length
       ? { ollamaPull: renderOllamaPullScript(ollamaModels, pullTimeoutSeconds(plan)) }
-      : {}),
-    ...(ollamaModels.length && !hostOllamaOf(plan.target)
-      ? {
-          ollamaEntrypoint: renderOllamaEntrypoint(ollamaModels),
-          ollamaHealthcheck: renderOllamaHealthcheck(ollamaModels),
-        }
       : {}),
   };
   return Object.fromEntries(

@@ -9,6 +9,7 @@ import {
   isVllm,
   onDockerHost,
   redisExporterAddress,
+  runsOllamaContainer,
   runsRedis,
   type DockerHostPlan,
   type DockerTargetPlan,
@@ -18,7 +19,6 @@ import {
 import { GRAFANA_DASHBOARDS_DIR } from "./grafana";
 import { DASHBOARD_KEYS, FILE_PATHS, type FileKey } from "./layerFiles";
 import { GATEWAY_ENV } from "./litellmConfig";
-import { OLLAMA_ENTRYPOINT_PATH, OLLAMA_HEALTHCHECK_PATH } from "./ollamaScripts";
 import { REDIS_CONF_PATH, REDIS_START_SCRIPT, redisContainerMemoryMb } from "./redisConf";
 import {
   ALERTMANAGER_CONFIG_PATH,
@@ -188,7 +188,10 @@ function describeOllama({ plan, host }: DescribeContext & { host: DockerTargetPl
     id: "ollama",
     address,
     image: plan.images.ollama,
-    entrypoint: ["/bin/sh", OLLAMA_ENTRYPOINT_PATH],
+    // The image's own entrypoint and command (ENTRYPOINT ["/bin/ollama"], CMD ["serve"]: ollama/ollama
+    // Dockerfile), spelled out so the service does not depend on the image's defaults.
+    entrypoint: ["/bin/ollama"],
+    args: ["serve"],
     env: [
       value("OLLAMA_HOST", `0.0.0.0:${address.port}`),
       value("OLLAMA_CONTEXT_LENGTH", String(plan.ollamaContextLength)),
@@ -196,23 +199,20 @@ function describeOllama({ plan, host }: DescribeContext & { host: DockerTargetPl
       value("OLLAMA_NUM_PARALLEL", "1"),
       value("OLLAMA_KEEP_ALIVE", "30m"),
     ],
-    files: [
-      file("ollamaEntrypoint", OLLAMA_ENTRYPOINT_PATH, true),
-      file("ollamaHealthcheck", OLLAMA_HEALTHCHECK_PATH, true),
-    ],
+    files: [],
     volumes: [{ name: "models", mountPath: "/root/.ollama" }],
     // The host memory the config gives models, plus 1 GiB for the server.
     memoryMb: Math.round(host.hostMemoryGiB * 1024) + 1024,
-    // Healthy once every model is pulled; pulls can take long on a first `up`, so the start period is the pull
-    // timeout and a deploy waits that long: the gateway then answers as soon as it exists.
+    // Healthy once the server answers (the image has no curl; the CLI talks to OLLAMA_HOST). The models are pulled
+    // after that, through the API, by the pull step the gateway waits for (components/docker/ollamaModels.ts).
     health: {
-      test: ["CMD", "/bin/sh", OLLAMA_HEALTHCHECK_PATH],
+      test: ["CMD", "/bin/ollama", "list"],
       intervalSeconds: 30,
       timeoutSeconds: 10,
       retries: 3,
-      startPeriodSeconds: host.modelPullTimeoutSeconds,
-      startIntervalSeconds: 5,
-      waitSeconds: host.modelPullTimeoutSeconds,
+      startPeriodSeconds: 60,
+      startIntervalSeconds: 2,
+      waitSeconds: 180,
     },
     after: [],
     ...(host.gpu?.count ? { gpus: host.gpu.count } : {}),
@@ -303,7 +303,7 @@ export function describeGateway(
     ),
     // The gateway answers once created: its model server and cache come first.
     after: [
-      ...(c?.host && c.has("ollamaEntrypoint") ? (["ollama"] as const) : []),
+      ...(runsOllamaContainer(plan) ? (["ollama"] as const) : []),
       ...(plan.cache.enabled ? (["cache"] as const) : []),
     ],
   };
@@ -400,7 +400,7 @@ function describeAlertmanager(plan: Plan): ServiceDescription {
 export function describeServices(plan: Plan, opts: DescribeOptions): ServiceDescription[] {
   const c = contextOf(plan, opts);
   return [
-    ...(c.host?.kind === "docker" && c.has("ollamaEntrypoint")
+    ...(c.host?.kind === "docker" && runsOllamaContainer(plan)
       ? [describeOllama({ ...c, host: c.host })]
       : []),
     ...(runsRedis(plan) && c.elastiCacheHost === undefined ? [describeRedis(plan)] : []),

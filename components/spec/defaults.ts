@@ -19,12 +19,11 @@ export const DEFAULTS = {
       modelPullTimeoutSeconds: 3600,
       /**
        * The host's own Ollama (target.ollama.on: host). The gateway runs in a container, so it reaches the host by
-       * Docker's host.docker.internal name; `up` runs on the host and pulls through loopback. 11434 is Ollama's
+       * Docker's host.docker.internal name (and so does the pull step, from a container on the same network). 11434 is Ollama's
        * default port (ollama envconfig: OLLAMA_HOST defaults to 127.0.0.1:11434).
        */
       hostOllama: {
         url: "http://host.docker.internal:11434",
-        pullUrl: "http://127.0.0.1:11434",
         accelerator: "metal",
       },
     },

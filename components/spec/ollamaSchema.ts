@@ -41,12 +41,8 @@ const HostOllamaSchema = z
       .literal("host")
       .describe("Use the Ollama already running on the Docker host (the native app: Metal on a Mac)"),
     url: ollamaUrl(
-      `Where the gateway container reaches the host's Ollama. Default ${DEFAULTS.target.docker.hostOllama.url} ` +
+      `Where the gateway container (and the pull step, a container on the same network) reaches the host's Ollama. Default ${DEFAULTS.target.docker.hostOllama.url} ` +
         "(Docker maps host.docker.internal to the host: built into Docker Desktop, a host-gateway entry on Linux)",
-    ).optional(),
-    pullUrl: ollamaUrl(
-      "Where `up` reaches the same Ollama to pull the models, from the machine running Pulumi. Default: url, with " +
-        `host.docker.internal read as 127.0.0.1 (${DEFAULTS.target.docker.hostOllama.pullUrl}). Required with a remote target.host`,
     ).optional(),
     accelerator: z
       .enum(["metal", "cuda", "cpu"])

@@ -87,19 +87,13 @@ function remoteChecks(m: ModelEntry, i: number, add: AddProblem) {
   }
 }
 
-/** The host's own Ollama: no container GPU settings, and a pull address `up` can reach. */
+/** The host's own Ollama: no container GPU settings. */
 function hostOllamaChecks(target: Extract<LayerSpec["target"], { kind: "docker" }>, add: AddProblem): void {
   if (target.ollama.on !== "host") return;
   if (target.gpu)
     add(
       ["target", "gpu"],
       "gives GPUs to the Ollama container, and target.ollama.on is host: the host's Ollama uses its own GPU (set target.ollama.accelerator and memoryGiB); remove target.gpu",
-    );
-  const remote = target.host !== undefined && !target.host.startsWith("unix://");
-  if (remote && !target.ollama.pullUrl)
-    add(
-      ["target", "ollama", "pullUrl"],
-      `is required with a remote Docker host (${target.host}): \`up\` pulls the models from this machine, which cannot reach that host's 127.0.0.1; set the URL where this machine reaches its Ollama (e.g. through an SSH tunnel: ssh -L 11434:127.0.0.1:11434 …, then http://127.0.0.1:11434)`,
     );
 }
 

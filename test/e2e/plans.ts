@@ -5,7 +5,7 @@ import { plan, type Plan } from "../../components/plan";
 import { parseLayerSpec } from "../../components/spec";
 
 /** The raw `ai-layer:layer` object of stacks/Pulumi.dev.yaml (no vitest import: the benchmark uses it too). */
-function devLayerRaw(): Record<string, unknown> {
+export function devLayerRaw(): Record<string, unknown> {
   const file = join(__dirname, "..", "..", "stacks", "Pulumi.dev.yaml");
   const doc = parse(readFileSync(file, "utf8")) as { config: Record<string, Record<string, unknown>> };
   return structuredClone(doc.config["ai-layer:layer"]!);

@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { Plan } from "../components/plan";
 import { LayerConfigError } from "../components/spec";
 import { readStackFile, StackFileError } from "./offline/stackFile";
 import { validateStackConfig } from "./offline/validate";
@@ -36,6 +37,19 @@ export function pulumiCommands(action: Action, stack: string, extra: string[], e
   };
 }
 
+/** What `up` prints at the end: where the gateway is, how to get the key, how to check that it answers. */
+export function nextSteps(plan: Plan, backendUrl: string): string {
+  const stack = plan.stack;
+  return [
+    "",
+    `ai-layer: ${stack} is up.`,
+    `  Gateway (OpenAI base URL): ${plan.urls.gateway}/v1 — models: ${plan.models.map((m) => m.name).join(", ")}`,
+    ...(plan.urls.grafana ? [`  Grafana: ${plan.urls.grafana} (user admin)`] : []),
+    `  Key:   PULUMI_BACKEND_URL=${backendUrl} pulumi stack output gatewayMasterKey --show-secrets -s ${stack}`,
+    `  Check: npm run smoke -- ${stack}   (every model through the gateway, and the cache)`,
+  ].join("\n");
+}
+
 function main(): number {
   const [action, stack, ...extra] = process.argv.slice(2);
   if (!action || !["up", "preview", "destroy"].includes(action) || !stack) {
@@ -47,9 +61,10 @@ function main(): number {
     console.error(`no stack config at ${configPath}`);
     return 1;
   }
+  let plan: Plan | undefined;
   if (action !== "destroy") {
     try {
-      validateStackConfig(stack, readStackFile(configPath));
+      plan = validateStackConfig(stack, readStackFile(configPath));
     } catch (e) {
       if (e instanceof LayerConfigError || e instanceof StackFileError) {
         console.error(e.message);
@@ -78,6 +93,7 @@ function main(): number {
     const r = spawnSync("pulumi", step, { stdio: "inherit", cwd: ROOT, env: cmd.env });
     if (r.status !== 0) return r.status ?? 1;
   }
+  if (action === "up" && plan) console.log(nextSteps(plan, cmd.env.PULUMI_BACKEND_URL!));
   return 0;
 }
 

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEV_PASSPHRASE, pulumiCommands } from "../bin/pulumi-local";
+import { DEV_PASSPHRASE, nextSteps, pulumiCommands } from "../bin/pulumi-local";
+import { readStackFile } from "../bin/offline/stackFile";
+import { validateStackConfig } from "../bin/offline/validate";
 
 const ROOT = join(__dirname, "..");
 const hasPulumi = !spawnSync("pulumi", ["version"], { stdio: "ignore" }).error;
@@ -25,6 +27,19 @@ describe("npm run up/preview/down", () => {
     expect(own.env.PULUMI_CONFIG_PASSPHRASE).toBeUndefined();
     expect(own.env.PULUMI_BACKEND_URL).toBe("s3://b");
     expect(own.steps[1]).toEqual(["destroy", "--stack", "dev"]);
+  });
+
+  it("up ends with the gateway URL, how to read the key, and the smoke command", () => {
+    const plan = validateStackConfig("dev", readStackFile(join(ROOT, "stacks", "Pulumi.dev.yaml")));
+    const text = nextSteps(plan, "file:///repo/.pulumi");
+    expect(text).toContain(
+      "Gateway (OpenAI base URL): http://127.0.0.1:4000/v1 — models: chat, chat-small, embed",
+    );
+    expect(text).toContain(
+      "Key:   PULUMI_BACKEND_URL=file:///repo/.pulumi pulumi stack output gatewayMasterKey --show-secrets -s dev",
+    );
+    expect(text).toContain("Check: npm run smoke -- dev");
+    expect(text).toContain("Grafana: http://127.0.0.1:3000");
   });
 
   it("rejects a bad config before calling pulumi", () => {

@@ -2,17 +2,20 @@
  * `npm run smoke -- <stack> [--url URL]`: checks that a running layer answers. Calls every model name of the
  * stack's config through the gateway with the `openai` client (chat streaming, embeddings), repeats one request to
  * see the cache answer, and prints a table; exits 1 when any check fails, with the gateway's error in the table.
- * The gateway URL and key come from the stack's outputs (`pulumi stack output`, the local backend of `npm run up`),
- * or from --url and the env var AI_LAYER_GATEWAY_KEY (a key on the command line would show in `ps`; --key works
+ * The gateway URL and key come from the stack's outputs (`pulumi stack output`, the local backend of `npm run up`;
+ * a gateway inside a cluster is reached through `kubectl port-forward` for the run), or from --url and the env var
+ * AI_LAYER_GATEWAY_KEY (a key on the command line would show in `ps`; --key works
  * but says so).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LayerConfigError } from "../components/spec";
 import { readStackFile, StackFileError } from "./offline/stackFile";
 import { validateStackConfig } from "./offline/validate";
 import { pulumiCommands } from "./pulumi-local";
+import { gatewayPortForwardArgs, startPortForward } from "./smoke/portForward";
 import { formatSmokeTable, runSmoke, type SmokeTarget } from "./smoke/smoke";
 
 const ROOT = resolve(__dirname, "..");
@@ -38,7 +41,13 @@ function parseArgs(argv: readonly string[]) {
 }
 
 /** The stack's gatewayUrl and gatewayMasterKey outputs, through the Pulumi CLI and the local backend. */
-function stackOutputs(stack: string): { gatewayUrl?: string; gatewayMasterKey?: string } {
+interface StackOutputs {
+  gatewayUrl?: string;
+  gatewayMasterKey?: string;
+  kubeconfig?: string;
+}
+
+function stackOutputs(stack: string): StackOutputs {
   const cmd = pulumiCommands("up", stack, [], process.env);
   const r = spawnSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], {
     cwd: ROOT,
@@ -53,10 +62,11 @@ function stackOutputs(stack: string): { gatewayUrl?: string; gatewayMasterKey?: 
     throw new SmokeUsageError(
       `pulumi stack output failed for stack ${stack} (has it been deployed with npm run up -- ${stack}?):\n${r.stderr.trim()}`,
     );
-  return JSON.parse(r.stdout) as { gatewayUrl?: string; gatewayMasterKey?: string };
+  return JSON.parse(r.stdout) as StackOutputs;
 }
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const cleanups: (() => void)[] = [];
   try {
     const args = parseArgs(argv);
     const configPath = args.config ?? join(ROOT, "stacks", `Pulumi.${args.stack}.yaml`);
@@ -70,8 +80,26 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     let key = args.key ?? env.AI_LAYER_GATEWAY_KEY;
     if (!url || !key) {
       const outputs = stackOutputs(args.stack);
-      url ??= outputs.gatewayUrl;
       key ??= outputs.gatewayMasterKey;
+      // A gateway only the cluster can address: forward it for the run.
+      let forward = url ? undefined : gatewayPortForwardArgs(plan);
+      if (forward && outputs.kubeconfig) {
+        // aws-eks: the cluster's kubeconfig is a stack output (secret); give kubectl that file, then remove it.
+        const dir = mkdtempSync(join(tmpdir(), "ai-layer-smoke-"));
+        const file = join(dir, "kubeconfig");
+        writeFileSync(file, outputs.kubeconfig, { mode: 0o600 });
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        forward = ["--kubeconfig", file, ...forward];
+      }
+      if (forward) {
+        console.log(`ai-layer smoke: kubectl ${forward.join(" ")}`);
+        const pf = await startPortForward(forward).catch((e: Error) => {
+          throw new SmokeUsageError(e.message);
+        });
+        cleanups.unshift(pf.stop);
+        url = pf.url;
+      }
+      url ??= outputs.gatewayUrl;
     }
     if (!url || !key)
       throw new SmokeUsageError(
@@ -99,6 +127,8 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       return 1;
     }
     throw e;
+  } finally {
+    for (const cleanup of cleanups) cleanup();
   }
 }
 

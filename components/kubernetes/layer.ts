@@ -25,9 +25,10 @@ import { LAYER_SECRET_NAME, meta, type KubeContext, type KubeObject } from "./ma
 import { gatewayManifests } from "./manifests/gateway";
 import { dcgmExporterManifests, nvidiaDevicePluginManifests } from "./manifests/gpuAgents";
 import { monitoringManifests } from "./manifests/monitoring";
+import { networkPolicies } from "./manifests/networkPolicy";
 import { podSecurityLabels, type PodSecurityLevel } from "./manifests/podSecurity";
 import { vllmManifests } from "./manifests/vllm";
-import { layerWorkloadList } from "./networkFlows";
+import { layerFlows, layerWorkloadList } from "./networkFlows";
 
 export interface KubernetesLayerArgs {
   /** The plan of a kubernetes or aws-eks target. */
@@ -172,6 +173,8 @@ export function kubernetesObjects(
             : []),
         ]),
     ...(files.alertmanagerConfig ? alertmanagerManifests(ctx, plan, files.alertmanagerConfig.content) : []),
+    // Default deny in every namespace the layer owns, then exactly the flows the plan needs (networkFlows.ts).
+    ...networkPolicies(ctx, layerWorkloadList(plan), layerFlows(plan)),
   ];
 }
 

@@ -37,7 +37,7 @@ export type OutsidePeer =
   | { readonly kind: "anywhere" }
   /** Public addresses only: everything but the private, shared and link-local ranges (PRIVATE_RANGES). */
   | { readonly kind: "internet" }
-  /** Private addresses only (PRIVATE_RANGES): the Kubernetes API server's endpoints. */
+  /** Private addresses only (CLUSTER_RANGES, not link-local): the Kubernetes API server's endpoints. */
   | { readonly kind: "private" }
   /** The cluster DNS: pods labelled k8s-app=kube-dns in kube-system. */
   | { readonly kind: "kube-dns" };
@@ -66,6 +66,9 @@ export const PRIVATE_RANGES = [
   "100.64.0.0/10",
   "169.254.0.0/16",
 ] as const;
+
+/** Where a cluster's own hosts live: PRIVATE_RANGES without link-local (the metadata service is not one of them). */
+export const CLUSTER_RANGES = PRIVATE_RANGES.filter((r) => r !== "169.254.0.0/16");
 
 /** Namespace KEDA's chart is installed in (layer.ts) and where a pre-installed KEDA is assumed to run. */
 export const KEDA_NAMESPACE = "keda";
@@ -155,6 +158,8 @@ export function layerFlows(plan: ClusterPlan): Flow[] {
   );
   for (const v of w.vllm) add(w.gateway, v, VLLM_PORT, "the gateway routes requests to vLLM");
   if (w.redis) add(w.gateway, w.redis, s.redis.port, "the gateway's response cache and router state");
+  else if (plan.cache.enabled)
+    add(w.gateway, { kind: "anywhere" }, s.redis.port, "the gateway's Redis outside the namespace");
   if (w.redis && plan.target.cache.expose === "load-balancer")
     add(
       { kind: "anywhere" },
@@ -162,8 +167,6 @@ export function layerFlows(plan: ClusterPlan): Flow[] {
       s.redis.port,
       "apps outside the cluster (the load balancer limits sources)",
     );
-  else if (plan.cache.enabled)
-    add(w.gateway, { kind: "anywhere" }, s.redis.port, "the gateway's Redis outside the namespace");
   const apiPorts = [...plan.models.filter(isRemote), ...plan.models.filter(isCloud)].map((m) =>
     apiPort(m.apiBase),
   );

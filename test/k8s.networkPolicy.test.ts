@@ -21,12 +21,13 @@ const OUTSIDE: Endpoint[] = [
   { kind: "ip", name: "vpc-host", ip: "10.20.30.40" },
 ];
 const OUTSIDE_PORTS = [80, 443, 6379, 6443];
-/** Pods of the cluster that are not the layer's, with the ports they listen on. */
-const OTHER_PODS: (Endpoint & { ports: [number, Proto][] })[] = [
+type OtherPod = Endpoint & { ports: [number, Proto][] };
+/** Pods of the cluster that are not the layer's, with the ports they listen on; KEDA in the plan's namespace for it. */
+const otherPodsOf = (plan: ClusterPlan): OtherPod[] => [
   {
     kind: "pod",
     name: "keda-operator",
-    namespace: "keda",
+    namespace: plan.target.kedaNamespace,
     labels: { app: "keda-operator" },
     ip: "10.1.0.1",
     ports: [[8080, "TCP"]],
@@ -92,7 +93,11 @@ function layerPods(objects: readonly KubeObject[], namespaces: Set<string>) {
 }
 
 /** The connections the plan needs, by endpoint name (see the file comment). */
-function expectedConnections(plan: ClusterPlan, pods: ReturnType<typeof layerPods>): Set<string> {
+function expectedConnections(
+  plan: ClusterPlan,
+  pods: ReturnType<typeof layerPods>,
+  OTHER_PODS: readonly OtherPod[],
+): Set<string> {
   const s = plan.services;
   const has = (name: string) => pods.some((p) => p.name === name);
   const gw = nameOf(s.gateway.host);
@@ -154,7 +159,8 @@ describe.each(CLUSTER_PLANS)("%s", (_name, makeIt) => {
   const policies = objects.filter((o) => o.kind === "NetworkPolicy");
   const layerNamespaces = new Set(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
   const pods = layerPods(objects, layerNamespaces);
-  const expected = expectedConnections(plan, pods);
+  const OTHER_PODS = otherPodsOf(plan);
+  const expected = expectedConnections(plan, pods, OTHER_PODS);
   const sources: Endpoint[] = [...pods, ...OTHER_PODS, ...OUTSIDE];
   const targets = [
     ...pods.map((p) => ({ end: p as Endpoint, ports: p.ports })),

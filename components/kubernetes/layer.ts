@@ -214,7 +214,7 @@ export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, p
             chart: CHARTS.keda.chart,
             version: CHARTS.keda.version,
             repositoryOpts: { repo: CHARTS.keda.repo },
-            namespace: "keda",
+            namespace: target.kedaNamespace,
             createNamespace: true,
             // Wait for the CRDs and operator before ScaledObjects are applied.
             atomic: true,

@@ -70,9 +70,6 @@ export const PRIVATE_RANGES = [
 /** Where a cluster's own hosts live: PRIVATE_RANGES without link-local (the metadata service is not one of them). */
 export const CLUSTER_RANGES = PRIVATE_RANGES.filter((r) => r !== "169.254.0.0/16");
 
-/** Namespace KEDA's chart is installed in (layer.ts) and where a pre-installed KEDA is assumed to run. */
-export const KEDA_NAMESPACE = "keda";
-
 /** Ports of the Kubernetes API server: 443 (managed control planes such as EKS), 6443 (kubeadm's default). */
 export const KUBE_API_PORTS = [443, 6443] as const;
 
@@ -130,7 +127,7 @@ export const layerWorkloadList = (plan: ClusterPlan): LayerWorkload[] =>
  *   password; reached by port-forward or a Service a team adds);
  * - gateway → each vLLM track, → Redis, → remote APIs and GPU clouds on the internet;
  * - Redis exporter → Redis; Prometheus → gateway, vLLM, exporters, Alertmanager and the API server (discovery);
- * - Grafana → Prometheus; KEDA → Prometheus (ScaledObject queries);
+ * - Grafana → Prometheus; KEDA (every pod of target.kedaNamespace) → Prometheus (ScaledObject queries);
  * - vLLM → the internet on 443 (Hugging Face weights); Alertmanager → the internet on 443 (Slack, PagerDuty);
  * - every workload that connects anywhere → the cluster DNS.
  * With `monitoring.existingPrometheus` the team's Prometheus may sit in any namespace: the metrics ports accept
@@ -190,7 +187,7 @@ export function layerFlows(plan: ClusterPlan): Flow[] {
     if (w.grafana) add(w.grafana, w.prometheus, s.prometheus.port, "Grafana queries Prometheus");
     if (w.vllm.length)
       add(
-        { kind: "namespace", namespace: KEDA_NAMESPACE },
+        { kind: "namespace", namespace: plan.target.kedaNamespace },
         w.prometheus,
         s.prometheus.port,
         "KEDA reads queue depth",

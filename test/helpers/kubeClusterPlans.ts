@@ -43,13 +43,14 @@ export const CLUSTER_PLANS: [string, () => ClusterPlan][] = [
       }),
   ],
   [
-    "cluster already runs KEDA, the device plugin and DCGM",
+    "cluster already runs KEDA (in autoscaling), the device plugin and DCGM",
     () =>
       variant({
         target: {
           kind: "kubernetes",
           context: "c",
           clusterHas: { keda: true, nvidiaDevicePlugin: true, dcgmExporter: true },
+          kedaNamespace: "autoscaling",
         },
       }),
   ],

@@ -26,8 +26,9 @@ const gi = (n: number) => `${Math.ceil(n)}Gi`;
 
 /**
  * vLLM runs as a non-root user. vllm/vllm-openai has no USER (root by default), but vllm-project/vllm#40275
- * (docker/Dockerfile, vllm-base stage) creates `vllm`, UID 2000, and documents that the libraries (Hugging Face,
- * vLLM, Triton, Inductor) only need a writable $HOME to run as it. So: HOME on an emptyDir, USER set so
+ * (merged 2026-04-19; docker/Dockerfile, vllm-base stage) creates `vllm`, UID 2000, and documents that the libraries
+ * (Hugging Face, vLLM, Triton, Inductor) only need a writable $HOME to run as it. Whether the pinned v0.25.1 image
+ * carries that user was not checked here; nothing below depends on it having a passwd entry. So: HOME on an emptyDir, USER set so
  * getpass.getuser() (torch's cache init) needs no /etc/passwd entry (kserve/kserve#5666), HF_HOME on the weight
  * volume, which fsGroup makes writable. The root filesystem stays writable (not read-only): JIT caches move between
  * vLLM releases, and a non-root user can write only world-writable paths such as /tmp there anyway.

@@ -34,7 +34,8 @@ export interface GatewayExposure {
  * production guide sets it up (BerriAI/litellm docs/my-website/docs/proxy/prod.md, "Read-only File System":
  * LITELLM_MIGRATION_DIR, PRISMA_BINARY_CACHE_DIR and XDG_CACHE_HOME on writable volumes; the image's Admin UI under
  * /var/lib/litellm/ui is pre-restructured, so it is only read). 65532 is the `nonroot` user of the Chainguard
- * python base the image builds on (BerriAI/litellm Dockerfile, LITELLM_RUNTIME_IMAGE cgr.dev/chainguard/python).
+ * python base recent BerriAI/litellm Dockerfiles build on (LITELLM_RUNTIME_IMAGE cgr.dev/chainguard/python; the
+ * v1.104.9 Dockerfile itself was not read here). No passwd entry is needed: HOME and the caches are set below.
  */
 export const GATEWAY_UID = 65532;
 const GATEWAY_SCRATCH = [

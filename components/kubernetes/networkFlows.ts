@@ -92,7 +92,8 @@ export function layerWorkloads(plan: ClusterPlan) {
   const s = plan.services;
   const hasVllm = plan.models.some(isVllm);
   const ownPrometheus = plan.monitoring.enabled && !plan.monitoring.existingPrometheus;
-  const anyPrometheus = ownPrometheus || (plan.monitoring.enabled && !!plan.monitoring.existingPrometheus);
+  // kubernetesObjects runs the DCGM exporter for its own Prometheus and for a team's (existingPrometheus).
+  const anyPrometheus = ownPrometheus || !!plan.monitoring.existingPrometheus;
   return {
     gateway: workload(ns, "litellm", serviceName(s.gateway.host)),
     vllm: plan.models

@@ -8,6 +8,7 @@ import {
   GRAFANA_ADMIN_PASSWORD_SECRET_KEY,
   monitoringManifests,
 } from "../components/kubernetes/manifests/monitoring";
+import { dcgmExporterNamespace } from "../components/plan";
 import { monitoringFixture, kubeLabel as label, type Json as Any } from "./helpers/kubeLayer";
 import { kubeTypeErrors, validateKubeObject, type AnyKubeObject } from "./helpers/kubeSchema";
 
@@ -35,10 +36,22 @@ describe("monitoring manifests against the official Kubernetes schemas", () => {
     ).toThrow(/unknown kind/);
   }, 60_000);
 
-  it("names are unique per kind and namespace; layer objects sit in the layer namespace", () => {
+  it("names are unique per kind and namespace; layer objects sit in the layer namespace, DCGM's in its own", () => {
     const keys = all.map(label);
     expect(new Set(keys).size).toBe(keys.length);
-    for (const o of all.filter((x) => x.metadata.name !== DEVICE_PLUGIN_NAME))
+    const dcgmNs = dcgmExporterNamespace(ctx.namespace);
+    const inDcgmNs = all.filter((x) => x.metadata.namespace === dcgmNs).map(label);
+    // The exporter, and the Role letting the layer's Prometheus discover its pods there.
+    expect(inDcgmNs.sort()).toEqual(
+      [
+        `DaemonSet ${dcgmNs}/dcgm-exporter`,
+        `Role ${dcgmNs}/prometheus-discovery`,
+        `RoleBinding ${dcgmNs}/prometheus-discovery`,
+      ].sort(),
+    );
+    for (const o of all.filter(
+      (x) => x.metadata.name !== DEVICE_PLUGIN_NAME && x.metadata.namespace !== dcgmNs,
+    ))
       expect(o.metadata.namespace, label(o)).toBe(ctx.namespace);
   });
 });
@@ -175,10 +188,21 @@ describe("Prometheus", () => {
       { kind: "ServiceAccount", name: spec.serviceAccountName, namespace: ctx.namespace },
     ]);
     find("ServiceAccount", spec.serviceAccountName);
-    // The Role is namespaced, so discovery must stay in the namespace.
+    // Roles are namespaced, so discovery must stay in namespaces where one grants the ServiceAccount access:
+    // the layer's, and the DCGM exporter's (a Role for pods there, bound to the same ServiceAccount).
+    const dcgmNs = dcgmExporterNamespace(ctx.namespace);
+    const dcgmBinding = all.find((o) => o.kind === "RoleBinding" && o.metadata.namespace === dcgmNs) as Any;
+    expect(dcgmBinding.subjects).toEqual(binding.subjects);
+    const dcgmRole = find("Role", dcgmBinding.roleRef.name);
+    expect(dcgmRole.metadata.namespace).toBe(dcgmNs);
+    expect(dcgmRole.rules).toEqual([
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+    ]);
     const cfg = parse(files.prometheusConfig) as Any;
     for (const j of cfg.scrape_configs.filter((x: Any) => x.kubernetes_sd_configs))
-      expect(j.kubernetes_sd_configs[0].namespaces.names).toEqual([ctx.namespace]);
+      expect(j.kubernetes_sd_configs[0].namespaces.names).toEqual([
+        j.job_name === "dcgm" ? dcgmNs : ctx.namespace,
+      ]);
   });
 
   it("is reachable at the planned address (Service prometheus:9090 selecting its pod)", () => {

@@ -211,4 +211,38 @@ describe("kubernetes target: the staging stack on mocks", async () => {
     );
     for (const r of so) expect((r.inputs as Json).apiVersion).toBe("keda.sh/v1alpha1");
   });
+
+  it("registers the namespaces with their Pod Security labels: ai-layer restricted, ai-layer-dcgm privileged", () => {
+    const levels = Object.fromEntries(
+      ofKind("Namespace").map((n) => [
+        n.metadata.name,
+        n.metadata.labels["pod-security.kubernetes.io/enforce"],
+      ]),
+    );
+    expect(levels).toEqual({ [ns]: "restricted", [`${ns}-dcgm`]: "privileged" });
+    expect(one("DaemonSet", "dcgm-exporter").metadata.namespace).toBe(`${ns}-dcgm`);
+  });
+
+  it("registers a default deny in both namespaces and a NetworkPolicy selecting every workload's pods", () => {
+    const policies = ofKind("NetworkPolicy");
+    for (const n of [ns, `${ns}-dcgm`])
+      expect(
+        policies.filter((p) => p.metadata.name === "default-deny" && p.metadata.namespace === n),
+      ).toHaveLength(1);
+    for (const w of [...ofKind("Deployment"), ...ofKind("DaemonSet")].filter(
+      (x) => x.metadata.namespace !== "kube-system",
+    )) {
+      const labels = w.spec.template.metadata.labels;
+      const selecting = policies.filter(
+        (p) =>
+          p.metadata.namespace === w.metadata.namespace &&
+          p.metadata.name !== "default-deny" &&
+          Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => labels[k] === v),
+      );
+      expect(
+        selecting.map((p) => p.metadata.name),
+        w.metadata.name,
+      ).toEqual([w.metadata.name]);
+    }
+  });
 });

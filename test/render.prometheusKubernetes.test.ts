@@ -4,7 +4,13 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { kubernetesEndpoints, kubernetesObjects } from "../components/kubernetes/layer";
-import { isVllm, plan as makePlan, VLLM_PORT, vllmResourceName } from "../components/plan";
+import {
+  dcgmExporterNamespace,
+  isVllm,
+  plan as makePlan,
+  VLLM_PORT,
+  vllmResourceName,
+} from "../components/plan";
 import {
   GATEWAY_METRICS_KEY_FILE,
   PROMETHEUS_RULES_FILE,
@@ -31,7 +37,8 @@ interface ScrapeConfig {
 const plan = kubernetesPlan({ canary: true });
 const ctx = kubeContext(plan);
 const ns = ctx.namespace;
-const text = renderKubernetesPrometheusConfig(plan, { namespace: ns, dcgm: true });
+const dcgmNs = dcgmExporterNamespace(ns);
+const text = renderKubernetesPrometheusConfig(plan, { namespace: ns, dcgm: true, dcgmNamespace: dcgmNs });
 const config = parse(text) as { scrape_configs: ScrapeConfig[] };
 const job = (name: string) => config.scrape_configs.find((j) => j.job_name === name)!;
 
@@ -52,11 +59,11 @@ describe("renderKubernetesPrometheusConfig", () => {
         expect(knownKeys.scrape_config, `${j.job_name}.${key}`).toContain(key);
   });
 
-  it("discovers only in the layer namespace, with roles endpoints (services) and pod (DCGM)", () => {
+  it("discovers only in the layer namespace (DCGM: its own), with roles endpoints (services) and pod (DCGM)", () => {
     for (const j of config.scrape_configs.filter((x) => x.kubernetes_sd_configs)) {
       for (const sd of j.kubernetes_sd_configs!) {
         expect(Object.keys(sd).sort(), j.job_name).toEqual(["namespaces", "role"]);
-        expect(sd.namespaces).toEqual({ names: [ns] });
+        expect(sd.namespaces).toEqual({ names: [j.job_name === "dcgm" ? dcgmNs : ns] });
         expect(sd.role).toBe(j.job_name === "dcgm" ? "pod" : "endpoints");
       }
       for (const r of j.relabel_configs!)
@@ -94,7 +101,9 @@ describe("renderKubernetesPrometheusConfig", () => {
   });
 
   it("renderPrometheusConfig dispatches to it for kubernetes scrape targets", () => {
-    expect(renderPrometheusConfig(plan, { kubernetes: { namespace: ns, dcgm: true } })).toBe(text);
+    expect(
+      renderPrometheusConfig(plan, { kubernetes: { namespace: ns, dcgm: true, dcgmNamespace: dcgmNs } }),
+    ).toBe(text);
   });
 });
 
@@ -104,8 +113,10 @@ describe("relabelling against the layer's real manifests (kubernetesObjects)", (
   const layerConfig = parse(files.prometheusConfig!.content) as typeof config;
   const scraped = (name: string) => {
     const j = layerConfig.scrape_configs.find((x) => x.job_name === name)!;
-    const role = j.kubernetes_sd_configs![0]!.role;
-    const discovered = role === "pod" ? podTargets(objects, ns) : endpointsTargets(objects, ns);
+    // Discovery looks where the job says: the DCGM exporter's pods sit in their own namespace.
+    const { role, namespaces } = j.kubernetes_sd_configs![0]!;
+    const where = namespaces.names[0]!;
+    const discovered = role === "pod" ? podTargets(objects, where) : endpointsTargets(objects, where);
     return discovered.map((t) => relabel(t, j.relabel_configs!)).filter((t): t is Labels => t !== null);
   };
 

@@ -205,8 +205,17 @@ describe("each target maps the description whole", () => {
       );
     const gw = describeGateway(p);
     const g = container(gatewayManifests(ctx, p, "x", { expose: "cluster", sourceRanges: [] }), "litellm");
-    expect([g.image, g.args, g.env]).toEqual([gw.image, gw.args, asEnv(gw)]);
-    expect(g.volumeMounts).toEqual([{ name: "config", mountPath: "/etc/litellm", readOnly: true }]);
+    // The description's env whole, then only the Kubernetes pod's writable paths for its read-only root.
+    const described = asEnv(gw);
+    expect([g.image, g.args, g.env.slice(0, described.length)]).toEqual([gw.image, gw.args, described]);
+    expect(g.env.slice(described.length).map((e: Json) => e.name)).toEqual([
+      "HOME",
+      "XDG_CACHE_HOME",
+      "PRISMA_BINARY_CACHE_DIR",
+      "LITELLM_MIGRATION_DIR",
+    ]);
+    expect(g.volumeMounts[0]).toEqual({ name: "config", mountPath: "/etc/litellm", readOnly: true });
+    expect(g.volumeMounts.slice(1).every((m: Json) => !m.readOnly)).toBe(true);
     const cache = cacheManifests(ctx, p, "port 6379\n");
     const redis = describeRedis(p);
     expect([

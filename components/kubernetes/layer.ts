@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../catalog";
 import {
+  dcgmExporterNamespace,
   isVllm,
   redisTls,
   VLLM_PORT,
@@ -24,7 +25,10 @@ import { LAYER_SECRET_NAME, meta, type KubeContext, type KubeObject } from "./ma
 import { gatewayManifests } from "./manifests/gateway";
 import { dcgmExporterManifests, nvidiaDevicePluginManifests } from "./manifests/gpuAgents";
 import { monitoringManifests } from "./manifests/monitoring";
+import { networkPolicies } from "./manifests/networkPolicy";
+import { podSecurityLabels, type PodSecurityLevel } from "./manifests/podSecurity";
 import { vllmManifests } from "./manifests/vllm";
+import { layerFlows, layerWorkloadList } from "./networkFlows";
 
 export interface KubernetesLayerArgs {
   /** The plan of a kubernetes or aws-eks target. */
@@ -51,7 +55,11 @@ export function kubernetesEndpoints(plan: ClusterPlan): LayerEndpoints {
     },
     // Scrape DCGM only where this stack runs the exporter: one in another namespace is out of Prometheus' reach.
     scrape: {
-      kubernetes: { namespace: ns, dcgm: plan.models.some(isVllm) && !plan.target.clusterHas.dcgmExporter },
+      kubernetes: {
+        namespace: ns,
+        dcgm: plan.models.some(isVllm) && !plan.target.clusterHas.dcgmExporter,
+        dcgmNamespace: dcgmExporterNamespace(ns),
+      },
     },
     prometheusUrl: `http://${s.prometheus.host}:${s.prometheus.port}`,
   };
@@ -95,7 +103,37 @@ export class KubernetesLayer extends pulumi.ComponentResource {
   }
 }
 
-/** The plain objects of the layer (everything but the Secret's values, KEDA's chart and the namespace). */
+/**
+ * The Pod Security level each namespace the layer creates enforces: `restricted` for the layer's own (every pod in
+ * it meets the standard), `privileged` for the DCGM exporter's (root, SYS_ADMIN, a hostPath).
+ */
+export function layerNamespaces(
+  plan: ClusterPlan,
+): { readonly name: string; readonly podSecurity: PodSecurityLevel }[] {
+  const dcgm = layerWorkloadList(plan).some(
+    (w) => w.namespace === dcgmExporterNamespace(plan.target.namespace),
+  );
+  return [
+    { name: plan.target.namespace, podSecurity: "restricted" },
+    ...(dcgm
+      ? [{ name: dcgmExporterNamespace(plan.target.namespace), podSecurity: "privileged" as const }]
+      : []),
+  ];
+}
+
+/** The Namespace objects of the layer, labelled with the Pod Security level they enforce. */
+export function namespaceObjects(plan: ClusterPlan, ctx: KubeContext): KubeObject[] {
+  return layerNamespaces(plan).map((n) => ({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: n.name,
+      labels: { ...meta(ctx, n.name, "namespace").labels, ...podSecurityLabels(n.podSecurity) },
+    },
+  }));
+}
+
+/** The plain objects of the layer (everything but the Secret's values, KEDA's chart and the namespaces). */
 export function kubernetesObjects(
   plan: ClusterPlan,
   ctx: KubeContext,
@@ -135,6 +173,8 @@ export function kubernetesObjects(
             : []),
         ]),
     ...(files.alertmanagerConfig ? alertmanagerManifests(ctx, plan, files.alertmanagerConfig.content) : []),
+    // Default deny in every namespace the layer owns, then exactly the flows the plan needs (networkFlows.ts).
+    ...networkPolicies(ctx, layerWorkloadList(plan), layerFlows(plan)),
   ];
 }
 
@@ -150,14 +190,7 @@ export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, p
     ...(target.storageClass ? { storageClass: target.storageClass } : {}),
   };
   const opts = { parent, provider };
-  const namespace = applyObject(
-    {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: target.namespace, labels: meta(ctx, target.namespace, "namespace").labels },
-    },
-    opts,
-  );
+  const [namespace, ...otherNamespaces] = namespaceObjects(plan, ctx).map((n) => applyObject(n, opts));
 
   const secrets = resolveSecrets(name, plan.secrets, args.secrets ?? {}, parent);
   const secret = new k8s.core.v1.Secret(
@@ -169,7 +202,7 @@ export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, p
         plan.secrets.map((s) => [s.configKey, secrets[s.configKey as LayerSecretKey]]),
       ),
     },
-    { ...opts, dependsOn: [namespace] },
+    { ...opts, dependsOn: [namespace!] },
   );
 
   const keda =
@@ -181,7 +214,7 @@ export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, p
             chart: CHARTS.keda.chart,
             version: CHARTS.keda.version,
             repositoryOpts: { repo: CHARTS.keda.repo },
-            namespace: "keda",
+            namespace: target.kedaNamespace,
             createNamespace: true,
             // Wait for the CRDs and operator before ScaledObjects are applied.
             atomic: true,
@@ -202,7 +235,7 @@ export function createKubernetesLayer(name: string, args: KubernetesLayerArgs, p
     const autoscaled = isVllmDeployment || gatewayScaled;
     applyObject(obj, {
       ...opts,
-      dependsOn: [namespace, secret, ...(scaled && keda ? [keda] : [])],
+      dependsOn: [namespace!, ...otherNamespaces, secret, ...(scaled && keda ? [keda] : [])],
       // KEDA/HPA own the replica count once running; Pulumi must not reset it on every update.
       ...(autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}),
       // A vLLM rollout downloads weights before it is ready.

@@ -27,6 +27,14 @@ export function kubernetesServices(namespace: string): Readonly<Record<ServiceNa
   };
 }
 
+/**
+ * Namespace of the DCGM exporter the layer runs: its own, because the exporter needs root, SYS_ADMIN and a hostPath
+ * (Pod Security Standard `privileged`) while the layer's namespace enforces `restricted`. `<namespace>-dcgm`, cut so
+ * it stays a DNS label (at most 63 characters, no trailing dash).
+ */
+export const dcgmExporterNamespace = (namespace: string) =>
+  `${namespace.slice(0, 63 - "-dcgm".length).replace(/-+$/, "")}-dcgm`;
+
 /** Kubernetes name of a vLLM track's Deployment and Service. */
 export const vllmResourceName = (trackId: string) => `vllm-${trackId}`;
 

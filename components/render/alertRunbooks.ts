@@ -1,4 +1,4 @@
-import { isVllm, onCluster, type AwsEc2Plan, type Plan } from "../plan";
+import { dcgmExporterNamespace, isVllm, onCluster, type AwsEc2Plan, type Plan } from "../plan";
 import { HOURS_PER_MONTH } from "../spec";
 
 /** Titles of the provisioned Grafana dashboards the runbooks point at (grafana.ts, dashboards.ts). */
@@ -137,7 +137,7 @@ export function alertRunbooks(plan: Plan): Runbooks {
       `${panel("vllm", "Replicas up")} and ${panel("gpu", "Exporters up")} show since when.`,
     gpuMissing:
       `Compare allocatable GPUs: ${gpuNodes}. Check the device plugin and DCGM exporter pods: ` +
-      `\`kubectl -n kube-system get ds nvidia-device-plugin-daemonset\`, \`kubectl -n ${k8s} get pods ` +
+      `\`kubectl -n kube-system get ds nvidia-device-plugin-daemonset\`, \`kubectl -n ${k8s && dcgmExporterNamespace(k8s)} get pods ` +
       `-l app.kubernetes.io/name=dcgm-exporter -o wide\`. ${panel("gpu", "Exporters up")}, ` +
       `${panel("gpu", "GPU utilization")}.`,
     gpuXid:

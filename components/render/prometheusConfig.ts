@@ -147,8 +147,13 @@ export function renderPrometheusConfig(plan: Plan, targets: ScrapeTargets): stri
 export interface KubernetesScrapeOptions {
   /** The layer's namespace; discovery stays inside it (the Role grants no more). */
   readonly namespace: string;
-  /** Scrape the dcgm-exporter DaemonSet's pods (in the same namespace). */
+  /** Scrape the dcgm-exporter DaemonSet's pods. */
   readonly dcgm: boolean;
+  /**
+   * Namespace of the DCGM exporter pods. Default `namespace`; the kubernetes layer runs them in their own
+   * (dcgmExporterNamespace: they need privileges the layer's namespace does not allow).
+   */
+  readonly dcgmNamespace?: string;
 }
 
 type Relabel = {
@@ -299,7 +304,9 @@ export function renderKubernetesPrometheusConfig(plan: Plan, opts: KubernetesScr
             {
               job_name: "dcgm",
               // role pod: the exporter runs as a DaemonSet without a Service; one target per declared port.
-              kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [namespace] } }],
+              kubernetes_sd_configs: [
+                { role: "pod", namespaces: { names: [opts.dcgmNamespace ?? namespace] } },
+              ],
               relabel_configs: [
                 keep(metaLabel("pod", "app.kubernetes.io/name"), DCGM_EXPORTER_COMPONENT),
                 keep("__meta_kubernetes_pod_container_port_number", String(DCGM_EXPORTER_PORT)),

@@ -44,6 +44,8 @@ export const DEFAULTS = {
     },
     kubernetes: {
       namespace: "ai-layer",
+      /** Where KEDA runs: the namespace its chart is installed in (kedacore/charts' docs use `keda`). */
+      kedaNamespace: "keda",
       /** The one node label that carries the GPU type; node provisioning (aws target) sets the same key. */
       gpuNodeLabel: "ai-layer.dev/gpu",
     },

@@ -113,6 +113,16 @@ export const KubernetesTargetSchema = z
       .max(63)
       .default(DEFAULTS.target.kubernetes.namespace)
       .describe(`Namespace of the layer. Default ${DEFAULTS.target.kubernetes.namespace}`),
+    kedaNamespace: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+        message: "must be a DNS label (lowercase letters, digits, dashes)",
+      })
+      .max(63)
+      .default(DEFAULTS.target.kubernetes.kedaNamespace)
+      .describe(
+        `Namespace KEDA runs in: the stack installs it there, or finds it there with clusterHas.keda; the layer's NetworkPolicies let it query Prometheus. Default ${DEFAULTS.target.kubernetes.kedaNamespace}`,
+      ),
     gpuNodeLabel: z
       .string()
       .superRefine((key, ctx) => {

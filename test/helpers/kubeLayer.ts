@@ -1,7 +1,19 @@
+import { join } from "node:path";
+import { validateStackConfig } from "../../bin/offline/validate";
+import { readStackFile } from "../../bin/offline/stackFile";
+import { kubernetesEndpoints, kubernetesObjects, namespaceObjects } from "../../components/kubernetes/layer";
 import type { KubeContext, KubeObject } from "../../components/kubernetes/manifests/common";
 import { monitoringManifests, type MonitoringFiles } from "../../components/kubernetes/manifests/monitoring";
-import { plan as makePlan, type Plan, type PlanFor } from "../../components/plan";
 import {
+  dcgmExporterNamespace,
+  onCluster,
+  plan as makePlan,
+  type ClusterPlan,
+  type Plan,
+  type PlanFor,
+} from "../../components/plan";
+import {
+  renderLayerFiles,
   renderAlertRules,
   renderGatewayDashboard,
   renderGpuDashboard,
@@ -44,7 +56,11 @@ export function monitoringFixture() {
   const plan = kubernetesPlan();
   const ctx = kubeContext(plan);
   const files: MonitoringFiles = {
-    prometheusConfig: renderKubernetesPrometheusConfig(plan, { namespace: ctx.namespace, dcgm: true }),
+    prometheusConfig: renderKubernetesPrometheusConfig(plan, {
+      namespace: ctx.namespace,
+      dcgm: true,
+      dcgmNamespace: dcgmExporterNamespace(ctx.namespace),
+    }),
     alertRules: renderAlertRules(plan),
     grafanaDatasources: renderGrafanaDatasources(
       plan.urls.prometheus!,
@@ -79,3 +95,27 @@ export function monitoringFixture() {
 
 /** `Kind namespace/name`, for test titles and messages. */
 export const kubeLabel = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+
+/** The plan of a stack in stacks/ (Pulumi.<stack>.yaml), validated as `npm run plan` does; a cluster plan. */
+export function stackClusterPlan(stack: string): ClusterPlan {
+  const p = validateStackConfig(
+    stack,
+    readStackFile(join(__dirname, "..", "..", "stacks", `Pulumi.${stack}.yaml`)),
+  );
+  if (!onCluster(p)) throw new Error(`${stack} is not a kubernetes or aws-eks stack`);
+  return p;
+}
+
+/** Every object the kubernetes layer applies for `plan` (its Namespaces first), as createKubernetesLayer builds them. */
+export function layerObjects(plan: ClusterPlan): KubeObject[] {
+  const ctx: KubeContext = {
+    namespace: plan.target.namespace,
+    stack: plan.stack,
+    gpuNodeLabel: plan.target.gpuNodeLabel,
+    ...(plan.target.storageClass ? { storageClass: plan.target.storageClass } : {}),
+  };
+  return [
+    ...namespaceObjects(plan, ctx),
+    ...kubernetesObjects(plan, ctx, renderLayerFiles(plan, kubernetesEndpoints(plan))),
+  ];
+}

@@ -10,6 +10,7 @@ import {
   type KubeContext,
   type KubeObject,
 } from "./common";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 
 const COMPONENT = "alertmanager";
 const CONFIG_MAP = "alertmanager-config";
@@ -59,7 +60,9 @@ export function alertmanagerManifests(ctx: KubeContext, plan: Plan, config: stri
             },
           },
           spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534 },
+            // prom/alertmanager runs as nobody (prometheus/alertmanager Dockerfile: USER nobody).
+            securityContext: restrictedPodSecurityContext(65534),
+            automountServiceAccountToken: false,
             containers: [
               {
                 name: "alertmanager",
@@ -71,6 +74,8 @@ export function alertmanagerManifests(ctx: KubeContext, plan: Plan, config: stri
                 ],
                 ports: [{ name: "http", containerPort: am.port, protocol: "TCP" }],
                 resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                // Writes only its silences and notification log (/alertmanager, an emptyDir).
+                securityContext: restrictedContainerSecurityContext(true),
                 volumeMounts: [
                   { name: "config", mountPath: "/etc/alertmanager", readOnly: true },
                   { name: "receivers", mountPath: secretDir, readOnly: true },

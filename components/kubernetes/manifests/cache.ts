@@ -11,8 +11,22 @@ import {
   type KubeContext,
   type KubeObject,
 } from "./common";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchVolume,
+} from "./podSecurity";
 
 const CONFIG_MAP = "redis-config";
+
+// docker-library/redis alpine Dockerfile: `addgroup -S -g 1000 redis; adduser -S -G redis -u 999 redis`. Run as
+// that user, docker-entrypoint.sh execs redis-server directly (it drops privileges only when started as root).
+const REDIS_UID = 999;
+const REDIS_GID = 1000;
+// oliver006/redis_exporter Dockerfile (scratch release stage): `USER 59000:59000`.
+const REDIS_EXPORTER_UID = 59000;
+// The image's WORKDIR; with no RDB or AOF nothing is written there, but a read-only root keeps it a volume.
+const REDIS_DATA = scratchVolume("data", "/data", "64Mi");
 
 /**
  * Redis as the response cache (rendered redis.conf, password from the Secret, no persistence) and its exporter;
@@ -50,6 +64,8 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string |
             template: {
               metadata: { labels: meta(ctx, redisName, "redis").labels },
               spec: {
+                securityContext: restrictedPodSecurityContext(REDIS_UID, REDIS_GID),
+                automountServiceAccountToken: false,
                 containers: [
                   {
                     name: "redis",
@@ -58,7 +74,8 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string |
                     env: serviceEnv(server),
                     ports: [{ name: "redis", containerPort: redis.port, protocol: "TCP" }],
                     resources: { requests: { cpu: "100m", memory }, limits: { memory } },
-                    volumeMounts: [{ name: "config", mountPath: confDir, readOnly: true }],
+                    securityContext: restrictedContainerSecurityContext(true),
+                    volumeMounts: [{ name: "config", mountPath: confDir, readOnly: true }, REDIS_DATA.mount],
                     readinessProbe: {
                       exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] },
                       periodSeconds: 10,
@@ -70,7 +87,7 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string |
                     },
                   },
                 ],
-                volumes: [{ name: "config", configMap: { name: CONFIG_MAP } }],
+                volumes: [{ name: "config", configMap: { name: CONFIG_MAP } }, REDIS_DATA.volume],
               },
             },
           },
@@ -94,6 +111,8 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string |
         template: {
           metadata: { labels: meta(ctx, exporterName, "redis-exporter").labels },
           spec: {
+            securityContext: restrictedPodSecurityContext(REDIS_EXPORTER_UID),
+            automountServiceAccountToken: false,
             containers: [
               {
                 name: "redis-exporter",
@@ -104,6 +123,8 @@ export function cacheManifests(ctx: KubeContext, plan: Plan, redisConf: string |
                   requests: { cpu: "50m", memory: "64Mi" },
                   limits: { memory: memoryQuantity(exporterService.memoryMb!) },
                 },
+                // A static binary FROM scratch: it writes nothing.
+                securityContext: restrictedContainerSecurityContext(true),
                 readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 15 },
                 livenessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 30 },
               },

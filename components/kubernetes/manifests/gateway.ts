@@ -14,6 +14,11 @@ import {
   type KubeContext,
   type KubeObject,
 } from "./common";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  scratchVolume,
+} from "./podSecurity";
 
 const COMPONENT = "litellm";
 export const GATEWAY_CONFIG_MAP = "litellm-config";
@@ -23,6 +28,27 @@ export interface GatewayExposure {
   readonly expose: "cluster" | "load-balancer";
   readonly sourceRanges: readonly string[];
 }
+
+/**
+ * The gateway runs as a non-root user with a read-only root filesystem, its writable paths on emptyDirs, as LiteLLM's
+ * production guide sets it up (BerriAI/litellm docs/my-website/docs/proxy/prod.md, "Read-only File System":
+ * LITELLM_MIGRATION_DIR, PRISMA_BINARY_CACHE_DIR and XDG_CACHE_HOME on writable volumes; the image's Admin UI under
+ * /var/lib/litellm/ui is pre-restructured, so it is only read). 65532 is the `nonroot` user of the Chainguard
+ * python base recent BerriAI/litellm Dockerfiles build on (LITELLM_RUNTIME_IMAGE cgr.dev/chainguard/python; the
+ * v1.104.9 Dockerfile itself was not read here). No passwd entry is needed: HOME and the caches are set below.
+ */
+export const GATEWAY_UID = 65532;
+const GATEWAY_SCRATCH = [
+  scratchVolume("tmp", "/tmp", "256Mi"),
+  scratchVolume("cache", "/app/cache", "512Mi"),
+  scratchVolume("migrations", "/app/migrations", "64Mi"),
+];
+const GATEWAY_WRITABLE_ENV = [
+  { name: "HOME", value: "/tmp" },
+  { name: "XDG_CACHE_HOME", value: "/app/cache" },
+  { name: "PRISMA_BINARY_CACHE_DIR", value: "/app/cache/prisma-python/binaries" },
+  { name: "LITELLM_MIGRATION_DIR", value: "/app/migrations" },
+];
 
 /** sha256 of the config, as a pod annotation: a config change changes the template and rolls the pods. */
 export const configChecksum = (config: string) => createHash("sha256").update(config).digest("hex");
@@ -68,6 +94,9 @@ export function gatewayManifests(
             annotations: { "ai-layer.dev/config-sha256": configChecksum(configText) },
           },
           spec: {
+            securityContext: restrictedPodSecurityContext(GATEWAY_UID),
+            // LiteLLM reads no Kubernetes API.
+            automountServiceAccountToken: false,
             containers: [
               {
                 name: "litellm",
@@ -76,12 +105,16 @@ export function gatewayManifests(
                 // PROMETHEUS_MULTIPROC_DIR); scale with replicas.
                 args: [...service.args!],
                 ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-                env: serviceEnv(service),
+                env: [...serviceEnv(service), ...GATEWAY_WRITABLE_ENV],
+                securityContext: restrictedContainerSecurityContext(true),
                 resources: {
                   requests: { cpu: "500m", memory: "1Gi" },
                   limits: { memory: memoryQuantity(service.memoryMb!) },
                 },
-                volumeMounts: [{ name: "config", mountPath: configDir, readOnly: true }],
+                volumeMounts: [
+                  { name: "config", mountPath: configDir, readOnly: true },
+                  ...GATEWAY_SCRATCH.map((v) => v.mount),
+                ],
                 // Both are unauthenticated and make no model calls; /health would call every model (§A7).
                 startupProbe: {
                   httpGet: { path: "/health/liveliness", port: "http" },
@@ -92,7 +125,10 @@ export function gatewayManifests(
                 readinessProbe: probe("/health/readiness"),
               },
             ],
-            volumes: [{ name: "config", configMap: { name: GATEWAY_CONFIG_MAP } }],
+            volumes: [
+              { name: "config", configMap: { name: GATEWAY_CONFIG_MAP } },
+              ...GATEWAY_SCRATCH.map((v) => v.volume),
+            ],
           },
         },
       },

@@ -1,4 +1,4 @@
-import type { Plan } from "../../plan";
+import { dcgmExporterNamespace, type Plan } from "../../plan";
 import { DCGM_EXPORTER_COMPONENT, DCGM_EXPORTER_PORT } from "../../render";
 import { GPU_TAINT, labels, meta, selector, type KubeContext, type KubeObject } from "./common";
 
@@ -22,13 +22,15 @@ export function gpuNodeAffinity(ctx: KubeContext) {
 export const GPU_TOLERATION = { key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect } as const;
 
 /**
- * The DCGM exporter as a DaemonSet on GPU nodes, in the layer namespace so the namespaced Prometheus discovers it
- * (job `dcgm`, pod label app.kubernetes.io/name=dcgm-exporter, port 9400). Follows NVIDIA/dcgm-exporter
- * dcgm-exporter.yaml and deployment/ (helm) @d5e5f510: the image's entrypoint already loads the default counters.
+ * The DCGM exporter as a DaemonSet on GPU nodes, in its own namespace (dcgmExporterNamespace): it runs as root with
+ * SYS_ADMIN and a hostPath, which only the `privileged` Pod Security level admits, so the layer's namespace can
+ * enforce `restricted`. Prometheus discovers it there (job `dcgm`, pod label app.kubernetes.io/name=dcgm-exporter,
+ * port 9400) through dcgmScrapeAccess. Follows NVIDIA/dcgm-exporter dcgm-exporter.yaml and deployment/ (helm)
+ * @d5e5f510: the image's entrypoint already loads the default counters.
  */
 export function dcgmExporterManifests(ctx: KubeContext, plan: Plan): KubeObject[] {
   const name = DCGM_EXPORTER_COMPONENT;
-  const m = meta(ctx, name, DCGM_EXPORTER_COMPONENT);
+  const m = meta({ ...ctx, namespace: dcgmExporterNamespace(ctx.namespace) }, name, DCGM_EXPORTER_COMPONENT);
   const port = DCGM_EXPORTER_PORT;
   // helm values.yaml: /health on the metrics port, initialDelaySeconds 45 (DCGM takes a while to attach).
   const probe = { httpGet: { path: "/health", port }, initialDelaySeconds: 45, periodSeconds: 5 };
@@ -82,6 +84,33 @@ export function dcgmExporterManifests(ctx: KubeContext, plan: Plan): KubeObject[
           },
         },
       },
+    },
+  ];
+}
+
+/**
+ * A Role and RoleBinding in the DCGM exporter's namespace letting the layer's Prometheus (ServiceAccount
+ * `prometheus` of the layer namespace) list and watch the pods its `dcgm` job discovers there (role pod).
+ */
+export function dcgmScrapeAccess(ctx: KubeContext, prometheusAccount: string): KubeObject[] {
+  const m = meta(
+    { ...ctx, namespace: dcgmExporterNamespace(ctx.namespace) },
+    `${prometheusAccount}-discovery`,
+    "prometheus",
+  );
+  return [
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: m,
+      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: m,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: m.name },
+      subjects: [{ kind: "ServiceAccount", name: prometheusAccount, namespace: ctx.namespace }],
     },
   ];
 }

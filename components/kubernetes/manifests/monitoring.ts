@@ -17,7 +17,8 @@ import {
   type KubeContext,
   type KubeObject,
 } from "./common";
-import { dcgmExporterManifests, nvidiaDevicePluginManifests } from "./gpuAgents";
+import { dcgmExporterManifests, dcgmScrapeAccess, nvidiaDevicePluginManifests } from "./gpuAgents";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 
 export * from "./gpuAgents";
 
@@ -64,16 +65,6 @@ function checksum(...parts: string[]): Record<string, string> {
 const httpProbe = (path: string, port: number, extra: Record<string, number>) => ({
   httpGet: { path, port },
   ...extra,
-});
-
-// Restricted Pod Security Standard for the monitoring pods: non-root, no privilege escalation, no capabilities.
-const restrictedContainer = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
-const restrictedPod = (uid: number) => ({
-  runAsNonRoot: true,
-  runAsUser: uid,
-  runAsGroup: uid,
-  fsGroup: uid,
-  seccompProfile: { type: "RuntimeDefault" },
 });
 
 function configMap(ctx: KubeContext, name: string, component: string, data: Record<string, string>) {
@@ -138,7 +129,7 @@ export function prometheusManifests(
           metadata: { labels: m.labels, annotations: checksum(prometheusConfig, alertRules) },
           spec: {
             serviceAccountName: name,
-            securityContext: restrictedPod(PROMETHEUS_UID),
+            securityContext: restrictedPodSecurityContext(PROMETHEUS_UID),
             containers: [
               {
                 name: "prometheus",
@@ -167,7 +158,8 @@ export function prometheusManifests(
                   requests: { cpu: "200m", memory: "512Mi" },
                   limits: { cpu: "1", memory: "2Gi" },
                 },
-                securityContext: { ...restrictedContainer, readOnlyRootFilesystem: true },
+                // Writes only its TSDB (/prometheus, an emptyDir).
+                securityContext: restrictedContainerSecurityContext(true),
                 volumeMounts: [
                   { name: "config", mountPath: PROMETHEUS_CONFIG_DIR, readOnly: true },
                   // Nested inside the config mount: the kubelet creates the mount point for read-only API data
@@ -250,7 +242,7 @@ export function grafanaManifests(ctx: KubeContext, plan: Plan, files: Monitoring
             ),
           },
           spec: {
-            securityContext: restrictedPod(GRAFANA_UID),
+            securityContext: restrictedPodSecurityContext(GRAFANA_UID),
             // Grafana reads no Kubernetes API.
             automountServiceAccountToken: false,
             containers: [
@@ -270,7 +262,9 @@ export function grafanaManifests(ctx: KubeContext, plan: Plan, files: Monitoring
                   requests: { cpu: "100m", memory: "256Mi" },
                   limits: { cpu: "500m", memory: memoryQuantity(service.memoryMb!) },
                 },
-                securityContext: restrictedContainer,
+                // Root filesystem left writable: grafana/helm-charts' chart does not run it read-only either, and
+                // nothing here shows every path the image writes besides /var/lib/grafana.
+                securityContext: restrictedContainerSecurityContext(false),
                 volumeMounts: [
                   ...mounts.map((v) => ({ name: v.name, mountPath: v.path, readOnly: true })),
                   { name: "data", mountPath: "/var/lib/grafana" },
@@ -305,7 +299,12 @@ export function monitoringManifests(
   return [
     ...prometheusManifests(ctx, plan, files),
     ...grafanaManifests(ctx, plan, files),
-    ...(opts.dcgm ? dcgmExporterManifests(ctx, plan) : []),
+    ...(opts.dcgm
+      ? [
+          ...dcgmExporterManifests(ctx, plan),
+          ...dcgmScrapeAccess(ctx, serviceName(plan.services.prometheus.host)),
+        ]
+      : []),
     ...(opts.devicePlugin ? nvidiaDevicePluginManifests(ctx, plan) : []),
   ];
 }

@@ -1,5 +1,5 @@
 import { VLLM_PORT, vllmResourceName, type Plan, type VllmModel, type VllmTrack } from "../../plan";
-import { HF_CACHE_PATH, renderVllmArgs, VLLM_COMPONENT } from "../../render";
+import { renderVllmArgs, VLLM_COMPONENT } from "../../render";
 import {
   clusterIpService,
   GPU_TAINT,
@@ -11,6 +11,7 @@ import {
   type KubeContext,
   type KubeObject,
 } from "./common";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 
 /** Same component label the Prometheus config discovers vLLM Services by. */
 const COMPONENT = VLLM_COMPONENT;
@@ -22,6 +23,23 @@ export const VLLM_STARTUP_BUDGET_SECONDS = 1800;
 export const WAITING_REQUESTS_PER_REPLICA = 5;
 
 const gi = (n: number) => `${Math.ceil(n)}Gi`;
+
+/**
+ * vLLM runs as a non-root user. vllm/vllm-openai has no USER (root by default), but vllm-project/vllm#40275
+ * (merged 2026-04-19; docker/Dockerfile, vllm-base stage) creates `vllm`, UID 2000, and documents that the libraries
+ * (Hugging Face, vLLM, Triton, Inductor) only need a writable $HOME to run as it. Whether the pinned v0.25.1 image
+ * carries that user was not checked here; nothing below depends on it having a passwd entry. So: HOME on an emptyDir, USER set so
+ * getpass.getuser() (torch's cache init) needs no /etc/passwd entry (kserve/kserve#5666), HF_HOME on the weight
+ * volume, which fsGroup makes writable. The root filesystem stays writable (not read-only): JIT caches move between
+ * vLLM releases, and a non-root user can write only world-writable paths such as /tmp there anyway.
+ */
+export const VLLM_UID = 2000;
+const VLLM_HOME = "/home/vllm";
+/**
+ * Where the weight volume mounts and HF_HOME points. Not the root image's /root/.cache/huggingface (HF_CACHE_PATH):
+ * /root is closed to other users, so a non-root process could not reach a volume mounted below it.
+ */
+export const VLLM_WEIGHTS_PATH = "/var/cache/huggingface";
 
 /** The vLLM Deployment of one track: GPUs, node placement, /dev/shm, weight cache, probes, secrets from env. */
 export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTrack): KubeObject {
@@ -45,6 +63,9 @@ export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTr
       template: {
         metadata: { labels: podLabels },
         spec: {
+          securityContext: restrictedPodSecurityContext(VLLM_UID),
+          // vLLM reads no Kubernetes API.
+          automountServiceAccountToken: false,
           nodeSelector: { [ctx.gpuNodeLabel]: model.gpu.type },
           tolerations: [{ key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect }],
           terminationGracePeriodSeconds: 60,
@@ -58,15 +79,19 @@ export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTr
                 secretEnv("VLLM_API_KEY", "vllmApiKey", false, ctx.secretName),
                 // Both names are read (runtime-facts.md §B2); optional, so public models need no token.
                 secretEnv("HF_TOKEN", "hfToken", true, ctx.secretName),
-                { name: "HF_HOME", value: HF_CACHE_PATH },
+                { name: "HF_HOME", value: VLLM_WEIGHTS_PATH },
+                { name: "HOME", value: VLLM_HOME },
+                { name: "USER", value: "vllm" },
               ],
+              securityContext: restrictedContainerSecurityContext(false),
               resources: {
                 requests: { cpu: String(2 * model.gpu.count), memory, "nvidia.com/gpu": gpus },
                 limits: { memory, "nvidia.com/gpu": gpus },
               },
               volumeMounts: [
                 { name: "dshm", mountPath: "/dev/shm" },
-                { name: "weights", mountPath: HF_CACHE_PATH },
+                { name: "weights", mountPath: VLLM_WEIGHTS_PATH },
+                { name: "home", mountPath: VLLM_HOME },
               ],
               // The socket opens before the engine loads (vLLM issue #8204), so probe /health, not TCP.
               startupProbe: {
@@ -89,6 +114,8 @@ export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTr
           volumes: [
             // PyTorch uses shared memory between tensor-parallel workers; the default 64 MiB is far too small.
             { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: gi(Math.max(2, 4 * model.gpu.count)) } },
+            // Compile and JIT caches (torch.compile, Triton, FlashInfer) under $HOME/.cache, rebuilt per pod.
+            { name: "home", emptyDir: { sizeLimit: "20Gi" } },
             {
               // One volume per pod, kept across container restarts, so a crash does not re-download the weights.
               name: "weights",

@@ -1,0 +1,145 @@
+// Pod Security on the kubernetes target: every pod the layer runs, checked against the Pod Security Standards
+// (helpers/kubePodSecurity.ts), and every namespace's pod-security.kubernetes.io/enforce label against what its pods
+// meet. Plans: the shipped staging (kubernetes) and prod (aws-eks) stacks, and variants that switch on the other
+// workloads (Alertmanager, an existing Redis or Prometheus, a cluster that already runs the GPU agents).
+import { describe, expect, it } from "vitest";
+import { DEVICE_PLUGIN_NAMESPACE } from "../components/kubernetes/manifests/gpuAgents";
+import type { KubeObject } from "../components/kubernetes/manifests/common";
+import { CLUSTER_PLANS } from "./helpers/kubeClusterPlans";
+import { kubeLabel, layerObjects, type Json } from "./helpers/kubeLayer";
+import {
+  baselineViolations,
+  podSecurityLevel,
+  restrictedViolations,
+  strictestLevel,
+} from "./helpers/kubePodSecurity";
+
+const WORKLOAD_KINDS = ["Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob"];
+const podSpecOf = (o: KubeObject): Json =>
+  o.kind === "CronJob" ? (o as Json).spec.jobTemplate.spec.template.spec : (o as Json).spec.template.spec;
+
+describe("the Pod Security checker itself", () => {
+  const restricted = {
+    securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+    containers: [
+      { name: "c", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } },
+    ],
+    volumes: [{ name: "v", emptyDir: {} }],
+  };
+  it("passes a restricted pod, and names each rule a changed field breaks", () => {
+    expect(restrictedViolations(restricted)).toEqual([]);
+    const broken = structuredClone(restricted) as Json;
+    broken.securityContext.runAsNonRoot = false;
+    broken.containers[0].securityContext.capabilities = { drop: ["ALL"], add: ["NET_ADMIN"] };
+    broken.volumes.push({ name: "h", hostPath: { path: "/" } });
+    delete broken.securityContext.seccompProfile;
+    expect(restrictedViolations(broken)).toEqual(
+      expect.arrayContaining([
+        "Running as Non-root: c",
+        "Capabilities: c adds NET_ADMIN",
+        "HostPath Volumes: h",
+        "Volume Types: h is hostPath",
+        "Seccomp: c undefined",
+      ]),
+    );
+    expect(podSecurityLevel(broken)).toBe("privileged");
+    const baseline = structuredClone(restricted) as Json;
+    delete baseline.containers[0].securityContext;
+    expect(baselineViolations(baseline)).toEqual([]);
+    expect(podSecurityLevel(baseline)).toBe("baseline");
+  });
+});
+
+describe.each(CLUSTER_PLANS)("%s", (_name, makeIt) => {
+  const plan = makeIt();
+  const objects = layerObjects(plan);
+  const workloads = objects.filter((o) => WORKLOAD_KINDS.includes(o.kind));
+  const namespaces = objects.filter((o) => o.kind === "Namespace");
+  const enforced = (ns: string) => namespaces.find((n) => n.metadata.name === ns)?.metadata.labels;
+
+  it("runs workloads", () => {
+    expect(workloads.length).toBeGreaterThan(2);
+  });
+
+  it.each(workloads.map((w) => [kubeLabel(w), w] as const))(
+    "%s meets the level its namespace enforces",
+    (_l, w) => {
+      const ns = w.metadata.namespace!;
+      if (ns === DEVICE_PLUGIN_NAMESPACE) {
+        // NVIDIA's device plugin needs the kubelet's device-plugins hostPath: a node agent for kube-system, which
+        // the layer does not create or label. It must still be the only thing placed there.
+        expect(w.metadata.name).toBe("nvidia-device-plugin-daemonset");
+        return;
+      }
+      const level = enforced(ns)?.["pod-security.kubernetes.io/enforce"];
+      expect(level, `Namespace ${ns} is created by the layer with an enforce label`).toBeDefined();
+      const pod = podSpecOf(w);
+      const violations =
+        level === "restricted"
+          ? restrictedViolations(pod)
+          : level === "baseline"
+            ? baselineViolations(pod)
+            : [];
+      expect(violations).toEqual([]);
+    },
+  );
+
+  it("every namespace enforces exactly the strictest level all its pods meet, and warns and audits at restricted", () => {
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const n of namespaces) {
+      const pods = workloads.filter((w) => w.metadata.namespace === n.metadata.name).map(podSpecOf);
+      expect(pods.length, `${n.metadata.name} has pods`).toBeGreaterThan(0);
+      expect(n.metadata.labels, n.metadata.name).toMatchObject({
+        "pod-security.kubernetes.io/enforce": strictestLevel(pods.map(podSecurityLevel)),
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+      });
+    }
+  });
+
+  it("the layer's own namespace is restricted; anything privileged sits elsewhere", () => {
+    expect(enforced(plan.target.namespace)?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  });
+
+  it("only Prometheus mounts a service-account token (it discovers targets through the API)", () => {
+    const withToken = workloads
+      .filter((w) => podSpecOf(w).automountServiceAccountToken !== false)
+      .map((w) => w.metadata.name);
+    const expected = objects.some((o) => o.kind === "Deployment" && o.metadata.name === "prometheus")
+      ? ["prometheus"]
+      : [];
+    expect(withToken).toEqual(expected);
+  });
+
+  it("every path a container is told to write to (HOME, caches, HF_HOME) is on a writable volume", () => {
+    const WRITE_ENV = [
+      "HOME",
+      "XDG_CACHE_HOME",
+      "PRISMA_BINARY_CACHE_DIR",
+      "LITELLM_MIGRATION_DIR",
+      "HF_HOME",
+    ];
+    let checked = 0;
+    for (const w of workloads)
+      for (const c of podSpecOf(w).containers) {
+        const writable = (c.volumeMounts ?? [])
+          .filter((m: Json) => !m.readOnly)
+          .map((m: Json) => m.mountPath);
+        for (const e of (c.env ?? []).filter((x: Json) => WRITE_ENV.includes(x.name))) {
+          checked++;
+          const under = writable.some((p: string) => e.value === p || e.value.startsWith(`${p}/`));
+          expect(under, `${kubeLabel(w)} ${e.name}=${e.value} on a writable mount`).toBe(true);
+        }
+      }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it("the gateway, Redis, the exporter, Prometheus and Alertmanager run with a read-only root", () => {
+    for (const w of workloads) {
+      const name = w.metadata.labels?.["app.kubernetes.io/name"];
+      if (!["litellm", "redis", "redis-exporter", "prometheus", "alertmanager"].includes(name!)) continue;
+      for (const c of podSpecOf(w).containers)
+        expect(c.securityContext?.readOnlyRootFilesystem, kubeLabel(w)).toBe(true);
+    }
+  });
+});

@@ -198,6 +198,22 @@ describe("AwsControlHost on the mock runtime", () => {
     );
   });
 
+  it("bucket: TLS only, every S3 action over plain HTTP denied on the bucket and its objects", async () => {
+    const bucket = await unwrap(host.bucketName);
+    const policy = one("aws:s3/bucketPolicy:BucketPolicy", "fleet");
+    expect(policy.bucket).toBe(bucket);
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+  });
+
   it("role: Session Manager only, and reads on exactly the files prefix, the secrets the containers use, and the fleet", async () => {
     const role = one("aws:iam/role:Role", "fleet");
     expect(JSON.parse(role.assumeRolePolicy).Statement[0].Principal).toEqual({

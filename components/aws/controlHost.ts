@@ -9,8 +9,11 @@ import {
   type RenderedFile,
 } from "../render";
 import { roleWithPolicies, serviceTrustPolicy, sessionManagerPolicy } from "./common";
+import { renderedFilesBucket } from "./filesBucket";
 import { controlHostContainers } from "./fleetEndpoints";
 import type { SecretParameter } from "./secretParameters";
+
+export { filesBucketName } from "./filesBucket";
 
 /**
  * Name pattern of the Amazon Linux 2023 ECS-optimized AMI for x86_64 (Docker and the AWS CLI preinstalled), e.g.
@@ -146,48 +149,10 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
       publish: { gatewayIp: "0.0.0.0", monitoringIp: "127.0.0.1" },
     });
 
-  // Rendered files: private, encrypted, and disposable (everything in it is rendered again by every `up`).
-  // Named (not autonamed) so the encryption and access-block resources name it by a value known at preview: the
-  // policy pack's s3-encrypted rule matches them to the bucket by that name. Account and region make it unique.
-  const account = aws.getCallerIdentityOutput({}, opts);
-  const bucket = new aws.s3.Bucket(
-    `${name}-files`,
-    {
-      bucket: account.accountId.apply((id) => filesBucketName(plan.stack, id, ec2.region)),
-      forceDestroy: true,
-      tags,
-    },
+  const { bucket, publicAccess, encryption, tlsOnly, objects } = renderedFilesBucket(
+    name,
+    { stack: plan.stack, region: ec2.region, prefix, files: args.files, tags },
     opts,
-  );
-  const publicAccess = new aws.s3.BucketPublicAccessBlock(
-    `${name}-files`,
-    {
-      bucket: bucket.bucket,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    },
-    opts,
-  );
-  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-    `${name}-files`,
-    { bucket: bucket.bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-    opts,
-  );
-  const objects = args.files.map(
-    (f) =>
-      new aws.s3.BucketObjectv2(
-        `${name}-file-${f.path.replace(/[^A-Za-z0-9]+/g, "-")}`,
-        {
-          bucket: bucket.bucket,
-          key: `${prefix}/${f.path}`,
-          content: f.content,
-          contentType: contentType(f.path),
-          // No tags: S3 takes at most 10 per object, and the bucket carries the layer's.
-        },
-        { ...opts, dependsOn: [publicAccess, encryption] },
-      ),
   );
 
   // Ingress: the gateway port only, from the VPC and the configured client networks. Grafana and Prometheus
@@ -371,6 +336,7 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
     bucket,
     publicAccess,
     encryption,
+    tlsOnly,
     objects,
     ingress,
     egress,
@@ -381,22 +347,4 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
     eni,
     instance,
   };
-}
-
-/** Content-Type of a rendered file, from its extension. */
-function contentType(path: string): string {
-  if (path.endsWith(".json")) return "application/json";
-  if (path.endsWith(".yaml") || path.endsWith(".yml")) return "application/yaml";
-  if (path.endsWith(".sh")) return "text/x-shellscript";
-  return "text/plain";
-}
-
-/**
- * The files bucket's name: `ai-layer-<stack>-<account>-<region>`, lowercase, the stack part cut so the whole stays
- * within S3's 63 characters (bucket names are global).
- */
-export function filesBucketName(stack: string, accountId: string, region: string): string {
-  const suffix = `-${accountId}-${region}`;
-  const base = `ai-layer-${stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63 - suffix.length);
-  return `${base.replace(/-+$/, "")}${suffix}`;
 }

@@ -122,8 +122,9 @@ describe("AwsControlHost on the mock runtime", () => {
     expect(i.instanceType).toBe(p.target.aws.controlHost.instanceType);
     expect(i.metadataOptions).toMatchObject({ httpEndpoint: "enabled", httpTokens: "required" });
     // 2 = the host plus one hop into a bridge-network container (Prometheus' EC2 discovery); never more.
-    expect(i.metadataOptions.httpPutResponseHopLimit).toBe(CONTROL_HOST_IMDS_HOP_LIMIT);
-    expect(CONTROL_HOST_IMDS_HOP_LIMIT).toBeLessThanOrEqual(2);
+    // 1: containers (Prometheus included) get no IMDS token, hence no role; the host lists the fleet for them.
+    expect(i.metadataOptions.httpPutResponseHopLimit).toBe(1);
+    expect(CONTROL_HOST_IMDS_HOP_LIMIT).toBe(1);
     expect(i.rootBlockDevice).toEqual({
       volumeType: "gp3",
       volumeSize: p.target.aws.controlHost.diskGiB,
@@ -197,15 +198,45 @@ describe("AwsControlHost on the mock runtime", () => {
     );
   });
 
-  it("role: SSM core, and reads on exactly the files prefix, the secrets the containers use, and EC2 discovery", async () => {
+  it("bucket: TLS only, every S3 action over plain HTTP denied on the bucket and its objects", async () => {
+    const bucket = await unwrap(host.bucketName);
+    const policy = one("aws:s3/bucketPolicy:BucketPolicy", "fleet");
+    expect(policy.bucket).toBe(bucket);
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+  });
+
+  it("role: Session Manager only, and reads on exactly the files prefix, the secrets the containers use, and the fleet", async () => {
     const role = one("aws:iam/role:Role", "fleet");
     expect(JSON.parse(role.assumeRolePolicy).Statement[0].Principal).toEqual({
       Service: "ec2.amazonaws.com",
     });
-    expect(
-      of("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "fleet").map((r) => r.inputs.policyArn),
-    ).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
-    const doc = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "fleet").policy);
+    // No managed policy: AmazonSSMManagedInstanceCore would grant ssm:GetParameter on every parameter.
+    expect(of("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "fleet")).toEqual([]);
+    const session = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "fleet-session-manager").policy);
+    expect(session.Statement).toEqual([
+      {
+        Sid: "SessionManager",
+        Effect: "Allow",
+        Action: [
+          "ssm:UpdateInstanceInformation",
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ],
+        Resource: "*",
+      },
+    ]);
+    const doc = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "fleet-read").policy);
     const bucketArn = `arn:aws:s3:::${await unwrap(host.bucketName)}`;
     const sid = (s: string) => doc.Statement.find((x: Json) => x.Sid === s);
     expect(sid("ReadRenderedFiles")).toMatchObject({
@@ -223,10 +254,7 @@ describe("AwsControlHost on the mock runtime", () => {
       Resource: used.map((k) => arns[k]),
     });
     expect(sid("ReadLayerSecrets").Resource).not.toContain(arns.hfToken);
-    expect(sid("DiscoverVllmInstances")).toMatchObject({
-      Action: ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"],
-      Resource: "*",
-    });
+    expect(sid("ListVllmInstances")).toMatchObject({ Action: ["ec2:DescribeInstances"], Resource: "*" });
     expect(doc.Statement.map((x: Json) => x.Sid)).toHaveLength(4);
     for (const s of doc.Statement) expect(s.Effect).toBe("Allow");
   });

@@ -70,6 +70,9 @@ describe("AwsEksCluster on the mock runtime", () => {
   const awsPart = () => {
     return { aws: plan.target.aws, label: plan.target.gpuNodeLabel };
   };
+  /** The launch template of a node group: registered under the node group's own name. */
+  const template = (group: pulumi.runtime.MockResourceArgs) =>
+    one("aws:ec2/launchTemplate:LaunchTemplate", group.name).inputs as Json;
   const gpuGroups = () => of(NODE_GROUP).filter((r) => r.inputs.amiType !== "AL2023_x86_64_STANDARD");
 
   it("registers the components with their type tokens and asks for available AZs", () => {
@@ -96,7 +99,36 @@ describe("AwsEksCluster on the mock runtime", () => {
       });
       expect(r.inputs.labels).toEqual({ [label]: g.gpuType });
       expect(r.inputs.taints).toEqual([{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
-      expect(r.inputs.diskSize).toBeGreaterThanOrEqual(200);
+      // With a launch template the disk lives there (EKS refuses diskSize next to one).
+      expect(r.inputs.diskSize).toBeUndefined();
+      expect(template(r).blockDeviceMappings[0].ebs.volumeSize).toBeGreaterThanOrEqual(200);
+    }
+  });
+
+  it("every node group launches from its own template: IMDSv2 with hop limit 1, encrypted gp3 root", () => {
+    const groups = of(NODE_GROUP);
+    expect(groups).toHaveLength(3);
+    expect(of("aws:ec2/launchTemplate:LaunchTemplate")).toHaveLength(3);
+    for (const g of groups) {
+      expect(g.inputs.launchTemplate.version).toBe("1");
+      const t = template(g);
+      // Hop limit 1: pods on the pod network get no IMDS token, hence never the node role.
+      expect(t.metadataOptions).toEqual({
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+      });
+      expect(t.blockDeviceMappings).toEqual([
+        {
+          deviceName: "/dev/xvda",
+          ebs: {
+            volumeSize: g.name === "prod-core" ? 50 : 200,
+            volumeType: "gp3",
+            encrypted: "true",
+            deleteOnTermination: "true",
+          },
+        },
+      ]);
     }
   });
 
@@ -174,6 +206,32 @@ describe("AwsEksCluster on the mock runtime", () => {
     });
   });
 
+  it("the cluster: every control-plane log, Secrets envelope-encrypted with its own rotating KMS key", () => {
+    const c = one("aws:eks/cluster:Cluster").inputs;
+    expect(c.enabledClusterLogTypes).toEqual([
+      "api",
+      "audit",
+      "authenticator",
+      "controllerManager",
+      "scheduler",
+    ]);
+    const key = one("aws:kms/key:Key");
+    expect(key.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
+    const keyArn = c.encryptionConfig.provider.keyArn;
+    expect(keyArn).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\/[0-9a-f-]{36}$/);
+    expect(c.encryptionConfig).toEqual({ provider: { keyArn }, resources: ["secrets"] });
+    // The cluster role may use that key and no other.
+    const grant = of("aws:iam/rolePolicy:RolePolicy").find((r) => r.name === "prod-cluster-encryption")!;
+    expect(JSON.parse(grant.inputs.policy).Statement).toEqual([
+      {
+        Sid: "EncryptKubernetesSecrets",
+        Effect: "Allow",
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+        Resource: keyArn,
+      },
+    ]);
+  });
+
   it("the cluster: pinned version, API auth, private endpoint, public endpoint only from publicAccessCidrs", () => {
     const c = one("aws:eks/cluster:Cluster");
     expect(c.inputs.version).toBe("1.35");
@@ -190,15 +248,20 @@ describe("AwsEksCluster on the mock runtime", () => {
         .map((a) => a.inputs.policyArn)
         .sort();
     expect(attached("prod-cluster")).toEqual(["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"]);
+    // No CNI policy on the nodes: the VPC CNI has its own role through Pod Identity.
     expect(attached("prod-node")).toEqual([
       "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
       "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-      "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    ]);
+    expect(attached("prod-net-vpc-cni")).toEqual(["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]);
+    const cni = of("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni")!;
+    expect(cni.inputs.podIdentityAssociations).toEqual([
+      { serviceAccount: "aws-node", roleArn: expect.stringMatching(/:role\/prod-net-vpc-cni-[0-9a-f]+$/) },
     ]);
     expect(attached("prod-addons-ebs-csi")).toEqual([
       "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
     ]);
-    for (const r of of("aws:iam/role:Role").filter((r) => /ebs-csi|autoscaler/.test(r.name)))
+    for (const r of of("aws:iam/role:Role").filter((r) => /ebs-csi|autoscaler|vpc-cni/.test(r.name)))
       expect(JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({
         Service: "pods.eks.amazonaws.com",
       });
@@ -207,8 +270,10 @@ describe("AwsEksCluster on the mock runtime", () => {
     );
     expect(assoc.sort()).toEqual(["kube-system/cluster-autoscaler", "kube-system/ebs-csi-controller-sa"]);
     const addons = of("aws:eks/addon:Addon").map((a) => a.inputs.addonName);
-    expect(addons.sort()).toEqual(["aws-ebs-csi-driver", "eks-pod-identity-agent"]);
-    const policy = JSON.parse(one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+    expect(addons.sort()).toEqual(["aws-ebs-csi-driver", "eks-pod-identity-agent", "vpc-cni"]);
+    const policy = JSON.parse(
+      one("aws:iam/rolePolicy:RolePolicy", "prod-addons-cluster-autoscaler").inputs.policy,
+    );
     const scale = policy.Statement.find((s: Json) => s.Sid === "ScaleOwnGroups");
     expect(scale.Condition.StringEquals).toEqual({
       [`aws:ResourceTag/k8s.io/cluster-autoscaler/${await unwrap(eks.clusterName)}`]: "owned",

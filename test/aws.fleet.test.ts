@@ -286,10 +286,26 @@ describe("AwsGpuFleet on the mock runtime", () => {
     }
   });
 
-  it("the role has SSM Session Manager and may read exactly the given parameters", () => {
-    const attached = of(T.attachment).map((r) => r.inputs.policyArn);
-    expect(attached).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
-    const policies = of(T.rolePolicy);
+  it("the role has Session Manager only (no account-wide parameter reads) and reads exactly the given parameters", () => {
+    // No managed policy: AmazonSSMManagedInstanceCore would grant ssm:GetParameter on every parameter.
+    expect(of(T.attachment)).toEqual([]);
+    const session = of(T.rolePolicy).filter((r) => r.name.endsWith("-session-manager"));
+    expect(session).toHaveLength(1);
+    expect(JSON.parse(session[0]!.inputs.policy).Statement).toEqual([
+      {
+        Sid: "SessionManager",
+        Effect: "Allow",
+        Action: [
+          "ssm:UpdateInstanceInformation",
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ],
+        Resource: "*",
+      },
+    ]);
+    const policies = of(T.rolePolicy).filter((r) => !r.name.endsWith("-session-manager"));
     expect(policies).toHaveLength(1);
     const doc = JSON.parse(policies[0]!.inputs.policy);
     const arn = (key: string) => `arn:aws:ssm:us-east-1:123456789012:parameter/ai-layer/${STACK}/${key}`;

@@ -1,12 +1,18 @@
 // fleetEndpoints, the LiteLLM and Prometheus configs of aws-ec2: the fleet's tracks through env vars, ElastiCache
-// over TLS, and the vllm scrape job discovering EC2 instances with the labels dashboards and alerts use.
+// over TLS, and the vllm scrape job reading the fleet the control host lists (query run for real in
+// test/render.controlHost.test.ts).
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { fleetEndpoints, REDIS_HOST_ENV } from "../components/aws/fleetEndpoints";
-import { renderLayerFiles, renderLiteLlmConfig } from "../components/render";
+import {
+  EC2_VLLM_TARGETS_FILE,
+  ec2VllmFilters,
+  ec2VllmTargetsQuery,
+  renderLayerFiles,
+  renderLiteLlmConfig,
+} from "../components/render";
 import knownLiteLlm from "./fixtures/known-keys.litellm.json";
 import knownProm from "./fixtures/known-keys.prometheus.json";
-import { relabel, type Relabel } from "./helpers/kubeDiscovery";
 import { devLayerRaw, planOf } from "./helpers/tools";
 import { gpuFleetPlan as fleetPlan } from "./helpers/gpuFleet";
 
@@ -63,51 +69,35 @@ describe("fleetEndpoints: the LiteLLM config on aws-ec2", () => {
   });
 });
 
-describe("fleetEndpoints: the vllm job discovers EC2 instances with the labels dashboards and alerts use", () => {
+describe("fleetEndpoints: the vllm job reads the targets the control host lists (no AWS API from Prometheus)", () => {
   const p = fleetPlan(() => {});
-  const prom = parse(renderLayerFiles(p, fleetEndpoints(p)).prometheusConfig!.content) as Json;
+  const files = renderLayerFiles(p, fleetEndpoints(p));
+  const prom = parse(files.prometheusConfig!.content) as Json;
   const job = prom.scrape_configs.find((j: Json) => j.job_name === "vllm");
 
-  it("ec2_sd_configs in the plan's region and vLLM port, filtered to the stack's running model instances", () => {
+  it("file_sd_configs on the targets file; no ec2_sd_configs, which would need the role in the container", () => {
     expect(prom.scrape_configs.map((j: Json) => j.job_name)).toEqual([
       "litellm",
       "redis",
       "vllm",
       "prometheus",
     ]);
-    expect(job.ec2_sd_configs).toEqual([
-      {
-        region: "us-east-1",
-        port: 8000,
-        filters: [
-          { name: "tag:ai-layer.dev/stack", values: [STACK] },
-          { name: "tag-key", values: ["ai-layer.dev/model"] },
-          { name: "instance-state-name", values: ["running"] },
-        ],
-      },
-    ]);
+    expect(job.file_sd_configs).toEqual([{ files: [EC2_VLLM_TARGETS_FILE], refresh_interval: "1m" }]);
+    expect(files.prometheusConfig!.content).not.toContain("ec2_sd_configs");
     for (const k of Object.keys(job)) expect(knownProm.scrape_config, k).toContain(k);
   });
 
-  it("relabels an instance (as EC2 SD presents it) to its private IP, model, track, pod and service", () => {
-    const discovered = {
-      __address__: "10.40.3.7:8000",
-      __meta_ec2_private_ip: "10.40.3.7",
-      __meta_ec2_instance_id: "i-0abc",
-      __meta_ec2_tag_ai_layer_dev_model: "chat",
-      __meta_ec2_tag_ai_layer_dev_track: "stable",
-      __meta_ec2_tag_ai_layer_dev_stack: STACK,
-    };
-    expect(relabel(discovered, job.relabel_configs as Relabel[])).toEqual({
-      __address__: "10.40.3.7:8000",
-      model: "chat",
-      track: "stable",
-      pod: "i-0abc",
-      service: "inference",
-    });
+  it("the listing labels each target model, track, pod and service, as the vLLM rules and dashboard read them", () => {
+    const query = ec2VllmTargetsQuery({ region: "us-east-1", port: p.target.aws.vllmPort, stack: STACK });
+    for (const label of ["model:", "track:", "pod: InstanceId", "service: 'inference'"])
+      expect(query).toContain(label);
+    expect(JSON.parse(ec2VllmFilters({ region: "us-east-1", port: 8000, stack: STACK }))).toEqual([
+      { Name: "tag:ai-layer.dev/stack", Values: [STACK] },
+      { Name: "tag-key", Values: ["ai-layer.dev/model"] },
+      { Name: "instance-state-name", Values: ["running"] },
+    ]);
     // The labels the vLLM alert rules and dashboard read for job "vllm".
-    const rules = renderLayerFiles(p, fleetEndpoints(p)).alertRules!.content;
-    expect(rules).toMatch(/job="vllm", model=/);
-    expect(rules).toMatch(/by \(model, pod\)/);
+    expect(files.alertRules!.content).toMatch(/job="vllm", model=/);
+    expect(files.alertRules!.content).toMatch(/by \(model, pod\)/);
   });
 });

@@ -59,8 +59,8 @@ describe("npm run plan -- prod", async () => {
     expect(outputs.kubeconfig).toBe("[secret]");
     expect(typeof outputs.clusterName).toBe("string");
     // 3 × g6.xlarge ($0.8048/h) at min, 9 at max; plus the EKS control plane ($0.10/h, 1.35 in standard support),
-    // 2 NAT gateways ($0.045/h) and 2–4 CPU nodes (m6i.large, $0.096/h): 2.4144 + 0.19 + 0.192 = 2.7964;
-    // 7.2432 + 0.19 + 0.384 = 7.8172.
-    expect(outputs).toMatchObject({ costPerHourUsd: 2.7964, costPerHourMaxUsd: 7.8172 });
+    // 2 NAT gateways ($0.045/h), the Secrets KMS key ($1/730 h = 0.00137) and 2–4 CPU nodes (m6i.large, $0.096/h):
+    // 2.4144 + 0.19 + 0.00137 + 0.192 = 2.7978; 7.2432 + 0.19 + 0.00137 + 0.384 = 7.8186.
+    expect(outputs).toMatchObject({ costPerHourUsd: 2.7978, costPerHourMaxUsd: 7.8186 });
   });
 });

@@ -7,6 +7,7 @@ import {
   AWS_CONTROL_HOST_USD_PER_HOUR,
   EKS_VERSIONS,
   eksSupportOn,
+  KMS_KEY_USD_PER_HOUR,
   LOAD_BALANCER_USD_PER_HOUR,
   NAT_GATEWAY_USD_PER_HOUR,
 } from "../components/catalog";
@@ -48,16 +49,19 @@ describe("the default EKS version", () => {
 });
 
 describe("fixed costs of the cluster", () => {
-  it("control plane $0.10 + 2 NAT × $0.045 + CPU nodes 2–4 × $0.096 + GPU nodes 1–2 × $0.8048", () => {
+  it("control plane $0.10 + 2 NAT × $0.045 + KMS key $1/730 h + CPU nodes 2–4 × $0.096 + GPU nodes 1–2 × $0.8048", () => {
     const p = eks();
-    // min: 0.10 + 0.09 + 0.192 + 0.8048 = 1.1868; max: 0.10 + 0.09 + 0.384 + 1.6096 = 2.1836
-    expect(p.cost.perHourUsd).toBe(1.1868);
-    expect(p.cost.perHourMaxUsd).toBe(2.1836);
+    // min: 0.10 + 0.09 + 0.00137 + 0.192 + 0.8048 = 1.1882; max: 0.10 + 0.09 + 0.00137 + 0.384 + 1.6096 = 2.1850
+    expect(p.cost.perHourUsd).toBe(1.1882);
+    expect(p.cost.perHourMaxUsd).toBe(2.185);
+    if (p.target.kind !== "aws-eks") throw new Error("aws-eks plan expected");
+    expect(p.target.aws.fixedCost.secretsKey.usdPerHour).toBe(KMS_KEY_USD_PER_HOUR);
+    expect(KMS_KEY_USD_PER_HOUR * 730).toBeCloseTo(1, 10);
   });
 
   it("1.33 stays selectable: extended support costs $0.60/h and says so", () => {
     const p = eks({ kubernetesVersion: "1.33" });
-    expect(p.cost.perHourUsd).toBe(1.6868);
+    expect(p.cost.perHourUsd).toBe(1.6882);
     expect(p.warnings.join("\n")).toMatch(/1\.33 left standard support on 2026-07-29.*\$0\.6\/h/);
   });
 
@@ -69,7 +73,7 @@ describe("fixed costs of the cluster", () => {
         privateSubnetIds: ["subnet-0a1b2c3d4e5f60781", "subnet-0a1b2c3d4e5f60782"],
       },
     });
-    expect(p.cost.perHourUsd).toBe(1.0968);
+    expect(p.cost.perHourUsd).toBe(1.0982);
   });
 });
 

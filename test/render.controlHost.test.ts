@@ -11,12 +11,17 @@ import { ssmSecretName, type PlanFor } from "../components/plan";
 import {
   FILE_PATHS,
   fileList,
+  EC2_VLLM_TARGETS_FILE,
   GATEWAY_METRICS_KEY_FILE,
   PROMETHEUS_RULES_FILE,
   renderLayerFiles,
   type RenderedFile,
 } from "../components/render";
-import { renderControlHostUserData } from "../components/render/controlHostUserData";
+import {
+  CONTROL_HOST_TARGETS_DIR,
+  CONTROL_HOST_TARGETS_TIMER,
+  renderControlHostUserData,
+} from "../components/render/controlHostUserData";
 import { gpuFleetPlan as fleetPlan } from "./helpers/gpuFleet";
 import { itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
 
@@ -66,6 +71,9 @@ function userData(
     prefix: `${STACK}/files`,
     files,
     containers,
+    ...(p.target.aws.tracks.length && p.monitoring.enabled
+      ? { vllmTargets: { region: REGION, port: p.target.aws.vllmPort, stack: STACK } }
+      : {}),
   });
 }
 
@@ -98,21 +106,36 @@ describe.skipIf(!hasPromtool)(
       return run("promtool", ["check", "config", join(dir, "prometheus.yml")], { cwd: "/" });
     };
 
-    it("the whole config is valid (Debian's promtool has ec2_sd_configs, unlike kubernetes_sd_configs)", () => {
+    it("the whole config is valid", () => {
       const r = check(files.prometheusConfig!.content);
       expect(r.status, r.stdout + r.stderr).toBe(0);
     });
 
-    it("negative control: an unknown ec2_sd_configs field is refused", () => {
-      const r = check(files.prometheusConfig!.content.replace("port: 8000", "port: 8000\n        portt: 1"));
+    it("negative control: an unknown file_sd_configs field is refused", () => {
+      const r = check(
+        files.prometheusConfig!.content.replace(
+          "refresh_interval: 1m",
+          "refresh_interval: 1m\n        portt: 1",
+        ),
+      );
       expect(r.status).not.toBe(0);
       expect(r.stdout + r.stderr).toMatch(/portt/);
     });
   },
 );
 
-/** Runs the script's `start` with stub aws (SSM, S3) and docker CLIs; returns what docker was asked to do. */
-function runStart(script: string, files: readonly RenderedFile[], omit?: string, phase = "start") {
+/**
+ * Runs the script's `start` with stub aws (SSM, S3, EC2) and docker CLIs; returns what docker was asked to do.
+ * The stub answers `ec2 describe-instances` by evaluating the script's --query with Python's jmespath (the library
+ * the AWS CLI evaluates --query with) over FAKE_EC2 (a DescribeInstances response), or fails when it is unset.
+ */
+function runStart(
+  script: string,
+  files: readonly RenderedFile[],
+  omit?: string,
+  phase = "start",
+  env: NodeJS.ProcessEnv = {},
+) {
   const dir = tempDir("control-host");
   const [stub, s3, root] = ["bin", "s3", "root"].map((d) => join(dir, d));
   for (const f of files.filter((x) => x.path !== omit)) {
@@ -125,6 +148,11 @@ set -eu
 if [ "$1" = ssm ]; then
   while [ $# -gt 0 ]; do if [ "$1" = --name ]; then name=$2; fi; shift; done
   printf 'fake-%s-Zq9x\\n' "\${name//[^A-Za-z0-9]/_}"
+elif [ "$1" = ec2 ]; then
+  printf '%s\\n' "$*" >>"$EC2_LOG"
+  [ -n "\${FAKE_EC2:-}" ] || exit 254
+  while [ $# -gt 0 ]; do if [ "$1" = --query ]; then query=$2; fi; shift; done
+  python3 -c 'import json, sys, jmespath; print(json.dumps(jmespath.search(sys.argv[1], json.load(open(sys.argv[2])))))' "$query" "$FAKE_EC2"
 else
   cp -R "$FAKE_S3/." "\${!#}"
 fi
@@ -153,6 +181,8 @@ if (process.argv[2] === "network" && process.argv[3] === "inspect") process.exit
       AI_LAYER_UNIT_DIR: join(dir, "units"),
       FAKE_S3: s3,
       DOCKER_LOG: log,
+      EC2_LOG: join(dir, "ec2.log"),
+      ...env,
     },
   });
   const calls = readFileSync(log, "utf8")
@@ -270,12 +300,36 @@ describe("the user data, run with stub aws and docker CLIs", () => {
       ["mask", "--now", "--no-block", "ecs.service"],
       ["daemon-reload"],
       ["enable", "--now", "--no-block", "ai-layer-control-host.service"],
+      ["enable", "--now", "--no-block", CONTROL_HOST_TARGETS_TIMER],
     ]);
+    const timer = readFileSync(join(dir, "units", CONTROL_HOST_TARGETS_TIMER), "utf8");
+    expect(timer).toMatch(/OnUnitActiveSec=30s/);
+    expect(readFileSync(join(dir, "units", "ai-layer-vllm-targets.service"), "utf8")).toContain(
+      `ExecStart=${root}/bin/control-host discover`,
+    );
     expect(readFileSync(join(root, "bin", "control-host"), "utf8")).toBe(script);
     const unit = readFileSync(join(dir, "units", "ai-layer-control-host.service"), "utf8");
     expect(unit).toContain(`ExecStart=${root}/bin/control-host start`);
     expect(unit).toMatch(/Requires=docker\.service\nAfter=docker\.service/);
     expect(calls.filter((c) => c[0] === "run")).toEqual([]); // containers start from the unit, not here
+  });
+
+  it("Prometheus mounts the host's targets directory read-only; an EC2 API failure leaves an empty list", () => {
+    const { r, root } = started;
+    const mount = script.match(/-v "\$ROOT\/"'([^']+)'/)![1]!;
+    expect(mount).toBe(`${CONTROL_HOST_TARGETS_DIR}:/etc/prometheus/${dirname(EC2_VLLM_TARGETS_FILE)}:ro`);
+    expect(byService("prometheus").volumes).toContain(`/etc/prometheus/${dirname(EC2_VLLM_TARGETS_FILE)}`);
+    expect(byService("gateway").volumes).toEqual([]);
+    // The stub's EC2 API fails here (no FAKE_EC2): the containers start anyway, Prometheus with no vLLM target.
+    expect(r.stderr).toContain("listing the GPU fleet failed");
+    expect(readFileSync(join(root, CONTROL_HOST_TARGETS_DIR, "vllm-ec2.json"), "utf8")).toBe("[]\n");
+  });
+
+  it("a plan without a GPU fleet gets no listing, timer or targets mount", () => {
+    const remote = userData(remoteOnlyPlan(), filesOf(remoteOnlyPlan()));
+    expect(remote).not.toContain("describe-instances");
+    expect(remote).not.toContain(CONTROL_HOST_TARGETS_TIMER);
+    expect(remote).not.toContain(CONTROL_HOST_TARGETS_DIR);
   });
 
   it("stays under EC2's 16 KB user-data limit (raw, before base64), with every service and both receivers", () => {
@@ -298,6 +352,104 @@ describe("the user data, run with stub aws and docker CLIs", () => {
     ).toThrow(/no SSM parameter for the secret gatewayMasterKey/);
   });
 });
+
+/** A DescribeInstances response (the fields the query reads): a stable and a canary instance, one without a track. */
+const DESCRIBE_INSTANCES = {
+  Reservations: [
+    {
+      Instances: [
+        {
+          InstanceId: "i-0aaa",
+          PrivateIpAddress: "10.40.3.7",
+          Tags: [
+            { Key: "ai-layer.dev/stack", Value: STACK },
+            { Key: "ai-layer.dev/model", Value: "chat" },
+            { Key: "ai-layer.dev/track", Value: "stable" },
+            { Key: "Name", Value: "x" },
+          ],
+        },
+      ],
+    },
+    {
+      Instances: [
+        {
+          InstanceId: "i-0bbb",
+          PrivateIpAddress: "10.40.4.9",
+          Tags: [
+            { Key: "ai-layer.dev/model", Value: "embed" },
+            { Key: "ai-layer.dev/stack", Value: STACK },
+          ],
+        },
+      ],
+    },
+  ],
+};
+const hasJmespath = run("python3", ["-c", "import jmespath"]).status === 0;
+const JMESPATH_INSTALL = "pip install jmespath (the AWS CLI's own dependency)";
+itRequiresToolInCi("python3", JMESPATH_INSTALL);
+describe.skipIf(!hasJmespath || !hasPromtool)(
+  toolTitle(
+    "the fleet listing: the script's query run by jmespath, the file checked by promtool",
+    "python3 jmespath and promtool",
+    hasJmespath && hasPromtool,
+    JMESPATH_INSTALL,
+  ),
+  () => {
+    const p = fleetPlan();
+    const files = filesOf(p);
+    const script = userData(p, files, ELASTICACHE_HOST, API_BASES);
+    const listing = () => {
+      const dir = tempDir("ec2-fixture");
+      writeFileSync(join(dir, "describe.json"), JSON.stringify(DESCRIBE_INSTANCES));
+      const out = runStart(script, files, undefined, "discover", { FAKE_EC2: join(dir, "describe.json") });
+      expect(out.r.status, out.r.stderr).toBe(0);
+      return { ...out, file: join(out.root, CONTROL_HOST_TARGETS_DIR, "vllm-ec2.json") };
+    };
+
+    it("writes one target group per instance: private IP and vLLM port, model, track, pod and service", () => {
+      const { file, dir } = listing();
+      expect(JSON.parse(readFileSync(file, "utf8"))).toEqual([
+        {
+          targets: ["10.40.3.7:8000"],
+          labels: { model: "chat", track: "stable", pod: "i-0aaa", service: "inference" },
+        },
+        {
+          targets: ["10.40.4.9:8000"],
+          labels: { model: "embed", track: "", pod: "i-0bbb", service: "inference" },
+        },
+      ]);
+      expect(statSync(file).mode & 0o777).toBe(0o644);
+      const call = readFileSync(join(dir, "ec2.log"), "utf8");
+      expect(call).toMatch(/^ec2 describe-instances --region us-east-1 --output json --filters /);
+      expect(call).toContain('"tag:ai-layer.dev/stack","Values":["gpu-fleet"]');
+    });
+
+    it("promtool accepts the config with the written file; negative control: a file that is no list is refused", () => {
+      const { file } = listing();
+      const check = (targets: string) => {
+        const dir = tempDir("promtool-targets");
+        writeFileSync(
+          join(dir, "prometheus.yml"),
+          files.find((f) => f.path === FILE_PATHS.prometheusConfig)!.content,
+        );
+        for (const [rel, content] of [
+          [PROMETHEUS_RULES_FILE, files.find((f) => f.path === FILE_PATHS.alertRules)!.content],
+          [GATEWAY_METRICS_KEY_FILE, "sk-test"],
+          [EC2_VLLM_TARGETS_FILE, targets],
+        ] as const) {
+          mkdirSync(dirname(join(dir, rel)), { recursive: true });
+          writeFileSync(join(dir, rel), content);
+        }
+        return run("promtool", ["check", "config", join(dir, "prometheus.yml")], { cwd: "/" });
+      };
+      const good = check(readFileSync(file, "utf8"));
+      expect(good.status, good.stdout + good.stderr).toBe(0);
+      expect(good.stdout + good.stderr).not.toMatch(/WARNING/);
+      const bad = check(JSON.stringify(JSON.parse(readFileSync(file, "utf8"))[0]));
+      expect(bad.status).not.toBe(0);
+    });
+  },
+);
 
 const hasShellcheck = requireTool("shellcheck");
 const SC_INSTALL = "apt-get install shellcheck";

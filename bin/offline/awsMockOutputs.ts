@@ -3,12 +3,14 @@ import { autoname, hex, uuidFrom, type OutputsFor } from "./mockIds";
 import { ACCOUNT, awsRegion, ec2Id, ec2Owned, named, tagged } from "./awsMockHelpers";
 import { AWS_CONTROL_MOCK_CALLS, AWS_CONTROL_MOCK_OUTPUTS } from "./awsControlMockOutputs";
 import { AWS_FLEET_MOCK_CALLS, AWS_FLEET_MOCK_OUTPUTS } from "./awsFleetMockOutputs";
+import { AWS_SECURITY_MOCK_OUTPUTS } from "./awsSecurityMockOutputs";
 
 /** Realistic outputs of the AWS resources and invokes the AWS targets use (ids, ARNs, endpoints, AZs). */
 
 export const AWS_MOCK_OUTPUTS: Record<string, OutputsFor> = {
   ...AWS_FLEET_MOCK_OUTPUTS,
   ...AWS_CONTROL_MOCK_OUTPUTS,
+  ...AWS_SECURITY_MOCK_OUTPUTS,
   "aws:ec2/vpc:Vpc": ec2Owned("vpc", "vpc", (_args, seed) => ({
     defaultSecurityGroupId: ec2Id("sg", `${seed}/sg`),
     defaultRouteTableId: ec2Id("rtb", `${seed}/rtb`),

@@ -210,7 +210,7 @@ export function renderSummary(
           (fixed.loadBalancers.count
             ? `, ${fixed.loadBalancers.count} load balancer(s) at $${fixed.loadBalancers.usdPerHour}/h`
             : "") +
-          ", on-demand list prices; NAT data processing, EBS volumes, load-balancer capacity units and traffic not included)"
+          ", the Secrets KMS key ($1/month), on-demand list prices; NAT data processing, EBS volumes, load-balancer capacity units and traffic not included)"
         : docker
           ? `- Estimated cost: ${usd(plan.cost.perHourUsd)}/h, ${usd(plan.cost.perMonthUsd)}/month (730 h; the host's configured cost, target.costPerHourUsd)`
           : `- Estimated GPU cost: ${usd(plan.cost.perHourUsd)}/h at min scale, ${usd(plan.cost.perHourMaxUsd)}/h at max; ` +

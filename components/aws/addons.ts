@@ -18,6 +18,59 @@ export interface AwsEksAddonsArgs {
   readonly k8sProvider: k8s.Provider;
   /** Node labels of the CPU nodes the autoscaler runs on (never on a GPU node it might scale away). */
   readonly nodeSelector: Readonly<Record<string, string>>;
+  /**
+   * The cluster's eks-pod-identity-agent add-on, when the caller made it already (AwsEksCluster does, before any
+   * node, with podIdentityNetworking). Default: this component creates it.
+   */
+  readonly podIdentityAgent?: aws.eks.Addon;
+}
+
+/** Service account of the VPC CNI's DaemonSet (aws-node in kube-system; EKS User Guide "cni-iam-role"). */
+export const VPC_CNI_SERVICE_ACCOUNT = "aws-node";
+
+/**
+ * The add-ons a node needs before it can run pods, with the VPC CNI's AWS permissions through EKS Pod Identity
+ * instead of the node role: the eks-pod-identity-agent add-on, a role with AmazonEKS_CNI_Policy that only
+ * kube-system/aws-node may assume, and the vpc-cni add-on associated with it (aws.eks.Addon
+ * `podIdentityAssociations`, @pulumi/aws 7.48; the CNI "also supports Amazon EKS Pod Identities", EKS User Guide
+ * "Configure Amazon VPC CNI plugin to use IRSA"). aws-node and the agent run on the host network, so the nodes'
+ * IMDS hop limit of 1 does not cut them off; the CNI's own role replaces the node role's.
+ */
+export function podIdentityNetworking(
+  name: string,
+  args: { clusterName: pulumi.Input<string>; region: string; tags: Readonly<Record<string, string>> },
+  opts: pulumi.CustomResourceOptions,
+): { podIdentityAgent: aws.eks.Addon; vpcCni: aws.eks.Addon; cniRole: aws.iam.Role } {
+  const tags = { ...args.tags };
+  const podIdentityAgent = new aws.eks.Addon(
+    `${name}-pod-identity-agent`,
+    { clusterName: args.clusterName, addonName: "eks-pod-identity-agent", tags },
+    opts,
+  );
+  const cniRole = roleWithPolicies(
+    `${name}-vpc-cni`,
+    {
+      description: "Amazon VPC CNI, aws-node (Pod Identity)",
+      assumeRolePolicy: POD_IDENTITY_TRUST_POLICY,
+      policyArns: [managedPolicyArn(args.region, "AmazonEKS_CNI_Policy")],
+      tags,
+    },
+    opts,
+  );
+  const vpcCni = new aws.eks.Addon(
+    `${name}-vpc-cni`,
+    {
+      clusterName: args.clusterName,
+      addonName: "vpc-cni",
+      // EKS installs a self-managed VPC CNI with every cluster: the managed add-on takes it over.
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "PRESERVE",
+      podIdentityAssociations: [{ serviceAccount: VPC_CNI_SERVICE_ACCOUNT, roleArn: cniRole.role.arn }],
+      tags,
+    },
+    { ...opts, dependsOn: [podIdentityAgent, ...cniRole.attachments] },
+  );
+  return { podIdentityAgent, vpcCni, cniRole: cniRole.role };
 }
 
 /** cluster-autoscaler Helm chart, pinned (kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0). */
@@ -100,11 +153,13 @@ export class AwsEksAddons extends pulumi.ComponentResource {
     const tags = { ...args.tags };
     const k8sOpts = { parent: this, provider: args.k8sProvider };
 
-    const podIdentityAgent = new aws.eks.Addon(
-      `${name}-pod-identity-agent`,
-      { clusterName: args.clusterName, addonName: "eks-pod-identity-agent", tags },
-      child,
-    );
+    const podIdentityAgent =
+      args.podIdentityAgent ??
+      new aws.eks.Addon(
+        `${name}-pod-identity-agent`,
+        { clusterName: args.clusterName, addonName: "eks-pod-identity-agent", tags },
+        child,
+      );
     const podIdentity = (sa: string, namespace: string, roleArn: pulumi.Input<string>) =>
       new aws.eks.PodIdentityAssociation(
         `${name}-${sa}`,

@@ -64,3 +64,39 @@ export function roleWithPolicies(
   );
   return { role, attachments };
 }
+
+/**
+ * What the SSM agent needs for Session Manager (shell and port forwarding) and nothing more: register the instance
+ * and open the session channels. The actions of AWS's "minimum Session Manager permissions" for an instance profile
+ * (Systems Manager User Guide, "Create a custom IAM role for Session Manager"; the same five as the AWS managed
+ * policy AWSCloud9SSMInstanceProfile v1). Unlike AmazonSSMManagedInstanceCore (v2) it grants no ssm:GetParameter(s)
+ * on every parameter of the account, no documents, no inventory and no Run Command (ec2messages:*): a layer
+ * secret is readable only through the role's narrow ReadLayerSecrets statement. None of these actions takes a
+ * resource-level ARN for the instance, so "*" is their Resource.
+ */
+export const SESSION_MANAGER_POLICY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "SessionManager",
+      Effect: "Allow",
+      Action: [
+        "ssm:UpdateInstanceInformation",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+      ],
+      Resource: "*",
+    },
+  ],
+});
+
+/** The inline Session Manager policy (SESSION_MANAGER_POLICY) on an instance role. */
+export function sessionManagerPolicy(
+  name: string,
+  role: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): aws.iam.RolePolicy {
+  return new aws.iam.RolePolicy(`${name}-session-manager`, { role, policy: SESSION_MANAGER_POLICY }, opts);
+}

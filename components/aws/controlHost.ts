@@ -8,9 +8,12 @@ import {
   secretsRead,
   type RenderedFile,
 } from "../render";
-import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
+import { roleWithPolicies, serviceTrustPolicy, sessionManagerPolicy } from "./common";
+import { renderedFilesBucket } from "./filesBucket";
 import { controlHostContainers } from "./fleetEndpoints";
 import type { SecretParameter } from "./secretParameters";
+
+export { filesBucketName } from "./filesBucket";
 
 /**
  * Name pattern of the Amazon Linux 2023 ECS-optimized AMI for x86_64 (Docker and the AWS CLI preinstalled), e.g.
@@ -20,11 +23,12 @@ import type { SecretParameter } from "./secretParameters";
 export const CONTROL_HOST_AMI_NAME = "al2023-ami-ecs-hvm-*-kernel-6.1-x86_64";
 
 /**
- * IMDSv2 PUT hop limit. 2, not 1: Prometheus runs in a container on the bridge network and its ec2_sd_configs
- * needs the instance role's credentials from IMDS, one hop further than the host (AWS: with tokens required,
- * containers need a hop limit of at least 2). Tokens stay required, which is what stops SSRF-style GETs.
+ * IMDSv2 PUT hop limit 1: the token PUT's response dies one hop past the host, so containers on the bridge network
+ * get no token and hence no role credentials (AWS EC2 User Guide, "Configure the instance metadata options": in a
+ * container environment a hop limit of 1 keeps containers from IMDS; 2 lets them reach it). The host itself (the
+ * boot script, the fleet-listing timer) keeps the role. Tokens stay required, which also stops SSRF-style GETs.
  */
-export const CONTROL_HOST_IMDS_HOP_LIMIT = 2;
+export const CONTROL_HOST_IMDS_HOP_LIMIT = 1;
 
 export interface AwsControlHostArgs {
   /** The aws-ec2 plan: the control host's services, the fleet, the cache. */
@@ -120,6 +124,11 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
   const tags = { ...ec2.tags };
   const opts = { parent };
   const prefix = `${plan.stack}/files`;
+  // The fleet Prometheus scrapes, listed by the host (the job is rendered only with monitoring on and a fleet).
+  const discovery =
+    ec2.tracks.length && plan.monitoring.enabled
+      ? { region: ec2.region, port: ec2.vllmPort, stack: plan.stack }
+      : undefined;
 
   // Which secrets the containers read, so the host is granted those only.
   const usedKeys = secretsRead(
@@ -140,48 +149,10 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
       publish: { gatewayIp: "0.0.0.0", monitoringIp: "127.0.0.1" },
     });
 
-  // Rendered files: private, encrypted, and disposable (everything in it is rendered again by every `up`).
-  // Named (not autonamed) so the encryption and access-block resources name it by a value known at preview: the
-  // policy pack's s3-encrypted rule matches them to the bucket by that name. Account and region make it unique.
-  const account = aws.getCallerIdentityOutput({}, opts);
-  const bucket = new aws.s3.Bucket(
-    `${name}-files`,
-    {
-      bucket: account.accountId.apply((id) => filesBucketName(plan.stack, id, ec2.region)),
-      forceDestroy: true,
-      tags,
-    },
+  const { bucket, publicAccess, encryption, tlsOnly, objects } = renderedFilesBucket(
+    name,
+    { stack: plan.stack, region: ec2.region, prefix, files: args.files, tags },
     opts,
-  );
-  const publicAccess = new aws.s3.BucketPublicAccessBlock(
-    `${name}-files`,
-    {
-      bucket: bucket.bucket,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    },
-    opts,
-  );
-  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-    `${name}-files`,
-    { bucket: bucket.bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-    opts,
-  );
-  const objects = args.files.map(
-    (f) =>
-      new aws.s3.BucketObjectv2(
-        `${name}-file-${f.path.replace(/[^A-Za-z0-9]+/g, "-")}`,
-        {
-          bucket: bucket.bucket,
-          key: `${prefix}/${f.path}`,
-          content: f.content,
-          contentType: contentType(f.path),
-          // No tags: S3 takes at most 10 per object, and the bucket carries the layer's.
-        },
-        { ...opts, dependsOn: [publicAccess, encryption] },
-      ),
   );
 
   // Ingress: the gateway port only, from the VPC and the configured client networks. Grafana and Prometheus
@@ -220,12 +191,14 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
     {
       description: "ai-layer control host",
       assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
-      // Session Manager: shell and port forwarding without SSH or an inbound rule.
-      policyArns: [managedPolicyArn(ec2.region, "AmazonSSMManagedInstanceCore")],
+      // Session Manager (shell and port forwarding without SSH or an inbound rule): an inline policy below,
+      // not AmazonSSMManagedInstanceCore, whose ssm:GetParameter on every parameter would make ReadLayerSecrets moot.
+      policyArns: [],
       tags,
     },
     opts,
   );
+  const sessionManager = sessionManagerPolicy(name, role.role.id, opts);
   const arns = usedKeys.map((k) => args.secretParameters[k]!.arn);
   const policy = new aws.iam.RolePolicy(
     `${name}-read`,
@@ -248,14 +221,15 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
             Condition: { StringLike: { "s3:prefix": [`${prefix}/*`] } },
           },
           { Sid: "ReadLayerSecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: arns },
-          // Prometheus' ec2_sd_configs lists the fleet. Describe* actions support no resource-level
-          // permissions, so "*" is the only Resource they take.
-          ...(ec2.tracks.length && plan.monitoring.enabled
+          // The host's timer lists the fleet for Prometheus (renderControlHostUserData `discover`); containers
+          // never hold this role. DescribeInstances supports no resource-level permissions (Service
+          // Authorization Reference, Amazon EC2: no resource type listed), so "*" is the only Resource it takes.
+          ...(discovery
             ? [
                 {
-                  Sid: "DiscoverVllmInstances",
+                  Sid: "ListVllmInstances",
                   Effect: "Allow",
-                  Action: ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"],
+                  Action: ["ec2:DescribeInstances"],
                   Resource: "*",
                 },
               ]
@@ -302,6 +276,7 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
           Object.fromEntries(envNames.map((k, i) => [k, urls[i]!])),
           redis,
         ),
+        ...(discovery ? { vllmTargets: discovery } : {}),
       }),
     );
 
@@ -350,7 +325,7 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
       // Prometheus' data on its disk) at the next `up`. Set amiId to move to another AMI.
       ignoreChanges: args.amiId === undefined ? ["ami"] : [],
       // Boot reads the files and secrets at once: the objects, the role's grants and the rules must exist.
-      dependsOn: [...objects, policy, ...role.attachments, ...ingress, egress],
+      dependsOn: [...objects, policy, sessionManager, ...role.attachments, ...ingress, egress],
       // The interface can be attached to one instance at a time: the old host goes before the new one comes.
       deleteBeforeReplace: true,
     },
@@ -361,31 +336,15 @@ export function createAwsControlHost(name: string, args: AwsControlHostArgs, par
     bucket,
     publicAccess,
     encryption,
+    tlsOnly,
     objects,
     ingress,
     egress,
     role,
     policy,
+    sessionManager,
     profile,
     eni,
     instance,
   };
-}
-
-/** Content-Type of a rendered file, from its extension. */
-function contentType(path: string): string {
-  if (path.endsWith(".json")) return "application/json";
-  if (path.endsWith(".yaml") || path.endsWith(".yml")) return "application/yaml";
-  if (path.endsWith(".sh")) return "text/x-shellscript";
-  return "text/plain";
-}
-
-/**
- * The files bucket's name: `ai-layer-<stack>-<account>-<region>`, lowercase, the stack part cut so the whole stays
- * within S3's 63 characters (bucket names are global).
- */
-export function filesBucketName(stack: string, accountId: string, region: string): string {
-  const suffix = `-${accountId}-${region}`;
-  const base = `ai-layer-${stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63 - suffix.length);
-  return `${base.replace(/-+$/, "")}${suffix}`;
 }

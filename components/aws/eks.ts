@@ -2,8 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CORE_NODE_GROUP, type AwsEksPlan, type PlanFor } from "../plan";
-import { AwsEksAddons } from "./addons";
+import { AwsEksAddons, podIdentityNetworking } from "./addons";
 import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
+import { EKS_CONTROL_PLANE_LOG_TYPES, secretsEncryptionKey } from "./eksHardening";
 import { eksKubeconfig } from "./kubeconfig";
 import { AwsNetwork, existingNetwork } from "./network";
 import { AwsGpuNodeGroup, CORE_POOL_LABEL, managedNodeGroup } from "./nodeGroup";
@@ -94,9 +95,11 @@ export class AwsEksCluster extends pulumi.ComponentResource {
       {
         description: "EKS worker nodes",
         assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
+        // No AmazonEKS_CNI_Policy: the VPC CNI gets it through Pod Identity (podIdentityNetworking), so the
+        // node role cannot create or attach network interfaces. AmazonEKSWorkerNodePolicy carries the agent's
+        // eks-auth:AssumeRoleForPodIdentity.
         policyArns: [
           managedPolicyArn(region, "AmazonEKSWorkerNodePolicy"),
-          managedPolicyArn(region, "AmazonEKS_CNI_Policy"),
           managedPolicyArn(region, "AmazonEC2ContainerRegistryReadOnly"),
         ],
         tags,
@@ -104,6 +107,7 @@ export class AwsEksCluster extends pulumi.ComponentResource {
       res,
     );
 
+    const secrets = secretsEncryptionKey(name, { clusterRoleName: clusterRole.role.name, tags }, res);
     const cluster = new aws.eks.Cluster(
       `${name}-eks`,
       {
@@ -117,10 +121,20 @@ export class AwsEksCluster extends pulumi.ComponentResource {
           endpointPublicAccess: plan.endpointPublicAccess,
           ...(plan.endpointPublicAccess ? { publicAccessCidrs: [...plan.publicAccessCidrs] } : {}),
         },
+        // Every control-plane log, for audit and for debugging auth (CloudWatch Logs).
+        enabledClusterLogTypes: [...EKS_CONTROL_PLANE_LOG_TYPES],
+        // Secrets are envelope-encrypted with the layer's own KMS key, not only by the EBS default.
+        encryptionConfig: { provider: { keyArn: secrets.key.arn }, resources: ["secrets"] },
         tags,
       },
-      { ...res, dependsOn: clusterRole.attachments },
+      { ...res, dependsOn: [...clusterRole.attachments, secrets.rolePolicy] },
     );
+
+    // Before any node: the VPC CNI must have its role when the first aws-node pod starts, since the nodes' IMDS
+    // hop limit of 1 (managedNodeGroup) keeps the node role from pods and the node role no longer has the CNI
+    // policy. DaemonSet add-ons turn ACTIVE without nodes (terraform-aws-eks creates these `before_compute`).
+    const networking = podIdentityNetworking(`${name}-net`, { clusterName: cluster.name, region, tags }, res);
+    const beforeNodes = [...nodeRole.attachments, networking.vpcCni];
 
     const nodeGroupArgs = {
       clusterName: cluster.name,
@@ -143,7 +157,7 @@ export class AwsEksCluster extends pulumi.ComponentResource {
         diskSizeGiB: 50,
         labels: { ...CORE_POOL_LABEL },
       },
-      { ...res, dependsOn: nodeRole.attachments },
+      { ...res, dependsOn: beforeNodes },
     );
     const gpuGroups = plan.gpuNodeGroups.map(
       (g) =>
@@ -156,7 +170,7 @@ export class AwsEksCluster extends pulumi.ComponentResource {
             capacityType: plan.capacityType,
             diskSizeGiB: diskSize,
           },
-          { parent: this, providers: { aws: this.awsProvider }, dependsOn: nodeRole.attachments },
+          { parent: this, providers: { aws: this.awsProvider }, dependsOn: beforeNodes },
         ),
     );
 
@@ -179,6 +193,7 @@ export class AwsEksCluster extends pulumi.ComponentResource {
         tags,
         k8sProvider: this.provider,
         nodeSelector: { ...CORE_POOL_LABEL },
+        podIdentityAgent: networking.podIdentityAgent,
       },
       // Add-ons schedule pods: wait for the nodes (an add-on created before any node sits DEGRADED).
       { parent: this, providers: { aws: this.awsProvider }, dependsOn: [core] },

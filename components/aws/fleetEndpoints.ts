@@ -1,11 +1,15 @@
 // The aws-ec2 control host's layout: how the gateway reaches the GPU fleet and the cache (fleetEndpoints), and
 // which containers run there (controlHostContainers): the layer's service descriptions, mapped to `docker run`.
 import type { PlanFor } from "../plan";
+import { posix } from "node:path";
 import {
+  CONTROL_HOST_TARGETS_DIR,
   describeServices,
   dockerEndpoints,
+  EC2_VLLM_TARGETS_FILE,
   filesByKey,
   hostContainer,
+  PROMETHEUS_CONFIG_PATH,
   REDIS_HOST_ENV,
   type HostContainer,
   type LayerEndpoints,
@@ -21,7 +25,7 @@ export { REDIS_HOST_ENV };
  * names env vars: `os.environ/…` is resolved in every string of the config, model_list and cache_params included
  * (BerriAI/litellm litellm/proxy/proxy_server.py ProxyConfig.get_config → _check_for_os_environ_vars, which
  * recurses into dicts and list items; litellm/_redis.py _get_redis_client_logic resolves it again per kwarg).
- * Prometheus finds the vLLM instances with EC2 service discovery.
+ * Prometheus finds the vLLM instances in a file_sd file the control host writes (renderControlHostUserData).
  */
 export function fleetEndpoints(plan: PlanFor<"aws-ec2">): LayerEndpoints {
   const aws = plan.target.aws;
@@ -64,7 +68,8 @@ export interface ControlHostContainersOptions {
 
 /**
  * The control host's containers for this plan, as `docker run` data for renderControlHostUserData: the layer's
- * service descriptions (the same the docker target creates), mapped by hostContainer.
+ * service descriptions (the same the docker target creates), mapped by hostContainer. With a GPU fleet, Prometheus
+ * also mounts the host directory the fleet's targets are written to, where its config names the file_sd file.
  */
 export function controlHostContainers(
   plan: PlanFor<"aws-ec2">,
@@ -75,8 +80,8 @@ export function controlHostContainers(
   return describeServices(plan, {
     files: filesByKey(files),
     ...(elastiCacheHost !== undefined ? { elastiCacheHost } : {}),
-  }).map((service) =>
-    hostContainer(service, {
+  }).map((service) => {
+    const container = hostContainer(service, {
       stack: plan.stack,
       secretParameters: opts.secretParameters,
       deployTimeEnv: {
@@ -84,6 +89,10 @@ export function controlHostContainers(
         ...(elastiCacheHost !== undefined ? { [REDIS_HOST_ENV]: elastiCacheHost } : {}),
       },
       publish: { client: opts.publish.gatewayIp, operator: opts.publish.monitoringIp },
-    }),
-  );
+    });
+    if (service.id !== "prometheus" || !plan.target.aws.tracks.length) return container;
+    const configDir = posix.dirname(PROMETHEUS_CONFIG_PATH);
+    const mountPath = posix.join(configDir, posix.dirname(EC2_VLLM_TARGETS_FILE));
+    return { ...container, hostDirectories: [{ name: CONTROL_HOST_TARGETS_DIR, mountPath }] };
+  });
 }

@@ -39,7 +39,7 @@ export function fleetSecurityGroups(
         sg,
         description: `${t.id} from client ${i}`,
       });
-    // Prometheus on the control host scrapes each instance's /metrics directly (ec2_sd), not through the NLB.
+    // Prometheus on the control host scrapes each instance's /metrics directly (file_sd), not through the NLB.
     rule("in", `gpu-in-client-${i}`, gpuSg, port, { sg, description: `vLLM from client ${i}` });
   });
   rule("in", "gpu-in-nlb", gpuSg, port, { sg: lbSg.id, description: "vLLM from the load balancer" });

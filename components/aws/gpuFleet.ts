@@ -4,7 +4,7 @@ import type { AwsEc2Plan, GpuFleetTrackPlan } from "../plan/planAwsEc2";
 import { FLEET_INSTANCE_TAGS } from "../render/prometheusConfig";
 import { renderVllmUserData } from "../render/vllmUserData";
 import type { SecretParameter } from "./secretParameters";
-import { managedPolicyArn, roleWithPolicies, serviceTrustPolicy } from "./common";
+import { roleWithPolicies, serviceTrustPolicy, sessionManagerPolicy } from "./common";
 import { fleetSecurityGroups } from "./fleetSecurityGroups";
 
 /**
@@ -173,13 +173,14 @@ export function createAwsGpuFleet(
     {
       description: "ai-layer vLLM GPU instances",
       assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
-      policyArns: [managedPolicyArn(region, "AmazonSSMManagedInstanceCore")],
+      // Inline (SESSION_MANAGER_POLICY), not AmazonSSMManagedInstanceCore: that one reads every parameter.
+      policyArns: [],
       tags,
     },
     child,
   );
   const secretEntries = Object.entries(args.secretParameters).sort(([a], [b]) => (a < b ? -1 : 1));
-  const rolePolicies: pulumi.Resource[] = [...role.attachments];
+  const rolePolicies: pulumi.Resource[] = [sessionManagerPolicy(`${name}-gpu`, role.role.name, child)];
   if (secretEntries.length > 0)
     rolePolicies.push(
       new aws.iam.RolePolicy(
@@ -265,7 +266,7 @@ function createTrack(name: string, track: GpuFleetTrackPlan, ctx: TrackContext):
   const instanceTags = {
     ...tags,
     Name: id,
-    // The control host's Prometheus discovers vLLM targets by these (ec2_sd); `track` is stable or canary, as
+    // The control host lists vLLM targets by these for Prometheus (file_sd); `track` is stable or canary, as
     // the kubernetes target's pod label, so dashboards compare tracks the same way on both.
     [FLEET_INSTANCE_TAGS.stack]: args.stack,
     [FLEET_INSTANCE_TAGS.model]: track.model,

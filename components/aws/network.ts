@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { vpcLayout } from "./cidr";
+import { checkFlowLogRetention, DEFAULT_FLOW_LOG_RETENTION_DAYS, vpcFlowLog } from "./flowLog";
 
 export interface AwsNetworkArgs {
   /** VPC address range, e.g. 10.40.0.0/16 (/23 or larger: public and private subnets per AZ). */
@@ -9,6 +10,11 @@ export interface AwsNetworkArgs {
   readonly availabilityZones: number;
   /** Tags for every taggable resource (owner, environment, cost-center). */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Days CloudWatch Logs keeps the VPC flow log (all traffic); one of the values CloudWatch accepts (1, 3, 5, 7,
+   * 14, 30, 60, 90, 120, 150, 180, 365, …). Default 90.
+   */
+  readonly flowLogRetentionDays?: number;
 }
 
 /** Subnet tags the AWS load balancer controller and the in-tree service controller discover subnets by. */
@@ -18,7 +24,8 @@ export const INTERNAL_ELB_TAG = "kubernetes.io/role/internal-elb";
 /**
  * A VPC across `availabilityZones` AZs: a public subnet per AZ (NAT gateway, internet-facing load balancers) and a
  * private subnet per AZ (nodes, data stores, internal load balancers) that reaches the internet through the NAT
- * gateway of its own AZ, so losing one AZ does not cut the others' egress.
+ * gateway of its own AZ, so losing one AZ does not cut the others' egress. A flow log records all its traffic
+ * into a CloudWatch log group of bounded retention.
  */
 export class AwsNetwork extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
@@ -31,6 +38,8 @@ export class AwsNetwork extends pulumi.ComponentResource {
     super("ai-layer:index:AwsNetwork", name, args, opts);
     // Validate before creating anything, so a bad CIDR is a plain error, not a failed deployment.
     const layout = vpcLayout(args.vpcCidr, args.availabilityZones);
+    const flowLogRetentionDays = args.flowLogRetentionDays ?? DEFAULT_FLOW_LOG_RETENTION_DAYS;
+    checkFlowLogRetention(flowLogRetentionDays);
     const count = args.availabilityZones;
     const child = { parent: this };
     const tags = (extra: Record<string, string> = {}) => ({ ...args.tags, ...extra });
@@ -133,6 +142,16 @@ export class AwsNetwork extends pulumi.ComponentResource {
       publicSubnets.push(pub);
       privateSubnets.push(priv);
     }
+
+    vpcFlowLog(
+      name,
+      {
+        vpcId: vpc.id,
+        retentionDays: flowLogRetentionDays,
+        tags: args.tags,
+      },
+      child,
+    );
 
     this.vpcId = vpc.id;
     this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));

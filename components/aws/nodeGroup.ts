@@ -12,6 +12,15 @@ export const EKS_GPU_TAINT = {
     GPU_TAINT.effect
   ],
 } as const;
+/**
+ * IMDSv2 PUT hop limit of every node: 1, so pods on the pod network get no IMDS token and hence never the node
+ * role (EKS Best Practices Guide, "Restrict access to the instance profile assigned to the worker node"). Left
+ * unset, AL2023 AMIs (ImdsSupport v2.0) launch with 2 (EC2 API, Image.imdsSupport). Host-network pods (aws-node, the Pod Identity agent) are one hop away and keep
+ * IMDS; pods that call AWS get their own role through Pod Identity.
+ */
+export const EKS_NODE_IMDS_HOP_LIMIT = 1;
+/** Root device of the EKS AL2023 AMIs (standard and NVIDIA), as of Amazon Linux 2023 AMIs generally. */
+export const EKS_NODE_ROOT_DEVICE = "/dev/xvda";
 /** Label of the CPU node group's nodes. */
 export const CORE_POOL_LABEL = { "ai-layer.dev/pool": "core" } as const;
 
@@ -21,7 +30,7 @@ export interface NodeGroupPlacement {
   readonly clusterName: pulumi.Input<string>;
   /** Kubernetes version of the nodes; the cluster's when omitted. */
   readonly kubernetesVersion?: pulumi.Input<string>;
-  /** IAM role of the nodes (AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy, AmazonEC2ContainerRegistryReadOnly). */
+  /** IAM role of the nodes (AmazonEKSWorkerNodePolicy, AmazonEC2ContainerRegistryReadOnly). */
   readonly nodeRoleArn: pulumi.Input<string>;
   /** Private subnets of the nodes (no public addresses). */
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -29,7 +38,12 @@ export interface NodeGroupPlacement {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-/** One managed node group, sized by min/max; cluster-autoscaler owns its desired size once created. */
+/**
+ * One managed node group, sized by min/max; cluster-autoscaler owns its desired size once created. Its launch
+ * template requires IMDSv2 with hop limit EKS_NODE_IMDS_HOP_LIMIT and gives the encrypted gp3 root volume (with a
+ * launch template the disk size must live there: EKS CreateNodegroup `diskSize` "If you specify launchTemplate,
+ * then don't specify diskSize").
+ */
 export function managedNodeGroup(
   name: string,
   args: NodeGroupPlacement & {
@@ -45,6 +59,35 @@ export function managedNodeGroup(
   },
   opts: pulumi.CustomResourceOptions,
 ): aws.eks.NodeGroup {
+  const tags = { ...args.tags, "ai-layer.dev/node-group": args.group };
+  const template = new aws.ec2.LaunchTemplate(
+    name,
+    {
+      description: `ai-layer EKS node group ${args.group}`,
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: EKS_NODE_IMDS_HOP_LIMIT,
+      },
+      blockDeviceMappings: [
+        {
+          deviceName: EKS_NODE_ROOT_DEVICE,
+          ebs: {
+            volumeSize: args.diskSizeGiB,
+            volumeType: "gp3",
+            encrypted: "true",
+            deleteOnTermination: "true",
+          },
+        },
+      ],
+      tagSpecifications: [
+        { resourceType: "instance", tags },
+        { resourceType: "volume", tags },
+      ],
+      tags,
+    },
+    opts,
+  );
   return new aws.eks.NodeGroup(
     name,
     {
@@ -55,12 +98,12 @@ export function managedNodeGroup(
       amiType: args.amiType,
       instanceTypes: [args.instanceType],
       capacityType: args.capacityType,
-      diskSize: args.diskSizeGiB,
+      launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
       scalingConfig: { minSize: args.minSize, maxSize: args.maxSize, desiredSize: args.minSize },
       updateConfig: { maxUnavailable: 1 },
       labels: args.labels,
       ...(args.taints ? { taints: args.taints } : {}),
-      tags: { ...args.tags, "ai-layer.dev/node-group": args.group },
+      tags,
     },
     // cluster-autoscaler owns desiredSize once the group exists.
     { ...opts, ignoreChanges: ["scalingConfig.desiredSize"] },

@@ -29,6 +29,13 @@ export const EKS_VERSIONS: Readonly<Record<string, EksVersionSupport>> = {
 export const EKS_CONTROL_PLANE_USD_PER_HOUR = { standard: 0.1, extended: 0.6 } as const;
 
 /**
+ * A customer managed KMS key (the EKS cluster's Secrets key), $/h: "Each AWS KMS key that you create in AWS KMS costs
+ * $1/month (prorated hourly)" (aws.amazon.com/kms/pricing), over 730 h. Each yearly rotation's new backing key adds
+ * $1/month on that page, and requests beyond the free tier cost extra; neither is priced here. List price, re-check.
+ */
+export const KMS_KEY_USD_PER_HOUR = 1 / 730;
+
+/**
  * NAT gateway $/h per gateway in us-east-1 ($0.045/h, plus $0.045 per GB processed, which the plan cannot know):
  * the Amazon VPC pricing page (aws.amazon.com/vpc/pricing) as quoted in public guides. List price, re-check.
  */

@@ -3,6 +3,7 @@ import {
   EKS_CONTROL_PLANE_USD_PER_HOUR,
   EKS_VERSIONS,
   eksSupportOn,
+  KMS_KEY_USD_PER_HOUR,
   LOAD_BALANCER_USD_PER_HOUR,
   NAT_GATEWAY_USD_PER_HOUR,
   type AwsGpuInstance,
@@ -57,16 +58,19 @@ export interface AwsEksPlan {
     readonly coreNodes: { readonly instanceType: string; readonly usdPerNodeHour: number };
     /** One load balancer per Service exposed as type LoadBalancer (the gateway's, Redis'). */
     readonly loadBalancers: { readonly count: number; readonly usdPerHour: number };
+    /** The KMS key that envelope-encrypts the cluster's Secrets (its first year; rotations add to it). */
+    readonly secretsKey: { readonly usdPerHour: number };
   };
 }
 
-/** The cluster's fixed $/h at min and max scale: control plane, NAT gateways, CPU nodes. */
+/** The cluster's fixed $/h at min and max scale: control plane, NAT gateways, load balancers, KMS key, CPU nodes. */
 export function eksFixedUsdPerHour(plan: Pick<AwsEksPlan, "fixedCost">): { min: number; max: number } {
   const f = plan.fixedCost;
   const base =
     f.controlPlane.usdPerHour +
     f.natGateways.count * f.natGateways.usdPerHour +
-    f.loadBalancers.count * f.loadBalancers.usdPerHour;
+    f.loadBalancers.count * f.loadBalancers.usdPerHour +
+    f.secretsKey.usdPerHour;
   return {
     min: base + CORE_NODE_GROUP.min * f.coreNodes.usdPerNodeHour,
     max: base + CORE_NODE_GROUP.max * f.coreNodes.usdPerNodeHour,
@@ -161,6 +165,7 @@ export function planAwsEks(
         count: [target.gateway.expose, target.cache.expose].filter((e) => e === "load-balancer").length,
         usdPerHour: LOAD_BALANCER_USD_PER_HOUR,
       },
+      secretsKey: { usdPerHour: KMS_KEY_USD_PER_HOUR },
     },
     gpuNodeGroups: [...groups.values()].map((g) => ({
       name: `gpu-${g.gpuType.toLowerCase()}${g.instance.gpus > 1 ? `-${g.instance.gpus}x` : ""}`,

@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
 import { PULL_IMAGE_FUNCTION, READ_PARAMETER_FUNCTION, shellQuote, withinUserDataLimit } from "./bootScript";
+import {
+  ec2VllmFilters,
+  ec2VllmTargetsQuery,
+  EC2_VLLM_TARGETS_FILE,
+  type Ec2VllmDiscovery,
+} from "./prometheusConfig";
 import type { RenderedFile } from "./yamlFile";
 
 /** Where the control host keeps its state: the script, the rendered files, the root-only env files. */
@@ -8,6 +14,13 @@ export const CONTROL_HOST_ROOT = "/opt/ai-layer";
 export const CONTROL_HOST_UNIT = "ai-layer-control-host.service";
 /** Name of the Docker network the containers share (they reach each other by alias on it). */
 export const CONTROL_HOST_NETWORK = "ai-layer";
+/** systemd timer that lists the GPU fleet for Prometheus (with `vllmTargets`), and the service it runs. */
+export const CONTROL_HOST_TARGETS_TIMER = "ai-layer-vllm-targets.timer";
+export const CONTROL_HOST_TARGETS_UNIT = "ai-layer-vllm-targets.service";
+/** Directory under the host root the fleet's file_sd file is written to; Prometheus mounts it read-only. */
+export const CONTROL_HOST_TARGETS_DIR = "prometheus-targets";
+/** Seconds between two listings of the fleet (a new instance is scraped within this plus Prometheus' reload). */
+export const CONTROL_HOST_TARGETS_INTERVAL_SECONDS = 30;
 
 /** A rendered file (RenderedFile.path, relative to `files/`) bind-mounted read-only into a container. */
 export interface HostFileMount {
@@ -37,6 +50,11 @@ export interface HostContainer {
   readonly files: readonly HostFileMount[];
   /** Named Docker volumes, kept across container re-creation. */
   readonly volumes: readonly { readonly name: string; readonly mountPath: string }[];
+  /**
+   * Directories of the host root (CONTROL_HOST_ROOT/<name>) mounted read-only: files the host writes while the
+   * container runs (the fleet's file_sd targets). Default: none.
+   */
+  readonly hostDirectories?: readonly { readonly name: string; readonly mountPath: string }[];
   /** Memory limit, MiB; none when undefined. */
   readonly memoryMb?: number;
   /** Host address and port the container port is published on; unpublished when undefined. */
@@ -60,6 +78,12 @@ export interface ControlHostUserDataInput {
   readonly files: readonly RenderedFile[];
   /** The containers, in start order. */
   readonly containers: readonly HostContainer[];
+  /**
+   * The GPU fleet Prometheus scrapes: the host lists it with its own role every
+   * CONTROL_HOST_TARGETS_INTERVAL_SECONDS and writes CONTROL_HOST_TARGETS_DIR/<EC2_VLLM_TARGETS_FILE's name>, so no
+   * container needs AWS credentials. Default: no fleet, no timer.
+   */
+  readonly vllmTargets?: Ec2VllmDiscovery;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -107,7 +131,7 @@ function check(input: ControlHostUserDataInput): void {
       if (!PATH_CHARS.test(f.path) || !PATH_CHARS.test(f.mountPath) || !f.mountPath.startsWith("/"))
         fail(`${c.service}: mount ${f.path} → ${f.mountPath} has characters docker -v cannot take`);
     }
-    for (const v of c.volumes)
+    for (const v of [...c.volumes, ...(c.hostDirectories ?? [])])
       if (!/^[a-z0-9][a-z0-9_.-]*$/.test(v.name) || !PATH_CHARS.test(v.mountPath))
         fail(`${c.service}: volume ${v.name} → ${v.mountPath} is not plain`);
   }
@@ -134,6 +158,7 @@ function runArgs(c: HostContainer): string[] {
   for (const [k, v] of sorted(c.env)) lines.push(`-e ${q(`${k}=${v}`)}`);
   for (const f of c.files) lines.push(`-v "$FILES/"${q(`${f.path}:${f.mountPath}:ro`)}`);
   for (const v of c.volumes) lines.push(`-v ${q(`${v.name}:${v.mountPath}`)}`);
+  for (const d of c.hostDirectories ?? []) lines.push(`-v "$ROOT/"${q(`${d.name}:${d.mountPath}:ro`)}`);
   if (c.publish) lines.push(`-p ${q(`${c.publish.ip}:${c.publish.hostPort}:${c.publish.containerPort}`)}`);
   const [entry, ...entryArgs] = c.entrypoint ?? [];
   if (entry !== undefined) lines.push(`--entrypoint ${q(entry)}`);
@@ -163,6 +188,7 @@ function envFile(c: HostContainer): string[] {
  */
 export function renderControlHostUserData(input: ControlHostUserDataInput): string {
   check(input);
+  const fleet = fleetTargetsPieces(input.vllmTargets);
   const mounted = [...new Set(input.containers.flatMap((c) => c.files.map((f) => f.path)))].sort();
   // Indented here, line by line: a start script argument spans lines inside its quotes and must stay as is.
   const containers = input.containers
@@ -193,7 +219,7 @@ readonly ENV_DIR="$ROOT/env"
 readonly NETWORK=${q(CONTROL_HOST_NETWORK)}
 readonly UNIT=${q(CONTROL_HOST_UNIT)}
 readonly UNIT_DIR="\${AI_LAYER_UNIT_DIR:-/etc/systemd/system}"
-
+${fleet.constants}
 fail() {
   echo "ai-layer: $*" >&2
   exit 1
@@ -210,7 +236,7 @@ add_secret() {
   printf '%s=%s\\n' "$2" "$value" >>"$1"
 }
 
-${PULL_IMAGE_FUNCTION}
+${PULL_IMAGE_FUNCTION}${fleet.discover}
 # Replaces a container: the unit runs at every boot, after Docker restarted the previous ones.
 run_container() {
   local name="$1"
@@ -254,10 +280,10 @@ ExecStart=$ROOT/bin/control-host start
 [Install]
 WantedBy=multi-user.target
 EOF
-  systemctl daemon-reload
+${fleet.units}  systemctl daemon-reload
   # --no-block: the unit waits for Docker, which waits for cloud-init (this script) to finish.
   systemctl enable --now --no-block "$UNIT"
-}
+${fleet.enable}}
 
 start() {
   local f
@@ -285,16 +311,79 @@ ${input.containers
   if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
     docker network create --driver bridge --label ${q(`ai-layer.stack=${input.stack}`)} "$NETWORK" >/dev/null
   fi
-
+${fleet.start}
 ${containers}
 }
 
 case "\${1:-boot}" in
   boot) boot ;;
   start) start ;;
-  *) fail "usage: $0 [boot|start]" ;;
+${fleet.command}  *) fail "usage: $0 [boot|start${fleet.usage}]" ;;
 esac
 `,
     `control host of stack ${input.stack}`,
   );
+}
+
+/**
+ * The script's pieces for a GPU fleet (empty strings without one): the `discover` command that lists the fleet with
+ * the host's role into Prometheus' file_sd file, a systemd timer running it, and a first run before the containers
+ * start. The file is replaced by rename in the mounted directory, so Prometheus never reads half of it.
+ */
+function fleetTargetsPieces(d: Ec2VllmDiscovery | undefined) {
+  if (!d) return { constants: "", discover: "", units: "", enable: "", start: "", command: "", usage: "" };
+  const file = EC2_VLLM_TARGETS_FILE.split("/").pop()!;
+  return {
+    constants: `readonly TARGETS="$ROOT/${CONTROL_HOST_TARGETS_DIR}"
+readonly TIMER=${q(CONTROL_HOST_TARGETS_TIMER)}
+readonly TARGETS_UNIT=${q(CONTROL_HOST_TARGETS_UNIT)}
+`,
+    discover: `
+# Lists the GPU fleet with the host's role into Prometheus' file_sd targets: Prometheus runs in a container and gets
+# no role (IMDS hop limit 1). Keeps the last good list when the EC2 API fails, and never fails itself.
+discover() {
+  local out="$TARGETS/"${q(file)}
+  umask 022
+  mkdir -p "$TARGETS"
+  if aws ec2 describe-instances --region "$REGION" --output json \\
+    --filters ${q(ec2VllmFilters(d))} \\
+    --query ${q(ec2VllmTargetsQuery(d))} >"$out.new"; then
+    mv -f "$out.new" "$out"
+  else
+    rm -f "$out.new"
+    echo "ai-layer: listing the GPU fleet failed; Prometheus keeps the previous targets" >&2
+  fi
+  [[ -f "$out" ]] || printf '[]\\n' >"$out"
+}
+`,
+    units: `  cat >"$UNIT_DIR/$TARGETS_UNIT" <<EOF
+[Unit]
+Description=ai-layer: list the GPU fleet for Prometheus
+
+[Service]
+Type=oneshot
+ExecStart=$ROOT/bin/control-host discover
+EOF
+  cat >"$UNIT_DIR/$TIMER" <<EOF
+[Unit]
+Description=ai-layer: list the GPU fleet for Prometheus every ${CONTROL_HOST_TARGETS_INTERVAL_SECONDS}s
+
+[Timer]
+OnBootSec=${CONTROL_HOST_TARGETS_INTERVAL_SECONDS}s
+OnUnitActiveSec=${CONTROL_HOST_TARGETS_INTERVAL_SECONDS}s
+AccuracySec=5s
+
+[Install]
+WantedBy=timers.target
+EOF
+`,
+    enable: `  systemctl enable --now --no-block "$TIMER"
+`,
+    start: `  # Prometheus starts with the fleet's current targets; the timer keeps them current.
+  discover
+`,
+    command: `  discover) discover ;;
+`,
+    usage: "|discover",
+  };
 }

@@ -6,13 +6,13 @@ export interface StaticScrapeTargets {
   readonly gateway: string;
   readonly redisExporter?: string;
   readonly prometheus: string;
-  /** vLLM servers on EC2 instances, found with EC2 service discovery (the aws-ec2 target). Default: none. */
+  /** vLLM servers on EC2 instances, listed by the control host into a file_sd file (aws-ec2). Default: none. */
   readonly vllmEc2?: Ec2VllmDiscovery;
 }
 
-/** Where Prometheus finds the vLLM instances of an aws-ec2 stack: by tag, in one region. */
+/** Where the control host finds the vLLM instances of an aws-ec2 stack: by tag, in one region. */
 export interface Ec2VllmDiscovery {
-  /** AWS region the instances run in (EC2 API endpoint of ec2_sd_configs). */
+  /** AWS region the instances run in (the EC2 API endpoint the host calls). */
   readonly region: string;
   /** Port vLLM serves /metrics on inside every instance (TCP port). */
   readonly port: number;
@@ -130,7 +130,7 @@ export function renderPrometheusConfig(plan: Plan, targets: ScrapeTargets): stri
             },
           ]
         : []),
-      ...(targets.vllmEc2 ? [ec2VllmJob(targets.vllmEc2)] : []),
+      ...(targets.vllmEc2 ? [ec2VllmJob()] : []),
       {
         job_name: "prometheus",
         static_configs: [{ targets: [targets.prometheus], labels: { service: "monitoring" } }],
@@ -203,40 +203,54 @@ function endpointsJob(
   };
 }
 
-// EC2 SD turns tag keys into meta labels the same way (strutil.SanitizeLabelName; prometheus discovery/aws/ec2.go).
-const ec2TagLabel = (tag: string) => `__meta_ec2_tag_${tag.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+/**
+ * Where the aws-ec2 `vllm` job reads its targets: a file_sd JSON file, relative to prometheus.yml (Prometheus joins
+ * a relative file_sd path with the config file's directory: prometheus discovery/file/file.go SDConfig.SetDirectory,
+ * v3). The control host writes it (renderControlHostUserData, `discover`); Prometheus re-reads it on change (it
+ * watches the file's directory with fsnotify) and every refresh_interval.
+ */
+export const EC2_VLLM_TARGETS_FILE = "targets/vllm-ec2.json";
 
 /**
  * The `vllm` job on EC2: every running instance of the stack that carries a model tag, scraped on its private IP
- * (the instances have no other address). It labels targets like the kubernetes job: `model`, `track`, `pod` (the
- * instance id, one vLLM server each: the KV-cache alert and panel group by it) and `service`. ec2_sd_configs uses
- * the instance role of the Prometheus host (ec2:DescribeInstances, ec2:DescribeAvailabilityZones).
+ * (the instances have no other address). Prometheus itself calls no AWS API: it runs in a container, and the
+ * control host's IMDS hop limit of 1 keeps the instance role from containers. A host-side timer lists the fleet
+ * with the host's role and writes EC2_VLLM_TARGETS_FILE, each target already labelled like the kubernetes job's:
+ * `model`, `track`, `pod` (the instance id, one vLLM server each: the KV-cache alert and panel group by it) and
+ * `service` (ec2VllmTargetsQuery).
  */
-function ec2VllmJob(d: Ec2VllmDiscovery) {
+function ec2VllmJob() {
   return {
     job_name: "vllm",
     // vLLM serves /metrics without auth even with --api-key (runtime-facts.md §B2).
     metrics_path: "/metrics",
-    ec2_sd_configs: [
-      {
-        region: d.region,
-        port: d.port,
-        // Filtered in the EC2 API call: only this stack's running instances that serve a model.
-        filters: [
-          { name: `tag:${FLEET_INSTANCE_TAGS.stack}`, values: [d.stack] },
-          { name: "tag-key", values: [FLEET_INSTANCE_TAGS.model] },
-          { name: "instance-state-name", values: ["running"] },
-        ],
-      },
-    ],
-    relabel_configs: [
-      { source_labels: ["__meta_ec2_private_ip"], target_label: "__address__", replacement: `$1:${d.port}` },
-      copy(ec2TagLabel(FLEET_INSTANCE_TAGS.model), "model"),
-      copy(ec2TagLabel(FLEET_INSTANCE_TAGS.track), "track"),
-      copy("__meta_ec2_instance_id", "pod"),
-      constant("service", "inference"),
-    ],
+    // The file changes are watched; the interval (default 5m) only backs up a missed event.
+    file_sd_configs: [{ files: [EC2_VLLM_TARGETS_FILE], refresh_interval: "1m" }],
   };
+}
+
+/**
+ * JMESPath (`aws ec2 describe-instances --query`) turning the fleet's instances into Prometheus file_sd target
+ * groups: `[{ "targets": ["<private ip>:<port>"], "labels": { model, track, pod, service } }]`. A missing tag
+ * becomes "" (`join` over no values), which Prometheus treats as an absent label. The describe call filters to the
+ * stack's running instances with a model tag (ec2VllmFilters).
+ */
+export function ec2VllmTargetsQuery(d: Ec2VllmDiscovery): string {
+  const tag = (key: string) => `join('', Tags[?Key=='${key}'].Value)`;
+  return (
+    `Reservations[].Instances[].{targets: [join(':', [PrivateIpAddress, '${d.port}'])], ` +
+    `labels: {model: ${tag(FLEET_INSTANCE_TAGS.model)}, track: ${tag(FLEET_INSTANCE_TAGS.track)}, ` +
+    `pod: InstanceId, service: 'inference'}}`
+  );
+}
+
+/** `describe-instances --filters` (JSON form) of the vllm targets: the stack's running instances with a model tag. */
+export function ec2VllmFilters(d: Ec2VllmDiscovery): string {
+  return JSON.stringify([
+    { Name: `tag:${FLEET_INSTANCE_TAGS.stack}`, Values: [d.stack] },
+    { Name: "tag-key", Values: [FLEET_INSTANCE_TAGS.model] },
+    { Name: "instance-state-name", Values: ["running"] },
+  ]);
 }
 
 /** First DNS label of a `<name>.<namespace>.svc` host: the Service name. */

@@ -131,7 +131,8 @@ export const imdsv2Required = resourceRule({
   severity: "high",
   enforcementLevel: "mandatory",
   remediation:
-    'Set metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } (2 lets pods reach it).',
+    'Set metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } (1 keeps the role from ' +
+    "containers; see imds-hop-limit).",
   defaults: {},
   check(type, props) {
     if (type !== INSTANCE && type !== LAUNCH_TEMPLATE) return [];

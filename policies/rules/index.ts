@@ -9,6 +9,13 @@ import {
   imdsv2Required,
   requiredTags,
 } from "./aws";
+import {
+  eksClusterAudited,
+  imdsHopLimit,
+  noAccountWideParameterReads,
+  s3TlsOnly,
+  vpcFlowLogs,
+} from "./awsAccess";
 import { secretConfigEncrypted } from "./config";
 import { helmChartPinned, imagesPinned } from "./images";
 import { noPublicInternalServices } from "./network";
@@ -34,6 +41,11 @@ export const RULES: readonly Rule[] = [
   elasticacheEncrypted,
   s3Encrypted,
   imdsv2Required,
+  imdsHopLimit,
+  noAccountWideParameterReads,
+  eksClusterAudited,
+  s3TlsOnly,
+  vpcFlowLogs,
   requiredTags,
   monthlyCostWithinBudget,
 ];

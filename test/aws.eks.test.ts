@@ -255,6 +255,8 @@ describe("AwsEksCluster on the mock runtime", () => {
     ]);
     expect(attached("prod-net-vpc-cni")).toEqual(["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]);
     const cni = of("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni")!;
+    // The VPC CNI enforces the layer's NetworkPolicies only with its network policy agent on.
+    expect(JSON.parse(cni.inputs.configurationValues)).toEqual({ enableNetworkPolicy: "true" });
     expect(cni.inputs.podIdentityAssociations).toEqual([
       { serviceAccount: "aws-node", roleArn: expect.stringMatching(/:role\/prod-net-vpc-cni-[0-9a-f]+$/) },
     ]);

@@ -66,6 +66,12 @@ export function podIdentityNetworking(
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "PRESERVE",
       podIdentityAssociations: [{ serviceAccount: VPC_CNI_SERVICE_ACCOUNT, roleArn: cniRole.role.arn }],
+      // Enforce the layer's NetworkPolicies (components/kubernetes/networkFlows.ts): without this the VPC CNI
+      // accepts them and enforces nothing. EKS User Guide "Configure your cluster for Kubernetes network policies"
+      // (cni-network-policy.html): add-on configuration value `enableNetworkPolicy: "true"` (a string), VPC CNI
+      // ≥1.14 (the network policy agent ships with it, aws/aws-network-policy-agent README), BPF FS mounted (every
+      // EKS AMI from 1.27; the pinned version is 1.35).
+      configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
       tags,
     },
     { ...opts, dependsOn: [podIdentityAgent, ...cniRole.attachments] },

@@ -2,88 +2,38 @@
 // aws/docker CLIs; shellcheck on it and promtool on the fleet's prometheus.yml. The containers are the layer's
 // service descriptions (test/render.services.test.ts checks them and each target's mapping of them), so no
 // parity test with DockerLayer is needed. (fleetEndpoints' configs: test/aws.controlHost.test.ts.)
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { controlHostContainers, fleetEndpoints, REDIS_HOST_ENV } from "../components/aws/fleetEndpoints";
-import { ssmSecretName, type PlanFor } from "../components/plan";
+import { ssmSecretName } from "../components/plan";
 import {
   FILE_PATHS,
-  fileList,
   EC2_VLLM_TARGETS_FILE,
   GATEWAY_METRICS_KEY_FILE,
   PROMETHEUS_RULES_FILE,
   renderLayerFiles,
-  type RenderedFile,
 } from "../components/render";
 import {
   CONTROL_HOST_TARGETS_DIR,
   CONTROL_HOST_TARGETS_TIMER,
-  renderControlHostUserData,
 } from "../components/render/controlHostUserData";
+import {
+  API_BASES,
+  ELASTICACHE_HOST,
+  fakeSecret,
+  filesOf,
+  LEAK,
+  names,
+  PUBLISH,
+  remoteOnlyPlan,
+  runStart,
+  STACK,
+  tempDir,
+  userData,
+} from "./helpers/controlHostRun";
 import { gpuFleetPlan as fleetPlan } from "./helpers/gpuFleet";
 import { itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
-
-const STACK = "gpu-fleet";
-const REGION = "us-east-1";
-const ELASTICACHE_HOST = "master.gpu-fleet-cache-0a1b2c3.x7kq2p.use1.cache.amazonaws.com";
-const API_BASES = {
-  VLLM_CHAT_API_BASE: "http://nlb-1.elb:8100/v1",
-  VLLM_EMBED_API_BASE: "http://nlb-1.elb:8101/v1",
-};
-const PUBLISH = { gatewayIp: "0.0.0.0", monitoringIp: "127.0.0.1" };
-/** What the stub `aws ssm get-parameter` prints for a parameter: distinctive, so any leak is found. */
-const fakeSecret = (parameter: string) => `fake-${parameter.replace(/[^A-Za-z0-9]/g, "_")}-Zq9x`;
-const LEAK = /Zq9x/;
-
-/** A control host with every container: its own Redis, no GPU fleet (a remote model), alerts to Slack and PagerDuty. */
-function remoteOnlyPlan(): PlanFor<"aws-ec2"> {
-  return fleetPlan(
-    (l) => {
-      l.models = [{ name: "overflow", remote: { provider: "openai", model: "gpt-4o-mini" } }];
-      delete l.target.elasticache;
-    },
-    ["openaiApiKey", "slackWebhookUrl", "pagerdutyRoutingKey"],
-  );
-}
-const names = (p: PlanFor<"aws-ec2">) =>
-  Object.fromEntries(p.secrets.map((s) => [s.configKey, ssmSecretName(STACK, s.configKey)]));
-/** The files an aws-ec2 plan renders. */
-const filesOf = (p: PlanFor<"aws-ec2">) => fileList(renderLayerFiles(p, fleetEndpoints(p)));
-
-function userData(
-  p: PlanFor<"aws-ec2">,
-  files: readonly RenderedFile[],
-  redisHost?: string,
-  gatewayEnv = {},
-) {
-  const containers = controlHostContainers(p, files, {
-    secretParameters: names(p),
-    gatewayEnv,
-    ...(redisHost ? { redisHost } : {}),
-    publish: PUBLISH,
-  });
-  return renderControlHostUserData({
-    stack: STACK,
-    region: REGION,
-    bucket: "b",
-    prefix: `${STACK}/files`,
-    files,
-    containers,
-    ...(p.target.aws.tracks.length && p.monitoring.enabled
-      ? { vllmTargets: { region: REGION, port: p.target.aws.vllmPort, stack: STACK } }
-      : {}),
-  });
-}
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tempDir = (tag: string) => {
-  const d = mkdtempSync(join(tmpdir(), `ai-layer-${tag}-`));
-  dirs.push(d);
-  return d;
-};
 
 const hasPromtool = requireTool("promtool");
 const PROM_INSTALL = "apt-get install prometheus";
@@ -123,120 +73,6 @@ describe.skipIf(!hasPromtool)(
     });
   },
 );
-
-/**
- * Runs the script's `start` with stub aws (SSM, S3, EC2) and docker CLIs; returns what docker was asked to do.
- * The stub answers `ec2 describe-instances` by evaluating the script's --query with Python's jmespath (the library
- * the AWS CLI evaluates --query with) over FAKE_EC2 (a DescribeInstances response), or fails when it is unset.
- */
-function runStart(
-  script: string,
-  files: readonly RenderedFile[],
-  omit?: string,
-  phase = "start",
-  env: NodeJS.ProcessEnv = {},
-) {
-  const dir = tempDir("control-host");
-  const [stub, s3, root] = ["bin", "s3", "root"].map((d) => join(dir, d));
-  for (const f of files.filter((x) => x.path !== omit)) {
-    mkdirSync(dirname(join(s3!, f.path)), { recursive: true });
-    writeFileSync(join(s3!, f.path), f.content);
-  }
-  mkdirSync(stub!, { recursive: true });
-  const aws = `#!/bin/bash
-set -eu
-if [ "$1" = ssm ]; then
-  while [ $# -gt 0 ]; do if [ "$1" = --name ]; then name=$2; fi; shift; done
-  printf 'fake-%s-Zq9x\\n' "\${name//[^A-Za-z0-9]/_}"
-elif [ "$1" = ec2 ]; then
-  printf '%s\\n' "$*" >>"$EC2_LOG"
-  [ -n "\${FAKE_EC2:-}" ] || exit 254
-  while [ $# -gt 0 ]; do if [ "$1" = --query ]; then query=$2; fi; shift; done
-  python3 -c 'import json, sys, jmespath; print(json.dumps(jmespath.search(sys.argv[1], json.load(open(sys.argv[2])))))' "$query" "$FAKE_EC2"
-else
-  cp -R "$FAKE_S3/." "\${!#}"
-fi
-`;
-  const docker = `#!/usr/bin/env node
-require("node:fs").appendFileSync(process.env.DOCKER_LOG, JSON.stringify(process.argv.slice(2)) + "\\n");
-if (process.argv[2] === "network" && process.argv[3] === "inspect") process.exit(1);
-`;
-  for (const [name, body] of [
-    ["aws", aws],
-    ["docker", docker],
-    ["systemctl", docker],
-  ] as const) {
-    writeFileSync(join(stub!, name), body);
-    chmodSync(join(stub!, name), 0o755);
-  }
-  writeFileSync(join(dir, "user-data.sh"), script);
-  const log = join(dir, "docker.log");
-  writeFileSync(log, "");
-  mkdirSync(join(dir, "units"));
-  const r = run("bash", [join(dir, "user-data.sh"), phase], {
-    env: {
-      ...process.env,
-      PATH: `${stub}:${process.env.PATH}`,
-      AI_LAYER_ROOT: root,
-      AI_LAYER_UNIT_DIR: join(dir, "units"),
-      FAKE_S3: s3,
-      DOCKER_LOG: log,
-      EC2_LOG: join(dir, "ec2.log"),
-      ...env,
-    },
-  });
-  const calls = readFileSync(log, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as string[]);
-  return {
-    r,
-    dir,
-    root: root!,
-    runs: calls.filter((c) => c[0] === "run").map((c) => parseRun(c, root!)),
-    calls,
-  };
-}
-
-type Dict = Record<string, string>;
-/** `docker run -d --name N <options> IMAGE ARGS…` as the stub recorded it; env files and mounts read back. */
-function parseRun(argv: string[], root: string) {
-  expect(argv.slice(0, 3)).toEqual(["run", "-d", "--name"]);
-  const [env, uploads, labels, logOpts, other]: [Dict, Dict, Dict, Dict, Dict] = [{}, {}, {}, {}, {}];
-  const [volumes, ports]: [string[], { ip: string; external: number; internal: number }[]] = [[], []];
-  const kv = (s: string, into: Dict) => void (into[s.slice(0, s.indexOf("="))] = s.slice(s.indexOf("=") + 1));
-  let i = 4;
-  for (; argv[i]?.startsWith("-"); i += 2) {
-    const [flag, v] = [argv[i]!, argv[i + 1]!];
-    if (flag === "-e") kv(v, env);
-    else if (flag === "--env-file")
-      for (const l of readFileSync(v, "utf8").split("\n").filter(Boolean)) kv(l, env);
-    else if (flag === "--label") kv(v, labels);
-    else if (flag === "--log-opt") kv(v, logOpts);
-    else if (flag === "-v" && !v.startsWith(`${root}/files/`)) volumes.push(v.split(":")[1]!);
-    else if (flag === "-v") {
-      const [src, dst, mode] = v.split(":");
-      expect(mode).toBe("ro");
-      uploads[dst!] = readFileSync(src!, "utf8");
-    } else if (flag === "-p") {
-      const [ip, external, internal] = v.split(":");
-      ports.push({ ip: ip!, external: Number(external), internal: Number(internal) });
-    } else other[flag] = v;
-  }
-  expect(Object.keys(other).sort()).toEqual(
-    ["--log-driver", "--memory", "--network", "--network-alias", "--restart", "--entrypoint"]
-      .filter((f) => f in other)
-      .sort(),
-  );
-  const [entry, args] = [other["--entrypoint"], argv.slice(i + 1)];
-  return {
-    ...{ name: argv[3]!, image: argv[i]!, env, uploads, labels, logOpts, volumes, ports },
-    ...{ restart: other["--restart"], alias: other["--network-alias"] },
-    memory: other["--memory"] ? Number(other["--memory"].replace(/m$/, "")) : undefined,
-    entrypoints: entry !== undefined ? [entry, ...args] : undefined,
-    command: entry === undefined && args.length ? args : undefined,
-  };
-}
 
 describe("the user data, run with stub aws and docker CLIs", () => {
   const p = fleetPlan(() => {}, ["hfToken", "slackWebhookUrl"]);
@@ -352,124 +188,3 @@ describe("the user data, run with stub aws and docker CLIs", () => {
     ).toThrow(/no SSM parameter for the secret gatewayMasterKey/);
   });
 });
-
-/** A DescribeInstances response (the fields the query reads): a stable and a canary instance, one without a track. */
-const DESCRIBE_INSTANCES = {
-  Reservations: [
-    {
-      Instances: [
-        {
-          InstanceId: "i-0aaa",
-          PrivateIpAddress: "10.40.3.7",
-          Tags: [
-            { Key: "ai-layer.dev/stack", Value: STACK },
-            { Key: "ai-layer.dev/model", Value: "chat" },
-            { Key: "ai-layer.dev/track", Value: "stable" },
-            { Key: "Name", Value: "x" },
-          ],
-        },
-      ],
-    },
-    {
-      Instances: [
-        {
-          InstanceId: "i-0bbb",
-          PrivateIpAddress: "10.40.4.9",
-          Tags: [
-            { Key: "ai-layer.dev/model", Value: "embed" },
-            { Key: "ai-layer.dev/stack", Value: STACK },
-          ],
-        },
-      ],
-    },
-  ],
-};
-const hasJmespath = run("python3", ["-c", "import jmespath"]).status === 0;
-const JMESPATH_INSTALL = "pip install jmespath (the AWS CLI's own dependency)";
-itRequiresToolInCi("python3", JMESPATH_INSTALL);
-describe.skipIf(!hasJmespath || !hasPromtool)(
-  toolTitle(
-    "the fleet listing: the script's query run by jmespath, the file checked by promtool",
-    "python3 jmespath and promtool",
-    hasJmespath && hasPromtool,
-    JMESPATH_INSTALL,
-  ),
-  () => {
-    const p = fleetPlan();
-    const files = filesOf(p);
-    const script = userData(p, files, ELASTICACHE_HOST, API_BASES);
-    const listing = () => {
-      const dir = tempDir("ec2-fixture");
-      writeFileSync(join(dir, "describe.json"), JSON.stringify(DESCRIBE_INSTANCES));
-      const out = runStart(script, files, undefined, "discover", { FAKE_EC2: join(dir, "describe.json") });
-      expect(out.r.status, out.r.stderr).toBe(0);
-      return { ...out, file: join(out.root, CONTROL_HOST_TARGETS_DIR, "vllm-ec2.json") };
-    };
-
-    it("writes one target group per instance: private IP and vLLM port, model, track, pod and service", () => {
-      const { file, dir } = listing();
-      expect(JSON.parse(readFileSync(file, "utf8"))).toEqual([
-        {
-          targets: ["10.40.3.7:8000"],
-          labels: { model: "chat", track: "stable", pod: "i-0aaa", service: "inference" },
-        },
-        {
-          targets: ["10.40.4.9:8000"],
-          labels: { model: "embed", track: "", pod: "i-0bbb", service: "inference" },
-        },
-      ]);
-      expect(statSync(file).mode & 0o777).toBe(0o644);
-      const call = readFileSync(join(dir, "ec2.log"), "utf8");
-      expect(call).toMatch(/^ec2 describe-instances --region us-east-1 --output json --filters /);
-      expect(call).toContain('"tag:ai-layer.dev/stack","Values":["gpu-fleet"]');
-    });
-
-    it("promtool accepts the config with the written file; negative control: a file that is no list is refused", () => {
-      const { file } = listing();
-      const check = (targets: string) => {
-        const dir = tempDir("promtool-targets");
-        writeFileSync(
-          join(dir, "prometheus.yml"),
-          files.find((f) => f.path === FILE_PATHS.prometheusConfig)!.content,
-        );
-        for (const [rel, content] of [
-          [PROMETHEUS_RULES_FILE, files.find((f) => f.path === FILE_PATHS.alertRules)!.content],
-          [GATEWAY_METRICS_KEY_FILE, "sk-test"],
-          [EC2_VLLM_TARGETS_FILE, targets],
-        ] as const) {
-          mkdirSync(dirname(join(dir, rel)), { recursive: true });
-          writeFileSync(join(dir, rel), content);
-        }
-        return run("promtool", ["check", "config", join(dir, "prometheus.yml")], { cwd: "/" });
-      };
-      const good = check(readFileSync(file, "utf8"));
-      expect(good.status, good.stdout + good.stderr).toBe(0);
-      expect(good.stdout + good.stderr).not.toMatch(/WARNING/);
-      const bad = check(JSON.stringify(JSON.parse(readFileSync(file, "utf8"))[0]));
-      expect(bad.status).not.toBe(0);
-    });
-  },
-);
-
-const hasShellcheck = requireTool("shellcheck");
-const SC_INSTALL = "apt-get install shellcheck";
-itRequiresToolInCi("shellcheck", SC_INSTALL);
-describe.skipIf(!hasShellcheck)(
-  toolTitle("shellcheck on the user data", "shellcheck", hasShellcheck, SC_INSTALL),
-  () => {
-    // The fleet variants as AwsControlHost renders them are checked in test/aws.controlHost.test.ts too.
-    it("passes at every severity: docker plan with both receivers, fleet with ElastiCache and Slack", () => {
-      const fleet = fleetPlan(() => {}, ["hfToken", "slackWebhookUrl"]);
-      for (const script of [
-        userData(remoteOnlyPlan(), filesOf(remoteOnlyPlan())),
-        userData(fleet, filesOf(fleet), ELASTICACHE_HOST, API_BASES),
-      ]) {
-        const r = run("shellcheck", ["-S", "style", "-"], { input: script });
-        expect(r.status, r.stdout + r.stderr).toBe(0);
-      }
-    });
-    it("negative control: a broken script is flagged", () => {
-      expect(run("shellcheck", ["-"], { input: "#!/bin/bash\necho $1\n" }).status).not.toBe(0);
-    });
-  },
-);

@@ -50,10 +50,10 @@ export function planOllamaModels(
   const gpuGiB = gpu ? perGpuGiB * gpu.count : 0;
   const ollamaContextLength = serverContextLength(hosted);
 
-  const models = hosted.map(({ entry, model, index }): OllamaModel => {
-    const precision: Precision = entry.precision ?? model.ollamaPrecision;
-    const contextLength = Math.min(ollamaContextLength, model.maxContext);
-    const memory = estimateMemory(model, { precision, contextLength });
+  const models = hosted.map((h): OllamaModel => {
+    const { entry, model, index } = h;
+    const sized = sizeOnOllama(h, ollamaContextLength);
+    const { precision, contextLength, memory } = sized;
     const placement = placeOnHost(memory.totalGiB, gpuGiB, target.hostMemoryGiB);
     const need =
       `${model.id} (${entry.ollamaTag ?? model.ollamaTag}, ${precision}) needs about ${round1(memory.totalGiB)} GiB ` +
@@ -76,17 +76,7 @@ export function planOllamaModels(
         `${entry.name}: ${need}; no GPU configured, so it runs on the CPU (expect a few tokens/s).`,
       );
     }
-    return {
-      name: entry.name,
-      catalogId: model.id,
-      kind: model.kind,
-      runtime: "ollama",
-      ollamaTag: entry.ollamaTag ?? model.ollamaTag,
-      precision,
-      contextLength,
-      memory,
-      placement: placement ?? "cpu",
-    };
+    return ollamaModel(h, sized, placement ?? "cpu");
   });
   return { models, ollamaContextLength, ...(gpu ? { perGpuGiB } : {}) };
 }
@@ -103,10 +93,10 @@ function planHostOllamaModels(
 ): { models: OllamaModel[]; ollamaContextLength: number } {
   const ollamaContextLength = serverContextLength(hosted);
   const placement: Placement = ollama.accelerator === "cpu" ? "cpu" : "gpu";
-  const models = hosted.map(({ entry, model, index }): OllamaModel => {
-    const precision: Precision = entry.precision ?? model.ollamaPrecision;
-    const contextLength = Math.min(ollamaContextLength, model.maxContext);
-    const memory = estimateMemory(model, { precision, contextLength });
+  const models = hosted.map((h): OllamaModel => {
+    const { entry, model, index } = h;
+    const sized = sizeOnOllama(h, ollamaContextLength);
+    const { precision, contextLength, memory } = sized;
     if (memory.totalGiB > ollama.memoryGiB) {
       problems.push({
         path: formatPath(["models", index, "model"]),
@@ -117,20 +107,31 @@ function planHostOllamaModels(
           "or raise memoryGiB if the machine has it.",
       });
     }
-    return {
-      name: entry.name,
-      catalogId: model.id,
-      kind: model.kind,
-      runtime: "ollama",
-      ollamaTag: entry.ollamaTag ?? model.ollamaTag,
-      precision,
-      contextLength,
-      memory,
-      placement,
-    };
+    return ollamaModel(h, sized, placement);
   });
   return { models, ollamaContextLength };
 }
+
+/** An Ollama model's precision, context (the server's, capped at the model's maximum) and memory estimate. */
+function sizeOnOllama({ entry, model }: SelfHosted, serverContextLength: number) {
+  const precision: Precision = entry.precision ?? model.ollamaPrecision;
+  const contextLength = Math.min(serverContextLength, model.maxContext);
+  return { precision, contextLength, memory: estimateMemory(model, { precision, contextLength }) };
+}
+
+const ollamaModel = (
+  { entry, model }: SelfHosted,
+  sized: ReturnType<typeof sizeOnOllama>,
+  placement: Placement,
+): OllamaModel => ({
+  name: entry.name,
+  catalogId: model.id,
+  kind: model.kind,
+  runtime: "ollama",
+  ollamaTag: entry.ollamaTag ?? model.ollamaTag,
+  ...sized,
+  placement,
+});
 
 /**
  * Ollama's context length is one server-wide setting; serve the largest any chat model asks for (each model is

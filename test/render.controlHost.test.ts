@@ -112,7 +112,14 @@ describe.skipIf(!hasPromtool)(
 );
 
 /** Runs the script's `start` with stub aws (SSM, S3) and docker CLIs; returns what docker was asked to do. */
-function runStart(script: string, files: readonly RenderedFile[], omit?: string, phase = "start") {
+function runStart(
+  script: string,
+  files: readonly RenderedFile[],
+  omit?: string,
+  phase = "start",
+  /** Images the stub's `docker image inspect` finds (what the host pulled on an earlier boot). */
+  present: readonly string[] = [],
+) {
   const dir = tempDir("control-host");
   const [stub, s3, root] = ["bin", "s3", "root"].map((d) => join(dir, d));
   for (const f of files.filter((x) => x.path !== omit)) {
@@ -132,6 +139,8 @@ fi
   const docker = `#!/usr/bin/env node
 require("node:fs").appendFileSync(process.env.DOCKER_LOG, JSON.stringify(process.argv.slice(2)) + "\\n");
 if (process.argv[2] === "network" && process.argv[3] === "inspect") process.exit(1);
+if (process.argv[2] === "image" && process.argv[3] === "inspect")
+  process.exit(JSON.parse(process.env.FAKE_PRESENT).includes(process.argv[4]) ? 0 : 1);
 `;
   for (const [name, body] of [
     ["aws", aws],
@@ -153,6 +162,7 @@ if (process.argv[2] === "network" && process.argv[3] === "inspect") process.exit
       AI_LAYER_UNIT_DIR: join(dir, "units"),
       FAKE_S3: s3,
       DOCKER_LOG: log,
+      FAKE_PRESENT: JSON.stringify(present),
     },
   });
   const calls = readFileSync(log, "utf8")
@@ -223,6 +233,16 @@ describe("the user data, run with stub aws and docker CLIs", () => {
       ["cache-exporter", "gateway", "prometheus", "grafana", "alertmanager"].map((s) => `ai-layer-${s}`),
     );
     expect(calls.find((c) => c[0] === "network" && c[1] === "create")).toContain("ai-layer");
+  });
+
+  it("pulls each image the host lacks, and none it already holds (the unit runs at every boot)", () => {
+    const pulled = (calls: string[][]) => calls.filter((c) => c[0] === "pull").map((c) => c.at(-1));
+    const images = started.runs.map((x) => x.image);
+    expect(pulled(started.calls).sort()).toEqual([...images].sort());
+    const reboot = runStart(script, files, undefined, "start", images);
+    expect(reboot.r.status, reboot.r.stderr).toBe(0);
+    expect(pulled(reboot.calls)).toEqual([]);
+    expect(reboot.runs.map((x) => x.image)).toEqual(images);
   });
 
   it("the gateway gets the fleet URLs, the cache host and VLLM_API_KEY; the exporter speaks TLS", () => {

@@ -1,4 +1,4 @@
-import { findModel, IMAGES, type ModelSpec } from "../catalog";
+import { findModel, IMAGES, lockedImage, type ModelSpec } from "../catalog";
 import {
   extraModels,
   HOURS_PER_MONTH,
@@ -109,7 +109,7 @@ export function plan<S extends Pick<LayerSpec, "target">>(
     alerting,
     ...(spec.budget ? { budget: spec.budget } : {}),
     services,
-    images: { ...IMAGES, ...spec.images },
+    images: lockedImages(spec),
     ...(placed.ollamaContextLength !== undefined ? { ollamaContextLength: placed.ollamaContextLength } : {}),
     secrets: secretNeeds(provided, wanted),
     urls: entry.urls(placed.target, services, spec.monitoring),
@@ -118,6 +118,17 @@ export function plan<S extends Pick<LayerSpec, "target">>(
     warnings,
   };
   return result as PlanFor<S["target"]["kind"]>;
+}
+
+/**
+ * The catalog's images with the config's overrides, each joined with the lock's digest when it holds one for that
+ * reference (components/catalog/imageDigests.ts; otherwise pinned by tag).
+ */
+function lockedImages(spec: LayerSpec): Plan["images"] {
+  const merged: Record<string, string | undefined> = { ...IMAGES, ...spec.images };
+  return Object.fromEntries(
+    Object.entries(merged).map(([k, ref]) => [k, lockedImage(ref ?? IMAGES[k as keyof typeof IMAGES])]),
+  ) as unknown as Plan["images"];
 }
 
 /** Models the layer serves itself, and those served elsewhere (a hosted API, a GPU cloud) by config index. */
@@ -130,7 +141,7 @@ function splitModels(
   const extras = extraModels(spec);
   const hosted: SelfHosted[] = [];
   const elsewhere = new Map<number, RemoteModel | CloudModel>();
-  const vllmImage = spec.images.vllm ?? IMAGES.vllm;
+  const vllmImage = lockedImage(spec.images.vllm ?? IMAGES.vllm);
   spec.models.forEach((entry, index) => {
     if (entry.remote) return void elsewhere.set(index, planRemote(entry, index, provided, problems));
     const model = findModel(entry.model!, extras) as ModelSpec;

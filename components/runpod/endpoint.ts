@@ -18,7 +18,7 @@
 //   `{{ RUNPOD_SECRET_<name> }}`, which keeps the HF token out of Pulumi state.
 // - Legacy v1 state carries a `templateId`; delete still removes it (`DELETE /v2/templates/{id}`, 400 = in use).
 
-import { RUNPOD_WORKER } from "../catalog/images";
+import { lockedImage, RUNPOD_WORKER } from "../catalog/images";
 import {
   RunpodApiError,
   type CreateEndpointRequest,
@@ -30,8 +30,11 @@ import {
   type UpdateEndpointRequest,
 } from "./client";
 
-/** Pinned worker-vllm image (the catalog's {@link RUNPOD_WORKER}, with the vLLM version it runs). */
-export const RUNPOD_VLLM_IMAGE: string = RUNPOD_WORKER.image;
+/**
+ * Pinned worker-vllm image (the catalog's {@link RUNPOD_WORKER}, with the vLLM version it runs), with the lock's
+ * digest when it has one. Runpod's v2 CreateEndpointRequest `image` is a plain image reference string.
+ */
+export const RUNPOD_VLLM_IMAGE: string = lockedImage(RUNPOD_WORKER.image);
 
 /** v1's default scaler (QUEUE_DELAY, 4 s), which v2 requires explicitly on create. */
 const DEFAULT_SCALING = { type: "QUEUE_DELAY", queueDelay: 4 } as const;

@@ -46,6 +46,12 @@ export interface RunpodEndpointSpec {
   image: string;
   /** Hugging Face repo id (MODEL_NAME). */
   model: string;
+  /** Commit of `model` to serve (MODEL_REVISION; also TOKENIZER_REVISION with trustRemoteCode). */
+  revision?: string;
+  /** Let vLLM run the repository's code (TRUST_REMOTE_CODE); needs `revision` and `codeRevision`. */
+  trustRemoteCode?: boolean;
+  /** Commit of the repository holding that code (CODE_REVISION). */
+  codeRevision?: string;
   /** Name vLLM serves (OPENAI_SERVED_MODEL_NAME_OVERRIDE); the gateway's `hosted_vllm/<name>` must match. */
   servedModelName: string;
   /** Max context in tokens (MAX_MODEL_LEN). */
@@ -142,6 +148,8 @@ export function validateRunpodSpec(spec: RunpodEndpointSpec): void {
   const cuda = spec.allowedCudaVersions ?? [];
   if (cuda.some((v) => !/^\d+\.\d+$/.test(v))) problems.push("allowedCudaVersions must be major.minor");
   if (spec.hfTokenEnv && spec.hfTokenFromEnv) problems.push("set hfTokenEnv or hfTokenFromEnv, not both");
+  if (spec.trustRemoteCode && !(spec.revision && spec.codeRevision))
+    problems.push("trustRemoteCode needs revision and codeRevision (remote code from a moving branch)");
   if (problems.length) throw new Error(`invalid Runpod endpoint "${spec.name}": ${problems.join("; ")}`);
 }
 
@@ -183,6 +191,15 @@ export function endpointRequest(
     MAX_MODEL_LEN: String(spec.maxModelLen),
     OPENAI_SERVED_MODEL_NAME_OVERRIDE: spec.servedModelName,
   };
+  // worker-vllm reads MODEL_REVISION (alias of --revision), TRUST_REMOTE_CODE, CODE_REVISION and
+  // TOKENIZER_REVISION: src/engine_args.py @0f8657e5 (RENAME_ARGS_MAP, DEFAULT_ARGS) and src/args_builder.py
+  // @63f88cab (ENV_ALIASES; --trust-remote-code a boolean flag, --code-revision/--tokenizer-revision values).
+  if (spec.revision) env.MODEL_REVISION = spec.revision;
+  if (spec.trustRemoteCode) {
+    env.TRUST_REMOTE_CODE = "true";
+    env.CODE_REVISION = spec.codeRevision!;
+    env.TOKENIZER_REVISION = spec.revision!;
+  }
   if (spec.hfTokenEnv) env.HF_TOKEN = spec.hfTokenEnv;
   if (spec.hfTokenFromEnv) {
     if (!secrets.hfToken)

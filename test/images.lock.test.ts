@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { policyResources, runPolicies } from "../bin/offline/policyReport";
 import { runOffline, type OfflineResult } from "../bin/offline/run";
 import { readStackFile } from "../bin/offline/stackFile";
 import { renderSummary } from "../bin/offline/summary";
@@ -123,5 +124,20 @@ describe("where each target names its images", () => {
     const text = allText(await run("gpu-fleet"));
     expect(text).toContain(`pull_image '${withDigest(IMAGES.gateway)}'`);
     expect(text).toContain(`readonly IMAGE='${withDigest(IMAGES.vllm)}'`);
+  });
+});
+
+describe("a stack that opts in (layer.security.requireImageDigests) with a full lock", () => {
+  it("plans, exports requireImageDigests for the policy, and the digest policy finds nothing", async () => {
+    const config = readStackFile(join(ROOT, "stacks", "Pulumi.staging.yaml"));
+    const layer = {
+      ...JSON.parse(config.values["ai-layer:layer"]!),
+      security: { requireImageDigests: true },
+    };
+    const optedIn = { ...config, values: { ...config.values, "ai-layer:layer": JSON.stringify(layer) } };
+    const r = await runOffline("staging", optedIn);
+    expect(r.outputs.requireImageDigests).toBe(true);
+    const report = runPolicies(policyResources("staging", r.resources, r.outputs), {});
+    expect(report.findings.filter((f) => f.rule === "images-pinned-by-digest")).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { findModel, IMAGES, lockedImage, type ModelSpec } from "../catalog";
+import { tagOnlyImages } from "./imagePins";
 import {
   extraModels,
   HOURS_PER_MONTH,
@@ -116,7 +117,12 @@ export function plan<S extends Pick<LayerSpec, "target">>(
     cost,
     costModel,
     warnings,
+    ...(spec.security.requireImageDigests ? { requireImageDigests: true as const } : {}),
   };
+  if (spec.security.requireImageDigests) {
+    const unpinned = tagOnlyImages(result, imagesInUse(result), spec);
+    if (unpinned.length) throw new LayerConfigError(unpinned, "Images pinned by tag only");
+  }
   return result as PlanFor<S["target"]["kind"]>;
 }
 

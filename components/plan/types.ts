@@ -191,8 +191,10 @@ export interface Plan<T extends PlannedTarget = PlannedTarget> {
   readonly budget?: BudgetSpec;
   /** Addresses of every service as other services reach them. */
   readonly services: Readonly<Record<ServiceName, ServiceAddress>>;
-  /** Pinned image references by service. */
+  /** Pinned image references by service (with the lock's digest when it has one). */
   readonly images: Readonly<Record<ImageName, string>>;
+  /** The stack opted in to digests only (layer.security.requireImageDigests); the plan then has no tag-only image. */
+  readonly requireImageDigests?: true;
   /** Context length Ollama serves every model with (OLLAMA_CONTEXT_LENGTH is global); docker only. */
   readonly ollamaContextLength?: number;
   readonly secrets: readonly SecretNeed[];

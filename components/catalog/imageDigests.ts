@@ -3,8 +3,7 @@
  * RUNPOD_WORKER) → the sha256 digest its registry served for it, as read by `npm run images:lock`
  * (bin/images-lock.ts, which rewrites this file; it needs network to the registries).
  *
- * Empty as shipped: no digest was read here (no registry is reachable where this project is built), and a digest
- * that was not read from its registry must never be written. Until the lock is filled, every image is pinned by
- * its tag only, and the plan's summary says so.
+ * A digest that was not read from its registry must never be written here. References missing from the lock
+ * are pinned by their tag only, and the plan's summary says so.
  */
 export const IMAGE_DIGESTS: Readonly<Record<string, string>> = {};

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
+import { RULES } from "../policies/rules";
 import { ROOT, runPlan as plan } from "./helpers/planCli";
 
 const tmp = mkdtempSync(join(tmpdir(), "ai-layer-policies-"));
@@ -34,7 +35,9 @@ describe.concurrent("plan runs the policies", () => {
       const r = await plan([stack, "--out", out]);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/policies \(15 rules, policies\/config\/\w+\.json\): 0 mandatory/);
+      expect(r.stdout).toMatch(
+        new RegExp(`policies \\(${RULES.length} rules, policies/config/\\w+\\.json\\): 0 mandatory`),
+      );
       const rep = report(out);
       expect(rep.configFile).toBe(`policies/config/${stack}.json`);
       expect(rep.mandatory).toBe(0);

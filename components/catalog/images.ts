@@ -54,7 +54,11 @@ const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
  * An image reference with the lock's digest joined on (`repo:tag@sha256:<64 hex>`) when the lock
  * (components/catalog/imageDigests.ts, filled by `npm run images:lock`) holds one for exactly this reference;
  * otherwise the reference as given, pinned by its tag only. A reference that already carries a digest is kept.
- * Every image a layer runs goes through here (the plan's images, the Runpod worker).
+ * Every image a layer runs goes through here (the plan's images, the Runpod worker). Consumers take the joined
+ * form: @pulumi/docker 5.2.0 RemoteImage `name` is "the name of the Docker image, including any tags or SHA256
+ * repo digests" (remoteImage.d.ts); a Kubernetes container `image` and `docker run`/`docker pull` parse it with
+ * the distribution reference grammar (`name[:tag][@digest]`, github.com/distribution/reference regexp.go, which
+ * components/spec/names.ts implements).
  */
 export function lockedImage(ref: string, digests: Readonly<Record<string, string>> = IMAGE_DIGESTS): string {
   if (ref.includes("@")) return ref;

@@ -43,6 +43,9 @@ describe("summary without digests", () => {
       expect(lines.length).toBeGreaterThan(3);
       for (const l of lines) expect(l).toContain("(pinned by tag)");
       expect(section).toContain("The images are pinned by tag only");
+      // cloud-gpu's Modal app runs the pinned vLLM image; its Runpod worker runs its own.
+      if (stack === "cloud-gpu")
+        expect(section).toMatch(/^- vllm: vllm\/vllm-openai:\S+ \(pinned by tag\)$/m);
       expect(section).toContain("npm run images:lock");
     },
   );

@@ -126,6 +126,30 @@ describe("layer.security.requireImageDigests", () => {
     }
   });
 
+  it("GPU clouds: the Modal app's vLLM image and the Runpod worker are refused too", () => {
+    const cloud = parseLayerSpec({
+      target: { kind: "docker" },
+      models: [
+        {
+          name: "a",
+          model: "llama-3.2-3b-instruct",
+          backend: { kind: "modal", workspace: "w", gpu: { type: "L4" } },
+        },
+        { name: "b", model: "llama-3.2-3b-instruct", backend: { kind: "runpod", gpu: { type: "L4" } } },
+      ],
+      security: { requireImageDigests: true },
+    });
+    const secrets = new Set(["modalTokenId", "modalTokenSecret", "runpodApiKey", "hfToken"]);
+    try {
+      plan(cloud, { stack: "t", providedSecrets: secrets });
+      expect.unreachable();
+    } catch (e) {
+      const paths = (e as LayerConfigError).problems.map((p) => p.path);
+      expect(paths).toContain("layer.images.vllm");
+      expect(paths).toContain("layer.models[1].backend");
+    }
+  });
+
   it("plans when every image in use carries a digest (overrides here; the lock does the same)", () => {
     const at = (ref: string) => `${ref}@${DIGEST}`;
     const p = plan(

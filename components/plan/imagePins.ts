@@ -18,9 +18,7 @@ export function tagOnlyImages(
   spec: Pick<LayerSpec, "models">,
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const cloudVllm = plan.models.some((m) => isCloud(m) && m.runtime === "modal") && !services.vllm;
-  const byService = { ...services, ...(cloudVllm ? { vllm: plan.images.vllm } : {}) };
-  for (const [service, ref] of Object.entries(byService)) {
+  for (const [service, ref] of Object.entries(services)) {
     if (!ref || isDigestPinned(ref)) continue;
     const path = formatPath(["images", service]);
     problems.push({

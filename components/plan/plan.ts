@@ -284,9 +284,11 @@ export const redisExporterAddress = (plan: Pick<Plan, "cache" | "services">): st
 export function imagesInUse(plan: Plan): Partial<Record<keyof Plan["images"], string>> {
   const t = onCluster(plan) ? plan.target : undefined;
   const vllm = plan.models.some(isVllm);
+  // A Modal app runs the same pinned vLLM image (Runpod runs its own worker image, listed apart).
+  const modal = plan.models.some((m) => isCloud(m) && m.runtime === "modal");
   const used: (keyof Plan["images"])[] = [
     ...(plan.models.some((m) => m.runtime === "ollama") ? (["ollama"] as const) : []),
-    ...(vllm ? (["vllm"] as const) : []),
+    ...(vllm || modal ? (["vllm"] as const) : []),
     "gateway",
     ...(runsRedis(plan) ? (["redis"] as const) : []),
     ...(plan.cache.enabled ? (["redisExporter"] as const) : []),

@@ -17,6 +17,7 @@ export const SLOW_TESTS = [
   "test/runpod.command.test.ts",
   "test/launch.test.ts",
   "test/plan.checkouts.test.ts",
+  "test/images-lock.test.ts",
 ];
 /** The e2e tier (real LiteLLM, Redis, Prometheus): `npm run test:e2e` with vitest.e2e.config.mts. */
 const E2E_TESTS = "test/e2e/**/*.e2e.test.ts";

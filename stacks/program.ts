@@ -48,6 +48,8 @@ export interface LayerOutputs {
   grafanaPortForwardCommand?: pulumi.Output<string>;
   /** The configured monthly budget, USD (only when layer.budget is set). */
   budgetMonthlyUsd?: number;
+  /** true when the stack opts in to digest-pinned images only (layer.security.requireImageDigests). */
+  requireImageDigests?: boolean;
   /** Per self-hosted GPU model (vLLM): $/h at min and max, $/month at max, $ per 1M output tokens (null: n/a). */
   costByModel: Record<string, ModelCostOutput>;
   gatewayMasterKey: pulumi.Output<string>;
@@ -79,6 +81,8 @@ export function deployLayer(): { plan: Plan; layer: DeployedLayer; outputs: Laye
     ...layer.targetOutputs,
     // The policy pack's budget rule reads this from the stack's outputs.
     ...(layerPlan.budget ? { budgetMonthlyUsd: layerPlan.budget.monthlyUsd } : {}),
+    // The images-pinned-by-digest policy is mandatory for a stack that sets this (policies/rules/images.ts).
+    ...(layerPlan.requireImageDigests ? { requireImageDigests: true } : {}),
     costByModel: Object.fromEntries(
       layerPlan.costModel.models.map((m) => [
         m.name,

@@ -147,10 +147,12 @@ describe("npm run plan -- gpu-fleet", async () => {
     }
   }); // prettier-ignore
 
-  it("the policy pack finds nothing to refuse", () => {
+  it("the policy pack finds nothing to refuse; only advice to pin the images by digest (the shipped lock is empty)", () => {
     const { config } = loadPolicyConfig(ROOT, "gpu-fleet");
     const report = runPolicies(policyResources("gpu-fleet", resources as PlannedResource[], outputs), config);
-    expect(report.findings).toEqual([]);
+    expect(report.mandatory).toBe(0);
+    expect(report.findings.filter((f) => f.rule !== "images-pinned-by-digest")).toEqual([]);
+    expect(new Set(report.findings.map((f) => f.level))).toEqual(new Set(["advisory"]));
   }); // prettier-ignore
 
   it("exports the gateway's private URL, the port-forward commands and the cost at min and max", () => {

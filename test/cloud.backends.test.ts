@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { runOffline } from "../bin/offline/run";
 import { renderSummary } from "../bin/offline/summary";
-import { IMAGES, RUNPOD_WORKER } from "../components/catalog";
+import { IMAGES, lockedImage, RUNPOD_WORKER } from "../components/catalog";
 import { readStackFile } from "../bin/offline/stackFile";
 import { cloudAppName } from "../components/plan";
 import { modalAppSpec, modalDeployScript, modalStopScript } from "../components/cloud/modal";
@@ -237,13 +237,16 @@ describe("the cloud-gpu stack on the mock runtime", async () => {
   it("the summary says the Runpod worker runs another vLLM than the pinned one, with both versions", () => {
     // runpod-workers/worker-vllm v2.25.2 Dockerfile: ARG VLLM_VERSION=v0.27.1; the project pins v0.25.1.
     expect(RUNPOD_WORKER).toEqual({ image: "runpod/worker-v1-vllm:v2.25.2", vllmVersion: "v0.27.1" });
+    // The worker image with the lock's digest when it has one (components/catalog/imageDigests.ts).
+    const worker = lockedImage(RUNPOD_WORKER.image);
     expect(runpodEndpointSpec(p.models.find((m) => m.runtime === "runpod") as CloudModel, "x").image).toBe(
-      RUNPOD_WORKER.image,
+      worker,
     );
     const line = renderSummary(p, resources, files)
       .split("\n")
       .find((l) => l.startsWith("- runpod worker"));
-    expect(line).toContain("(chat-small): runpod/worker-v1-vllm:v2.25.2, which runs vLLM v0.27.1");
+    expect(line).toContain(`(chat-small): ${worker} (pinned by `);
+    expect(line).toContain("which runs vLLM v0.27.1");
     expect(line).toContain(`NOT the pinned vLLM v0.25.1 (${IMAGES.vllm})`);
   });
 

@@ -216,7 +216,10 @@ describe("per-stack config (the --policy-pack-config format)", () => {
       const { config, file } = loadPolicyConfig(root, stack);
       expect(file).toBe(`policies/config/${stack}.json`);
       expect(Object.keys(config).sort()).toEqual(RULES.map((r) => r.name).sort());
-      const levels = resolveRules(config).map((r) => r.level);
+      // Digest pinning stays advice while the shipped image lock is empty (README: Image pinning).
+      expect(config["images-pinned-by-digest"]).toBe("advisory");
+      const rules = resolveRules(config).filter((r) => r.rule.name !== "images-pinned-by-digest");
+      const levels = rules.map((r) => r.level);
       if (stack === "dev") expect(levels).toContain("advisory");
       else expect(new Set(levels)).toEqual(new Set(["mandatory"]));
     }
@@ -238,8 +241,9 @@ describe("per-stack config (the --policy-pack-config format)", () => {
       name: "img",
       props: { name: "x:latest" },
     };
-    expect(evaluate([r], { "images-pinned": "disabled" })).toEqual([]);
-    const [f] = evaluate([r], { "images-pinned": "advisory" });
+    const off = { "images-pinned-by-digest": "disabled" };
+    expect(evaluate([r], { ...off, "images-pinned": "disabled" })).toEqual([]);
+    const [f] = evaluate([r], { ...off, "images-pinned": "advisory" });
     expect(f).toMatchObject({ rule: "images-pinned", resource: "img", level: "advisory", severity: "high" });
     expect(f!.remediation).toMatch(/layer\.images/);
   });

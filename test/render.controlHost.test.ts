@@ -91,6 +91,16 @@ describe("the user data, run with stub aws and docker CLIs", () => {
     expect(calls.find((c) => c[0] === "network" && c[1] === "create")).toContain("ai-layer");
   });
 
+  it("pulls each image the host lacks, and none it already holds (the unit runs at every boot)", () => {
+    const pulled = (calls: string[][]) => calls.filter((c) => c[0] === "pull").map((c) => c.at(-1));
+    const images = started.runs.map((x) => x.image);
+    expect(pulled(started.calls).sort()).toEqual([...images].sort());
+    const reboot = runStart(script, files, undefined, "start", {}, images);
+    expect(reboot.r.status, reboot.r.stderr).toBe(0);
+    expect(pulled(reboot.calls)).toEqual([]);
+    expect(reboot.runs.map((x) => x.image)).toEqual(images);
+  });
+
   it("the gateway gets the fleet URLs, the cache host and VLLM_API_KEY; the exporter speaks TLS", () => {
     expect(byService("gateway").env).toMatchObject({ ...API_BASES, [REDIS_HOST_ENV]: ELASTICACHE_HOST });
     expect(byService("gateway").env.VLLM_API_KEY).toBe(fakeSecret(ssmSecretName(STACK, "vllmApiKey")));

@@ -59,8 +59,9 @@ printf '%s\\n' "$*" >>"$STUB_LOG/aws.log"
 while [ $# -gt 0 ]; do [ "$1" = --name ] && name="$2"; shift; done
 if [ -f "$STUB_VALUES$name" ]; then cat "$STUB_VALUES$name"; else echo "ParameterNotFound $name" >&2; exit 254; fi
 `,
-  // Writes each invocation's argv NUL-separated to its own numbered file.
+  // Writes each invocation's argv NUL-separated to its own numbered file; a fresh instance holds no image yet.
   docker: `#!/bin/bash
+[ "$1 $2" = "image inspect" ] && exit 1
 n=$(find "$STUB_LOG" -name 'docker.*' | wc -l)
 printf '%s\\0' "$@" >"$STUB_LOG/docker.$n"
 `,

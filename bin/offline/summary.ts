@@ -9,7 +9,8 @@ import {
   type Plan,
   type PlannedModel,
 } from "../../components/plan";
-import { RUNPOD_WORKER } from "../../components/catalog";
+import { isDigestPinned, RUNPOD_WORKER } from "../../components/catalog";
+import { RUNPOD_VLLM_IMAGE } from "../../components/runpod";
 import type { RenderedFile } from "../../components/render";
 import type { PlannedResource } from "./run";
 
@@ -100,6 +101,30 @@ function modelRow(m: PlannedModel, plan: Plan): string {
   return "";
 }
 
+/** How an image is pinned: by digest (content), or by its tag only (a re-pointed tag would be pulled). */
+const pinning = (ref: string) => (isDigestPinned(ref) ? "pinned by digest" : "pinned by tag");
+
+/**
+ * The images the layer runs and how each is pinned, then a sentence for the whole set: digests come from the lock
+ * (components/catalog/imageDigests.ts, `npm run images:lock`) or the config's image overrides.
+ */
+function imageLines(plan: Plan): string[] {
+  const refs = Object.entries(imagesInUse(plan)).map(([service, image]) => [service, image!] as const);
+  const runpod = plan.models.some((m) => isCloud(m) && m.runtime === "runpod");
+  const all = [...refs.map(([, r]) => r), ...(runpod ? [RUNPOD_VLLM_IMAGE] : [])];
+  const byTag = all.filter((r) => !isDigestPinned(r)).length;
+  return [
+    ...refs.map(([service, image]) => `- ${service}: ${image} (${pinning(image)})`),
+    ...runpodWorkerLines(plan),
+    "",
+    byTag === 0
+      ? "All images are pinned by digest: a re-pointed tag cannot change what runs."
+      : `${byTag === all.length ? "The images are" : `${byTag} of ${all.length} images are`} pinned by tag only: ` +
+        "a re-pointed tag would be pulled by a new node or host. Fill the lock with `npm run images:lock` where " +
+        "the registries are reachable (README: Image pinning).",
+  ];
+}
+
 /**
  * Runpod models run Runpod's worker image, whose vLLM is not the pinned one: name both versions (flags, defaults
  * and metrics can differ between them). Facts: components/catalog/images.ts RUNPOD_WORKER.
@@ -111,7 +136,7 @@ function runpodWorkerLines(plan: Plan): string[] {
   const pinnedVersion = /:(v?[0-9][^@]*)/.exec(pinned)?.[1] ?? pinned;
   const same = pinnedVersion.replace(/^v/, "") === RUNPOD_WORKER.vllmVersion.replace(/^v/, "");
   return [
-    `- runpod worker (${names.join(", ")}): ${RUNPOD_WORKER.image}, which runs vLLM ${RUNPOD_WORKER.vllmVersion}` +
+    `- runpod worker (${names.join(", ")}): ${RUNPOD_VLLM_IMAGE} (${pinning(RUNPOD_VLLM_IMAGE)}), which runs vLLM ${RUNPOD_WORKER.vllmVersion}` +
       (same
         ? ", the pinned version"
         : ` — NOT the pinned vLLM ${pinnedVersion} (${pinned}) the other targets run; no worker release runs ${pinnedVersion}`),
@@ -244,8 +269,7 @@ export function renderSummary(
     "",
     "## Images",
     "",
-    ...Object.entries(imagesInUse(plan)).map(([service, image]) => `- ${service}: ${image}`),
-    ...runpodWorkerLines(plan),
+    ...imageLines(plan),
     "",
     "## Secrets",
     "",

@@ -1,3 +1,5 @@
+import { IMAGE_DIGESTS } from "./imageDigests";
+
 /**
  * Pinned container images, one place for every target. Never `latest`/`main-latest`/`main-stable`: a pinned tag
  * makes `up` reproducible and an upgrade a reviewed one-line change. Each tag was checked against the upstream
@@ -44,3 +46,36 @@ export const CHARTS = {
 } as const;
 
 export type ImageName = keyof typeof IMAGES;
+
+/** A sha256 image digest as registries and the Docker daemon verify it. */
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * An image reference with the lock's digest joined on (`repo:tag@sha256:<64 hex>`) when the lock
+ * (components/catalog/imageDigests.ts, filled by `npm run images:lock`) holds one for exactly this reference;
+ * otherwise the reference as given, pinned by its tag only. A reference that already carries a digest is kept.
+ * Every image a layer runs goes through here (the plan's images, the Runpod worker). Consumers take the joined
+ * form: @pulumi/docker 5.2.0 RemoteImage `name` is "the name of the Docker image, including any tags or SHA256
+ * repo digests" (remoteImage.d.ts); a Kubernetes container `image` and `docker run`/`docker pull` parse it with
+ * the distribution reference grammar (`name[:tag][@digest]`, github.com/distribution/reference regexp.go, which
+ * components/spec/names.ts implements).
+ */
+export function lockedImage(ref: string, digests: Readonly<Record<string, string>> = IMAGE_DIGESTS): string {
+  if (ref.includes("@")) return ref;
+  const digest = digests[ref];
+  if (digest === undefined) return ref;
+  if (!SHA256_DIGEST.test(digest))
+    throw new Error(
+      `components/catalog/imageDigests.ts: the digest of ${ref} is "${digest}", not sha256:<64 hex>; ` +
+        "run npm run images:lock again where the registries are reachable",
+    );
+  return `${ref}@${digest}`;
+}
+
+/** Whether a reference names its image by content (`…@sha256:<64 hex>`), so a re-pointed tag cannot change it. */
+export const isDigestPinned = (ref: string): boolean => SHA256_DIGEST.test(ref.split("@")[1] ?? "");
+
+/** Every image reference the catalog pins (what `npm run images:lock` resolves), without digests. */
+export function catalogImageRefs(): string[] {
+  return [...new Set([...Object.values(IMAGES), RUNPOD_WORKER.image])].sort();
+}

@@ -33,8 +33,20 @@ export interface ModelSpec {
   readonly ollamaPrecision: Precision;
   /** Hugging Face repository of the same model (served by vLLM). */
   readonly huggingFaceRepo: string;
-  /** The repository ships custom model code vLLM must be allowed to run (--trust-remote-code). */
+  /**
+   * The repository's config names custom model code vLLM must be allowed to run (--trust-remote-code). Such a
+   * model must also pin `revision` and `codeRevision`: remote code from a moving branch runs whatever was pushed.
+   */
   readonly trustRemoteCode?: boolean;
+  /** Commit of `huggingFaceRepo` the catalog pins (vLLM --revision, --tokenizer-revision). */
+  readonly revision?: string;
+  /**
+   * Repository that holds the model's code when it is not `huggingFaceRepo` itself (config.json `auto_map`
+   * entries of the form `<repo>--<module>.<Class>`); for the summary and error messages.
+   */
+  readonly codeRepo?: string;
+  /** Commit of the code's repository (`codeRepo`, else `huggingFaceRepo`) the catalog pins (vLLM --code-revision). */
+  readonly codeRevision?: string;
   /** `model_type` in its config.json: vLLM decides some rules per architecture (FLOAT16_UNSUPPORTED_MODEL_TYPES). */
   readonly modelType?: string;
 }
@@ -163,8 +175,18 @@ export const MODELS: readonly ModelSpec[] = [
     // Ollama ships this one unquantized.
     ollamaPrecision: "fp16",
     huggingFaceRepo: "nomic-ai/nomic-embed-text-v1.5",
-    // nomic-bert is not a transformers architecture; its modeling code lives in the repository.
+    // nomic-bert is not a transformers architecture: config.json's auto_map names
+    // "nomic-ai/nomic-bert-2048--configuration_hf_nomic_bert.NomicBertConfig", code in ANOTHER repository. For such a
+    // reference transformers fetches the code at `code_revision`, and falls back to the model's `revision` only when
+    // the code sits in the model's own repository (huggingface/transformers src/transformers/dynamic_module_utils.py
+    // get_class_from_dynamic_module: `if code_revision is None and pretrained_model_name_or_path == repo_id:
+    // code_revision = revision`), so both are pinned. The two commits, read (not invented) from
+    // suhjohn/pufferfs modal/nomic_model.py @bb877d50 (MODEL = "nomic-ai/nomic-embed-text-v1.5", MODEL_REVISION,
+    // CODE_REVISION passed as code_revision); the same pair appears in other public projects pinning this model.
     trustRemoteCode: true,
+    revision: "e9b6763023c676ca8431644204f50c2b100d9aab",
+    codeRepo: "nomic-ai/nomic-bert-2048",
+    codeRevision: "7710840340a098cfb869c4f65e87cf2b1b70caca",
   },
 ];
 

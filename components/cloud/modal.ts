@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudModel } from "../plan";
-import { modalEndpointUrl, renderModalApp, type ModalAppSpec } from "../render";
+import { modalEndpointUrl, remoteCodeArgs, renderModalApp, type ModalAppSpec } from "../render";
 
 export interface ModalVllmAppArgs {
   /** The planned model (runtime modal): repo, context, GPU, workers, workspace. */
@@ -33,7 +33,8 @@ export function modalAppSpec(model: CloudModel, appName: string, withHfToken: bo
     scaledownWindowSeconds: model.idleTimeoutSeconds,
     apiKeySecretName: `${appName}-vllm`,
     ...(withHfToken ? { hfSecretName: `${appName}-hf` } : {}),
-    extraArgs: [],
+    // A model that runs remote code gets the same flags and pinned commits as on the other targets.
+    extraArgs: remoteCodeArgs(model, model.revision),
   };
 }
 

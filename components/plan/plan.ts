@@ -1,4 +1,5 @@
-import { findModel, IMAGES, type ModelSpec } from "../catalog";
+import { findModel, IMAGES, lockedImage, type ModelSpec } from "../catalog";
+import { tagOnlyImages } from "./imagePins";
 import {
   extraModels,
   HOURS_PER_MONTH,
@@ -109,15 +110,31 @@ export function plan<S extends Pick<LayerSpec, "target">>(
     alerting,
     ...(spec.budget ? { budget: spec.budget } : {}),
     services,
-    images: { ...IMAGES, ...spec.images },
+    images: lockedImages(spec),
     ...(placed.ollamaContextLength !== undefined ? { ollamaContextLength: placed.ollamaContextLength } : {}),
     secrets: secretNeeds(provided, wanted),
     urls: entry.urls(placed.target, services, spec.monitoring),
     cost,
     costModel,
     warnings,
+    ...(spec.security.requireImageDigests ? { requireImageDigests: true as const } : {}),
   };
+  if (spec.security.requireImageDigests) {
+    const unpinned = tagOnlyImages(result, imagesInUse(result), spec);
+    if (unpinned.length) throw new LayerConfigError(unpinned, "Images pinned by tag only");
+  }
   return result as PlanFor<S["target"]["kind"]>;
+}
+
+/**
+ * The catalog's images with the config's overrides, each joined with the lock's digest when it holds one for that
+ * reference (components/catalog/imageDigests.ts; otherwise pinned by tag).
+ */
+function lockedImages(spec: LayerSpec): Plan["images"] {
+  const merged: Record<string, string | undefined> = { ...IMAGES, ...spec.images };
+  return Object.fromEntries(
+    Object.entries(merged).map(([k, ref]) => [k, lockedImage(ref ?? IMAGES[k as keyof typeof IMAGES])]),
+  ) as unknown as Plan["images"];
 }
 
 /** Models the layer serves itself, and those served elsewhere (a hosted API, a GPU cloud) by config index. */
@@ -130,7 +147,7 @@ function splitModels(
   const extras = extraModels(spec);
   const hosted: SelfHosted[] = [];
   const elsewhere = new Map<number, RemoteModel | CloudModel>();
-  const vllmImage = spec.images.vllm ?? IMAGES.vllm;
+  const vllmImage = lockedImage(spec.images.vllm ?? IMAGES.vllm);
   spec.models.forEach((entry, index) => {
     if (entry.remote) return void elsewhere.set(index, planRemote(entry, index, provided, problems));
     const model = findModel(entry.model!, extras) as ModelSpec;
@@ -269,9 +286,11 @@ export const redisExporterAddress = (plan: Pick<Plan, "cache" | "services">): st
 export function imagesInUse(plan: Plan): Partial<Record<keyof Plan["images"], string>> {
   const t = onCluster(plan) ? plan.target : undefined;
   const vllm = plan.models.some(isVllm);
+  // A Modal app runs the same pinned vLLM image (Runpod runs its own worker image, listed apart).
+  const modal = plan.models.some((m) => isCloud(m) && m.runtime === "modal");
   const used: (keyof Plan["images"])[] = [
     ...(plan.models.some((m) => m.runtime === "ollama") ? (["ollama"] as const) : []),
-    ...(vllm ? (["vllm"] as const) : []),
+    ...(vllm || modal ? (["vllm"] as const) : []),
     "gateway",
     ...(runsRedis(plan) ? (["redis"] as const) : []),
     ...(plan.cache.enabled ? (["redisExporter"] as const) : []),

@@ -3,6 +3,7 @@ import { DEFAULTS, formatPath, type ConfigProblem, type ModelEntry } from "../sp
 import { describeMisfit, gpuFit, type GpuFitInput } from "./gpuFit";
 import { GATED_ORGS } from "./planKubernetes";
 import { servedPrecision } from "./precision";
+import { revisionPins } from "./remoteCode";
 import { secretEnvName } from "./secrets";
 import type { CloudModel } from "./types";
 
@@ -100,6 +101,7 @@ export function planCloudModel(
     problems.push({ path: at("backend", "gpu"), message: describeMisfit(input, fit) });
     return undefined;
   }
+  const pins = revisionPins(entry, model, at, problems);
   const appName = cloudAppName(stack, entry.name);
   const modalUrl = backend.kind === "modal" ? modalApiBase(backend.workspace!, appName) : undefined;
   if (backend.kind === "modal" && !modalUrl) {
@@ -117,7 +119,9 @@ export function planCloudModel(
     runtime: backend.kind,
     catalogId: model.id,
     huggingFaceRepo: repo,
-    ...(entry.revision ? { revision: entry.revision } : {}),
+    ...(pins.revision ? { revision: pins.revision } : {}),
+    trustRemoteCode: model.trustRemoteCode ?? false,
+    ...(pins.codeRevision ? { codeRevision: pins.codeRevision } : {}),
     precision,
     maxModelLen: input.maxModelLen,
     gpu: { type: gpu.id, providerId: offer.providerId, memoryMiB: gpu.memoryMiB, count: backend.gpu.count },

@@ -3,6 +3,7 @@ import { DEFAULTS, formatPath, type ConfigProblem, type KubernetesTarget } from 
 import { describeMisfit, gpuFit, validTensorParallelSizes, type GpuFitInput } from "./gpuFit";
 import { estimateMemory } from "./memory";
 import { servedPrecision } from "./precision";
+import { revisionPins } from "./remoteCode";
 import type { SelfHosted } from "./planDocker";
 import { clusterUrls, replicaHourlyUsd, type TargetEntry } from "./targetEntry";
 import type { ServiceAddress, ServiceName, VllmModel, VllmTrack } from "./types";
@@ -104,6 +105,7 @@ export function planVllmModels(
           `long requests will queue (a shorter contextLength, kvCacheDtype: fp8 or more GPUs raise it).`,
       );
     }
+    const pins = revisionPins(entry, model, at, problems);
     const replicas = entry.replicas ?? DEFAULTS.vllm.replicas;
     const canary = entry.canary;
     const stable: VllmTrack = {
@@ -112,12 +114,18 @@ export function planVllmModels(
       weightPercent: 100 - (canary?.weight ?? 0),
       replicas,
       huggingFaceRepo: repo,
-      ...(entry.revision ? { revision: entry.revision } : {}),
+      ...(pins.revision ? { revision: pins.revision } : {}),
       image: vllmImage,
     };
     const tracks: VllmTrack[] = [stable];
     if (canary) {
-      const revision = canary.revision ?? entry.revision;
+      // Another repository's commit is not this one's: a canary of another repo pins its own revision.
+      const revision = canary.revision ?? (canary.huggingFaceRepo ? undefined : pins.revision);
+      if (model.trustRemoteCode && canary.huggingFaceRepo && !revision)
+        problems.push({
+          path: at("canary", "revision"),
+          message: `${model.id} runs remote code (vLLM --trust-remote-code); set ${at("canary", "revision")} to the commit sha of ${canary.huggingFaceRepo}`,
+        });
       tracks.push({
         id: `${entry.name}-canary`,
         track: "canary",
@@ -158,6 +166,7 @@ export function planVllmModels(
       tracks,
       weightCacheGiB: ceil(weightsOnDisk(model, precision) * 1.2 + 5),
       trustRemoteCode: model.trustRemoteCode ?? false,
+      ...(pins.codeRevision ? { codeRevision: pins.codeRevision } : {}),
       usdPerReplicaHour: Math.round((usdPerReplicaHour ?? 0) * 10_000) / 10_000,
       ...(unpriced ? { unpriced } : {}),
     });

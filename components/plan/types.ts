@@ -71,6 +71,8 @@ export interface VllmModel extends ModelCommon {
   readonly weightCacheGiB: number;
   /** The model needs custom code from its repo (e.g. nomic-bert). */
   readonly trustRemoteCode: boolean;
+  /** Commit of the repository holding that code (vLLM --code-revision); set whenever trustRemoteCode is. */
+  readonly codeRevision?: string;
   /** GPU $/h of one replica, from target.costPerGpuHourUsd or the catalog (0 when unpriced). */
   readonly usdPerReplicaHour: number;
   /** Why no $/h is known for this replica on its target (then usdPerReplicaHour is 0 and every total says so). */
@@ -93,6 +95,10 @@ export interface CloudModel extends ModelCommon {
   readonly catalogId: string;
   readonly huggingFaceRepo: string;
   readonly revision?: string;
+  /** The model needs custom code from its repo (vLLM --trust-remote-code). */
+  readonly trustRemoteCode: boolean;
+  /** Commit of the repository holding that code (vLLM --code-revision); set whenever trustRemoteCode is. */
+  readonly codeRevision?: string;
   readonly precision: Precision;
   readonly maxModelLen: number;
   readonly gpu: {
@@ -193,8 +199,10 @@ export interface Plan<T extends PlannedTarget = PlannedTarget> {
   readonly budget?: BudgetSpec;
   /** Addresses of every service as other services reach them. */
   readonly services: Readonly<Record<ServiceName, ServiceAddress>>;
-  /** Pinned image references by service. */
+  /** Pinned image references by service (with the lock's digest when it has one). */
   readonly images: Readonly<Record<ImageName, string>>;
+  /** The stack opted in to digests only (layer.security.requireImageDigests); the plan then has no tag-only image. */
+  readonly requireImageDigests?: true;
   /** Context length Ollama serves every model with (OLLAMA_CONTEXT_LENGTH is global); docker only. */
   readonly ollamaContextLength?: number;
   readonly secrets: readonly SecretNeed[];

@@ -24,9 +24,17 @@ read_parameter() {
 /**
  * The bash function that pulls one image, retried: a registry hiccup or rate limit (per NAT address, shared by
  * every instance behind it) must not leave an instance without its server until the health check replaces it.
+ * An image the host already holds is not pulled again: the control host's unit runs at every boot, and a re-pull
+ * would fetch whatever a re-pointed tag names now. `docker image inspect` exits 1 ("Error: No such image: …")
+ * when no local image matches the reference (not checked against docker/cli source here: no copy was at hand),
+ * so a new reference in the user data (an upgrade, or a digest from the lock) is still pulled.
  */
 export const PULL_IMAGE_FUNCTION = `pull_image() {
   local attempt
+  if docker image inspect "$1" >/dev/null 2>&1; then
+    echo "ai-layer: $1 is already here; not pulling it again"
+    return 0
+  fi
   for attempt in 1 2 3 4 5; do
     if docker pull --quiet "$1" >/dev/null; then
       return 0

@@ -68,7 +68,9 @@ const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const HF_REPO = /^(?:[A-Za-z0-9][A-Za-z0-9._-]*\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const SAFE_TOKEN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 const SECRET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const PINNED_IMAGE = /^[a-z0-9][a-z0-9._/-]*(?::(?<tag>[A-Za-z0-9._-]+)|@sha256:[a-f0-9]{64})$/;
+// name, then a tag, a digest or both (`repo:tag@sha256:…`, what the image lock produces); at least one of them.
+const PINNED_IMAGE =
+  /^[a-z0-9][a-z0-9._/-]*(?:(?::(?<tag>[A-Za-z0-9._-]+))(?<digest>@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -110,7 +112,7 @@ function validate(spec: ModalAppSpec): void {
     fail("gpu.type", spec.gpu.type, `one of Modal's GPU strings: ${Object.keys(MODAL_GPUS).join(", ")}`);
   checkInt("gpu.count", spec.gpu.count, 1, maxCount);
   const image = PINNED_IMAGE.exec(spec.vllmImage);
-  if (!image || image.groups?.tag === "latest")
+  if (!image || (image.groups?.tag === "latest" && !image.groups.digest))
     fail(
       "vllmImage",
       spec.vllmImage,

@@ -33,8 +33,26 @@ export function renderVllmArgs(model: VllmModel, track: VllmTrack, port: number)
   if (model.kvCacheDtype === "fp8") args.push("--kv-cache-dtype", "fp8");
   // Since v0.13 the task is chosen with --runner/--convert (--task is gone); pooling serves /v1/embeddings.
   if (model.kind === "embedding") args.push("--runner", "pooling", "--convert", "embed");
-  if (model.trustRemoteCode) args.push("--trust-remote-code");
+  args.push(...remoteCodeArgs(model, track.revision));
   return args;
+}
+
+/**
+ * `--trust-remote-code` with the commits that code and the tokenizer come from, for a model that runs remote code
+ * (the plan refuses one without both commits). vLLM ModelConfig fields revision, code_revision and
+ * tokenizer_revision (vllm-project/vllm vllm/config/model.py; CLI `--code-revision`, `--tokenizer-revision`):
+ * without --tokenizer-revision the tokenizer, which may run remote code too, comes from the default branch.
+ */
+export function remoteCodeArgs(
+  model: { readonly trustRemoteCode: boolean; readonly codeRevision?: string },
+  revision: string | undefined,
+): string[] {
+  if (!model.trustRemoteCode) return [];
+  return [
+    "--trust-remote-code",
+    ...(model.codeRevision ? ["--code-revision", model.codeRevision] : []),
+    ...(revision ? ["--tokenizer-revision", revision] : []),
+  ];
 }
 
 /** The arguments of every vLLM track of a plan, by track id (`chat`, `chat-canary`), serving on VLLM_PORT. */

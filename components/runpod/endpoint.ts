@@ -18,7 +18,7 @@
 //   `{{ RUNPOD_SECRET_<name> }}`, which keeps the HF token out of Pulumi state.
 // - Legacy v1 state carries a `templateId`; delete still removes it (`DELETE /v2/templates/{id}`, 400 = in use).
 
-import { RUNPOD_WORKER } from "../catalog/images";
+import { lockedImage, RUNPOD_WORKER } from "../catalog/images";
 import {
   RunpodApiError,
   type CreateEndpointRequest,
@@ -30,8 +30,11 @@ import {
   type UpdateEndpointRequest,
 } from "./client";
 
-/** Pinned worker-vllm image (the catalog's {@link RUNPOD_WORKER}, with the vLLM version it runs). */
-export const RUNPOD_VLLM_IMAGE: string = RUNPOD_WORKER.image;
+/**
+ * Pinned worker-vllm image (the catalog's {@link RUNPOD_WORKER}, with the vLLM version it runs), with the lock's
+ * digest when it has one. Runpod's v2 CreateEndpointRequest `image` is a plain image reference string.
+ */
+export const RUNPOD_VLLM_IMAGE: string = lockedImage(RUNPOD_WORKER.image);
 
 /** v1's default scaler (QUEUE_DELAY, 4 s), which v2 requires explicitly on create. */
 const DEFAULT_SCALING = { type: "QUEUE_DELAY", queueDelay: 4 } as const;
@@ -43,6 +46,12 @@ export interface RunpodEndpointSpec {
   image: string;
   /** Hugging Face repo id (MODEL_NAME). */
   model: string;
+  /** Commit of `model` to serve (MODEL_REVISION; also TOKENIZER_REVISION with trustRemoteCode). */
+  revision?: string;
+  /** Let vLLM run the repository's code (TRUST_REMOTE_CODE); needs `revision` and `codeRevision`. */
+  trustRemoteCode?: boolean;
+  /** Commit of the repository holding that code (CODE_REVISION). */
+  codeRevision?: string;
   /** Name vLLM serves (OPENAI_SERVED_MODEL_NAME_OVERRIDE); the gateway's `hosted_vllm/<name>` must match. */
   servedModelName: string;
   /** Max context in tokens (MAX_MODEL_LEN). */
@@ -139,6 +148,8 @@ export function validateRunpodSpec(spec: RunpodEndpointSpec): void {
   const cuda = spec.allowedCudaVersions ?? [];
   if (cuda.some((v) => !/^\d+\.\d+$/.test(v))) problems.push("allowedCudaVersions must be major.minor");
   if (spec.hfTokenEnv && spec.hfTokenFromEnv) problems.push("set hfTokenEnv or hfTokenFromEnv, not both");
+  if (spec.trustRemoteCode && !(spec.revision && spec.codeRevision))
+    problems.push("trustRemoteCode needs revision and codeRevision (remote code from a moving branch)");
   if (problems.length) throw new Error(`invalid Runpod endpoint "${spec.name}": ${problems.join("; ")}`);
 }
 
@@ -180,6 +191,15 @@ export function endpointRequest(
     MAX_MODEL_LEN: String(spec.maxModelLen),
     OPENAI_SERVED_MODEL_NAME_OVERRIDE: spec.servedModelName,
   };
+  // worker-vllm reads MODEL_REVISION (alias of --revision), TRUST_REMOTE_CODE, CODE_REVISION and
+  // TOKENIZER_REVISION: src/engine_args.py @0f8657e5 (RENAME_ARGS_MAP, DEFAULT_ARGS) and src/args_builder.py
+  // @63f88cab (ENV_ALIASES; --trust-remote-code a boolean flag, --code-revision/--tokenizer-revision values).
+  if (spec.revision) env.MODEL_REVISION = spec.revision;
+  if (spec.trustRemoteCode) {
+    env.TRUST_REMOTE_CODE = "true";
+    env.CODE_REVISION = spec.codeRevision!;
+    env.TOKENIZER_REVISION = spec.revision!;
+  }
   if (spec.hfTokenEnv) env.HF_TOKEN = spec.hfTokenEnv;
   if (spec.hfTokenFromEnv) {
     if (!secrets.hfToken)

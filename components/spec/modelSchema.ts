@@ -195,7 +195,16 @@ export const ModelSchema = z
       .describe("Repository vLLM serves instead of the catalog's (e.g. an AWQ variant)"),
     revision: hfRevision
       .optional()
-      .describe("Hugging Face revision (commit) to pin. Default: the repository's main"),
+      .describe(
+        "Hugging Face revision (commit) to pin. Default: the catalog's pinned commit, else the repository's main; " +
+          "required for a model that runs remote code (trustRemoteCode) with a repository the catalog does not pin",
+      ),
+    codeRevision: hfRevision
+      .optional()
+      .describe(
+        "Commit of the repository holding the model's remote code (config.json auto_map), passed as vLLM " +
+          "--code-revision. Default: the catalog's pinned commit; required with trustRemoteCode otherwise",
+      ),
     gpuMemoryUtilization: fraction
       .optional()
       .describe(

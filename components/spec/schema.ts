@@ -240,6 +240,19 @@ export const BudgetSchema = z
   })
   .describe("What the layer may cost");
 
+export const SecuritySchema = z
+  .strictObject({
+    requireImageDigests: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Refuse any image pinned by tag only: every image must carry a sha256 digest, from the image lock " +
+          "(`npm run images:lock`) or an `images` override (repo:tag@sha256:…); also makes the policy " +
+          "images-pinned-by-digest mandatory in the offline plan. Default false (the policy stays advisory)",
+      ),
+  })
+  .describe("Supply-chain settings (README: Image pinning)");
+
 export const LayerSchema = z
   .strictObject({
     target: TargetSchema.describe("Where the layer runs: { kind: docker } for dev"),
@@ -251,6 +264,7 @@ export const LayerSchema = z
     cache: CacheSchema.default(CacheSchema.parse({})),
     monitoring: MonitoringSchema.default(MonitoringSchema.parse({})),
     budget: BudgetSchema.optional(),
+    security: SecuritySchema.default(SecuritySchema.parse({})),
     images: z
       .strictObject({
         ollama: imageRef("ollama"),

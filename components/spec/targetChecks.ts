@@ -12,6 +12,7 @@ const VLLM_ONLY = [
   "replicas",
   "huggingFaceRepo",
   "revision",
+  "codeRevision",
   "gpuMemoryUtilization",
   "kvCacheDtype",
   "canary",

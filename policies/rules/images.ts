@@ -1,4 +1,11 @@
-import { DOCKER_CONTAINER, DOCKER_REMOTE_IMAGE, dockerImageRef, kubeContainers, parseImage } from "./inspect";
+import {
+  DOCKER_CONTAINER,
+  DOCKER_REMOTE_IMAGE,
+  dockerImageRef,
+  isObject,
+  kubeContainers,
+  parseImage,
+} from "./inspect";
 import { resourceRule } from "./types";
 
 const FLOATING_TAGS = [
@@ -88,5 +95,77 @@ export const helmChartPinned = resourceRule({
     if (!/^v?\d+\.\d+\.\d+([-+][\w.-]+)?$/.test(version))
       return [`chart ${chart} version "${version}" is not exact`];
     return [];
+  },
+});
+
+const SHA256 = /^sha256:[0-9a-f]{64}$/;
+const COMMAND = "command:local:Command";
+const USER_DATA_TYPES = new Set(["aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"]);
+
+/** User data as text: EC2 launch templates take it base64-encoded, instances as plain text. */
+function userDataText(v: unknown): string {
+  if (typeof v !== "string") return "";
+  if (v.startsWith("#!")) return v;
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(v) ? Buffer.from(v, "base64").toString("utf8") : v;
+}
+
+/**
+ * The image references a resource names, with where: Docker RemoteImages and containers, Kubernetes containers,
+ * the boot scripts of EC2 hosts (`pull_image '<ref>'`, `IMAGE='<ref>'`, components/render/bootScript.ts and
+ * vllmUserData.ts), and the commands that create a Runpod endpoint (RUNPOD_ENDPOINT_SPEC's `image`) or deploy a
+ * Modal app (AI_LAYER_MODAL_APP's `VLLM_IMAGE = "<ref>"`; secret in the offline plan, so seen only by the pack).
+ */
+export function imageRefsOf(type: string, props: Record<string, any>): { where: string; ref: string }[] {
+  const refs: { where: string; ref: unknown }[] = [];
+  if (type === DOCKER_REMOTE_IMAGE) refs.push({ where: "image", ref: props.name });
+  else if (type === DOCKER_CONTAINER) {
+    // A container created from a RemoteImage runs its id, a content address (the RemoteImage is checked itself);
+    // one that names a reference directly is checked here.
+    if (!(typeof props.image === "string" && SHA256.test(props.image)))
+      refs.push({ where: "container image", ref: props.image });
+  } else if (USER_DATA_TYPES.has(type)) {
+    const text = userDataText(props.userData);
+    for (const m of text.matchAll(/(?:pull_image |readonly IMAGE=)'([^']+)'/g))
+      refs.push({ where: "user data image", ref: m[1] });
+  } else if (type === COMMAND && isObject(props.environment)) {
+    const env = props.environment;
+    if (typeof env.RUNPOD_ENDPOINT_SPEC === "string") {
+      try {
+        refs.push({ where: "Runpod worker image", ref: JSON.parse(env.RUNPOD_ENDPOINT_SPEC).image });
+      } catch {
+        // Not JSON: nothing to read.
+      }
+    }
+    if (typeof env.AI_LAYER_MODAL_APP === "string")
+      for (const m of env.AI_LAYER_MODAL_APP.matchAll(/^VLLM_IMAGE = "([^"]+)"$/gm))
+        refs.push({ where: "Modal app image", ref: m[1] });
+  } else
+    for (const c of kubeContainers(type, props))
+      refs.push({ where: `${c.init ? "init container" : "container"} ${c.name}`, ref: c.spec.image });
+  return refs.filter((r): r is { where: string; ref: string } => typeof r.ref === "string");
+}
+
+/**
+ * Tag-only images: a registry can re-point a tag (a compromised release under a trusted name), and the next node
+ * or host that pulls it runs the new content. Advisory by default; mandatory for a stack that opts in with
+ * layer.security.requireImageDigests (the program exports requireImageDigests, which the evaluator reads), or
+ * with `"images-pinned-by-digest": "mandatory"` in policies/config/<stack>.json (the CrossGuard pack's way).
+ */
+export const imagesPinnedByDigest = resourceRule({
+  name: "images-pinned-by-digest",
+  description:
+    "Every container image names its content: repo:tag@sha256:<64 hex>, so a re-pointed tag cannot change what " +
+    "runs (Docker images and containers, Kubernetes containers, EC2 boot scripts, the Runpod worker, the Modal app).",
+  severity: "medium",
+  enforcementLevel: "advisory",
+  mandatoryWhenStackOutput: "requireImageDigests",
+  remediation:
+    "Run `npm run images:lock` where the registries are reachable (fills components/catalog/imageDigests.ts), or " +
+    "set layer.images.<service> to repo:tag@sha256:<digest>. README: Image pinning.",
+  defaults: {},
+  check(type, props) {
+    return imageRefsOf(type, props)
+      .filter(({ ref }) => !SHA256.test(parseImage(ref).digest ?? ""))
+      .map(({ where, ref }) => `${where} ${ref} is pinned by tag only`);
   },
 });

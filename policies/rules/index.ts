@@ -17,7 +17,7 @@ import {
   vpcFlowLogs,
 } from "./awsAccess";
 import { secretConfigEncrypted } from "./config";
-import { helmChartPinned, imagesPinned } from "./images";
+import { helmChartPinned, imagesPinned, imagesPinnedByDigest } from "./images";
 import { noPublicInternalServices } from "./network";
 import { noPlaintextSecrets } from "./secrets";
 import { monthlyCostWithinBudget, s3Encrypted } from "./stack";
@@ -29,6 +29,7 @@ export { STACK_TYPE } from "./stack";
 
 export const RULES: readonly Rule[] = [
   imagesPinned,
+  imagesPinnedByDigest,
   helmChartPinned,
   containerResourceLimits,
   containerHealthProbes,
@@ -119,8 +120,11 @@ export function evaluate(resources: readonly StackResource[], file?: PolicyPackC
       .filter((r) => r.type.startsWith("pulumi:providers:"))
       .map((r) => [r.type.slice(17), r] as const),
   );
-  for (const { rule, level, config } of resolveRules(file)) {
-    if (level === "disabled") continue;
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  for (const { rule, level: configured, config } of resolveRules(file)) {
+    if (configured === "disabled") continue;
+    const optedIn = rule.mandatoryWhenStackOutput && stack?.props[rule.mandatoryWhenStackOutput] === true;
+    const level: EnforcementLevel = optedIn ? "mandatory" : configured;
     const base = { rule: rule.name, severity: rule.severity, level, remediation: rule.remediation };
     if (rule.kind === "stack") {
       for (const v of rule.check(resources, { config, secretsMasked: true })) {

@@ -41,6 +41,11 @@ interface RuleMeta<C> {
   /** The fix, shown with every violation. */
   readonly remediation: string;
   readonly defaults: C;
+  /**
+   * A stack output (on the `pulumi:pulumi:Stack` resource) that, when true, makes this rule mandatory in the
+   * engine-free evaluator unless the policy config disables it: a stack's own opt-in (e.g. requireImageDigests).
+   */
+  readonly mandatoryWhenStackOutput?: string;
   readonly configSchema?: { readonly properties: Record<string, JsonSchema> };
 }
 

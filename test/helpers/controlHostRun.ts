@@ -83,6 +83,8 @@ export function runStart(
   omit?: string,
   phase = "start",
   env: NodeJS.ProcessEnv = {},
+  /** Images the stub's `docker image inspect` finds (what the host pulled on an earlier boot). */
+  present: readonly string[] = [],
 ) {
   const dir = tempDir("control-host");
   const [stub, s3, root] = ["bin", "s3", "root"].map((d) => join(dir, d));
@@ -108,6 +110,8 @@ fi
   const docker = `#!/usr/bin/env node
 require("node:fs").appendFileSync(process.env.DOCKER_LOG, JSON.stringify(process.argv.slice(2)) + "\\n");
 if (process.argv[2] === "network" && process.argv[3] === "inspect") process.exit(1);
+if (process.argv[2] === "image" && process.argv[3] === "inspect")
+  process.exit(JSON.parse(process.env.FAKE_PRESENT).includes(process.argv[4]) ? 0 : 1);
 `;
   for (const [name, body] of [
     ["aws", aws],
@@ -131,6 +135,7 @@ if (process.argv[2] === "network" && process.argv[3] === "inspect") process.exit
       DOCKER_LOG: log,
       EC2_LOG: join(dir, "ec2.log"),
       JMESPATH_PYTHON,
+      FAKE_PRESENT: JSON.stringify(present),
       ...env,
     },
   });

@@ -134,6 +134,47 @@ describe.each(CLUSTER_PLANS)("%s", (_name, makeIt) => {
     expect(checked).toBeGreaterThan(0);
   });
 
+  it("the gateway writes only to /tmp and /app/cache, and leaves the image's UI, Prisma engines and migrations as built", () => {
+    const gateway = workloads.find((w) => w.metadata.labels?.["app.kubernetes.io/name"] === "litellm")!;
+    const pod = podSpecOf(gateway);
+    const [c] = pod.containers;
+    const writable = c.volumeMounts.filter((m: Json) => !m.readOnly).map((m: Json) => m.mountPath);
+    expect(writable.sort()).toEqual(["/app/cache", "/tmp"]);
+    for (const m of writable)
+      expect(
+        pod.volumes.find((v: Json) => v.name === c.volumeMounts.find((x: Json) => x.mountPath === m).name),
+      ).toMatchObject({ emptyDir: { sizeLimit: expect.any(String) } });
+    const env = Object.fromEntries(
+      c.env.filter((e: Json) => "value" in e).map((e: Json) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({ HOME: "/tmp", XDG_CACHE_HOME: "/app/cache" });
+    // The image's own PRISMA_BINARY_CACHE_DIR (/opt/prisma/binaries), LITELLM_NON_ROOT and UI path stay in force.
+    for (const name of [
+      "PRISMA_BINARY_CACHE_DIR",
+      "LITELLM_MIGRATION_DIR",
+      "LITELLM_UI_PATH",
+      "LITELLM_NON_ROOT",
+    ])
+      expect(
+        c.env.map((e: Json) => e.name),
+        name,
+      ).not.toContain(name);
+    // No mount hides what the image ships there.
+    const IMAGE_PATHS = [
+      "/var/lib/litellm/ui",
+      "/var/lib/litellm/assets",
+      "/opt/prisma",
+      "/app/migrations",
+      "/app/.venv",
+    ];
+    for (const m of c.volumeMounts.map((x: Json) => x.mountPath))
+      for (const p of IMAGE_PATHS)
+        expect(p === m || p.startsWith(`${m}/`) || m.startsWith(`${p}/`), `${m} vs ${p}`).toBe(false);
+    // The image's entrypoint stays: docker-entrypoint.sh runs `litellm "$@"` when the first arg starts with "-".
+    expect(c.command).toBeUndefined();
+    expect(c.args[0]).toMatch(/^-/);
+  });
+
   it("the gateway, Redis, the exporter, Prometheus and Alertmanager run with a read-only root", () => {
     for (const w of workloads) {
       const name = w.metadata.labels?.["app.kubernetes.io/name"];

@@ -175,6 +175,26 @@ describe.each(CLUSTER_PLANS)("%s", (_name, makeIt) => {
     expect(c.args[0]).toMatch(/^-/);
   });
 
+  it("vLLM starts in a writable HOME, with USER and LOGNAME set and HF_HOME on its weight volume", () => {
+    const vllm = workloads.filter((w) => w.metadata.labels?.["app.kubernetes.io/name"] === "vllm");
+    expect(vllm.length).toBeGreaterThan(0);
+    for (const w of vllm) {
+      const pod = podSpecOf(w);
+      const [c] = pod.containers;
+      const env = Object.fromEntries(
+        c.env.filter((e: Json) => "value" in e).map((e: Json) => [e.name, e.value]),
+      );
+      expect(env, kubeLabel(w)).toMatchObject({ USER: "vllm", LOGNAME: "vllm" });
+      const mountOf = (path: string) => c.volumeMounts.find((m: Json) => m.mountPath === path && !m.readOnly);
+      const volumeOf = (path: string) => pod.volumes.find((v: Json) => v.name === mountOf(path)?.name);
+      expect(c.workingDir, kubeLabel(w)).toBe(env.HOME);
+      expect(volumeOf(env.HOME), `${kubeLabel(w)} HOME`).toMatchObject({ emptyDir: expect.any(Object) });
+      expect(volumeOf(env.HF_HOME), `${kubeLabel(w)} HF_HOME`).toMatchObject({
+        ephemeral: expect.any(Object),
+      });
+    }
+  });
+
   it("the gateway, Redis, the exporter, Prometheus and Alertmanager run with a read-only root", () => {
     for (const w of workloads) {
       const name = w.metadata.labels?.["app.kubernetes.io/name"];

@@ -134,6 +134,29 @@ describe.each(CLUSTER_PLANS)("%s", (_name, makeIt) => {
     expect(checked).toBeGreaterThan(0);
   });
 
+  it("each pod runs as the user its pinned image is built for", () => {
+    // The images' USER, as the manifests' comments cite them: LiteLLM 65532:65532, redis 999 (group 1000), the
+    // exporter 59000:59000, Prometheus and Alertmanager nobody (65534), Grafana 472; vLLM's `vllm` user is 2000.
+    const IMAGE_USERS: Record<string, [number, number]> = {
+      litellm: [65532, 65532],
+      redis: [999, 1000],
+      "redis-exporter": [59000, 59000],
+      prometheus: [65534, 65534],
+      alertmanager: [65534, 65534],
+      grafana: [472, 472],
+      vllm: [2000, 2000],
+    };
+    let checked = 0;
+    for (const w of workloads) {
+      const user = IMAGE_USERS[w.metadata.labels?.["app.kubernetes.io/name"] ?? ""];
+      if (!user) continue;
+      checked++;
+      const ctx = podSpecOf(w).securityContext;
+      expect([ctx.runAsUser, ctx.runAsGroup, ctx.fsGroup], kubeLabel(w)).toEqual([user[0], user[1], user[1]]);
+    }
+    expect(checked).toBeGreaterThan(2);
+  });
+
   it("the gateway writes only to /tmp and /app/cache, and leaves the image's UI, Prisma engines and migrations as built", () => {
     const gateway = workloads.find((w) => w.metadata.labels?.["app.kubernetes.io/name"] === "litellm")!;
     const pod = podSpecOf(gateway);

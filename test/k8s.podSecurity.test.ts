@@ -134,6 +134,90 @@ describe.each(CLUSTER_PLANS)("%s", (_name, makeIt) => {
     expect(checked).toBeGreaterThan(0);
   });
 
+  it("each pod runs as the user its pinned image is built for", () => {
+    // The images' USER, as the manifests' comments cite them: LiteLLM 65532:65532, redis 999 (group 1000), the
+    // exporter 59000:59000, Prometheus and Alertmanager nobody (65534), Grafana 472; vLLM's `vllm` user is 2000.
+    const IMAGE_USERS: Record<string, [number, number]> = {
+      litellm: [65532, 65532],
+      redis: [999, 1000],
+      "redis-exporter": [59000, 59000],
+      prometheus: [65534, 65534],
+      alertmanager: [65534, 65534],
+      grafana: [472, 472],
+      vllm: [2000, 2000],
+    };
+    let checked = 0;
+    for (const w of workloads) {
+      const user = IMAGE_USERS[w.metadata.labels?.["app.kubernetes.io/name"] ?? ""];
+      if (!user) continue;
+      checked++;
+      const ctx = podSpecOf(w).securityContext;
+      expect([ctx.runAsUser, ctx.runAsGroup, ctx.fsGroup], kubeLabel(w)).toEqual([user[0], user[1], user[1]]);
+    }
+    expect(checked).toBeGreaterThan(2);
+  });
+
+  it("the gateway writes only to /tmp and /app/cache, and leaves the image's UI, Prisma engines and migrations as built", () => {
+    const gateway = workloads.find((w) => w.metadata.labels?.["app.kubernetes.io/name"] === "litellm")!;
+    const pod = podSpecOf(gateway);
+    const [c] = pod.containers;
+    const writable = c.volumeMounts.filter((m: Json) => !m.readOnly).map((m: Json) => m.mountPath);
+    expect(writable.sort()).toEqual(["/app/cache", "/tmp"]);
+    for (const m of writable)
+      expect(
+        pod.volumes.find((v: Json) => v.name === c.volumeMounts.find((x: Json) => x.mountPath === m).name),
+      ).toMatchObject({ emptyDir: { sizeLimit: expect.any(String) } });
+    const env = Object.fromEntries(
+      c.env.filter((e: Json) => "value" in e).map((e: Json) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({ HOME: "/tmp", XDG_CACHE_HOME: "/app/cache" });
+    // The image's own PRISMA_BINARY_CACHE_DIR (/opt/prisma/binaries), LITELLM_NON_ROOT and UI path stay in force.
+    for (const name of [
+      "PRISMA_BINARY_CACHE_DIR",
+      "LITELLM_MIGRATION_DIR",
+      "LITELLM_UI_PATH",
+      "LITELLM_NON_ROOT",
+    ])
+      expect(
+        c.env.map((e: Json) => e.name),
+        name,
+      ).not.toContain(name);
+    // No mount hides what the image ships there.
+    const IMAGE_PATHS = [
+      "/var/lib/litellm/ui",
+      "/var/lib/litellm/assets",
+      "/opt/prisma",
+      "/app/migrations",
+      "/app/.venv",
+    ];
+    for (const m of c.volumeMounts.map((x: Json) => x.mountPath))
+      for (const p of IMAGE_PATHS)
+        expect(p === m || p.startsWith(`${m}/`) || m.startsWith(`${p}/`), `${m} vs ${p}`).toBe(false);
+    // The image's entrypoint stays: docker-entrypoint.sh runs `litellm "$@"` when the first arg starts with "-".
+    expect(c.command).toBeUndefined();
+    expect(c.args[0]).toMatch(/^-/);
+  });
+
+  it("vLLM starts in a writable HOME, with USER and LOGNAME set and HF_HOME on its weight volume", () => {
+    const vllm = workloads.filter((w) => w.metadata.labels?.["app.kubernetes.io/name"] === "vllm");
+    expect(vllm.length).toBeGreaterThan(0);
+    for (const w of vllm) {
+      const pod = podSpecOf(w);
+      const [c] = pod.containers;
+      const env = Object.fromEntries(
+        c.env.filter((e: Json) => "value" in e).map((e: Json) => [e.name, e.value]),
+      );
+      expect(env, kubeLabel(w)).toMatchObject({ USER: "vllm", LOGNAME: "vllm" });
+      const mountOf = (path: string) => c.volumeMounts.find((m: Json) => m.mountPath === path && !m.readOnly);
+      const volumeOf = (path: string) => pod.volumes.find((v: Json) => v.name === mountOf(path)?.name);
+      expect(c.workingDir, kubeLabel(w)).toBe(env.HOME);
+      expect(volumeOf(env.HOME), `${kubeLabel(w)} HOME`).toMatchObject({ emptyDir: expect.any(Object) });
+      expect(volumeOf(env.HF_HOME), `${kubeLabel(w)} HF_HOME`).toMatchObject({
+        ephemeral: expect.any(Object),
+      });
+    }
+  });
+
   it("the gateway, Redis, the exporter, Prometheus and Alertmanager run with a read-only root", () => {
     for (const w of workloads) {
       const name = w.metadata.labels?.["app.kubernetes.io/name"];

@@ -208,12 +208,7 @@ describe("each target maps the description whole", () => {
     // The description's env whole, then only the Kubernetes pod's writable paths for its read-only root.
     const described = asEnv(gw);
     expect([g.image, g.args, g.env.slice(0, described.length)]).toEqual([gw.image, gw.args, described]);
-    expect(g.env.slice(described.length).map((e: Json) => e.name)).toEqual([
-      "HOME",
-      "XDG_CACHE_HOME",
-      "PRISMA_BINARY_CACHE_DIR",
-      "LITELLM_MIGRATION_DIR",
-    ]);
+    expect(g.env.slice(described.length).map((e: Json) => e.name)).toEqual(["HOME", "XDG_CACHE_HOME"]);
     expect(g.volumeMounts[0]).toEqual({ name: "config", mountPath: "/etc/litellm", readOnly: true });
     expect(g.volumeMounts.slice(1).every((m: Json) => !m.readOnly)).toBe(true);
     const cache = cacheManifests(ctx, p, "port 6379\n");

@@ -60,7 +60,9 @@ export function alertmanagerManifests(ctx: KubeContext, plan: Plan, config: stri
             },
           },
           spec: {
-            // prom/alertmanager runs as nobody (prometheus/alertmanager Dockerfile: USER nobody).
+            // prom/alertmanager runs as nobody, 65534 (prometheus/alertmanager Dockerfile, stored revision on the
+            // distroless base: `USER nobody`, /alertmanager copied `--chown=nobody:nobody`; the v0.34.0 tag itself
+            // was not read).
             securityContext: restrictedPodSecurityContext(65534),
             automountServiceAccountToken: false,
             containers: [

@@ -19,11 +19,14 @@ import {
 
 const CONFIG_MAP = "redis-config";
 
-// docker-library/redis alpine Dockerfile: `addgroup -S -g 1000 redis; adduser -S -G redis -u 999 redis`. Run as
-// that user, docker-entrypoint.sh execs redis-server directly (it drops privileges only when started as root).
+// docker-library/redis alpine Dockerfile: `addgroup -S -g 1000 redis; adduser -S -G redis -u 999 redis` (unchanged
+// through the alpine image histories stored, up to 8.4; the 7.4.11 file itself was not read). Run as that user,
+// docker-entrypoint.sh only sets umask 0077 and execs redis-server (the chown of /data and the privilege drop run
+// only as root).
 const REDIS_UID = 999;
 const REDIS_GID = 1000;
-// oliver006/redis_exporter Dockerfile (scratch release stage): `USER 59000:59000`.
+// oliver006/redis_exporter Dockerfile (scratch release stage): `USER 59000:59000` (stored revision; the v1.88.0 tag
+// itself was not read).
 const REDIS_EXPORTER_UID = 59000;
 // The image's WORKDIR; with no RDB or AOF nothing is written there, but a read-only root keeps it a volume.
 const REDIS_DATA = scratchVolume("data", "/data", "64Mi");

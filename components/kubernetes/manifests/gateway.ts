@@ -30,24 +30,41 @@ export interface GatewayExposure {
 }
 
 /**
- * The gateway runs as a non-root user with a read-only root filesystem, its writable paths on emptyDirs, as LiteLLM's
- * production guide sets it up (BerriAI/litellm docs/my-website/docs/proxy/prod.md, "Read-only File System":
- * LITELLM_MIGRATION_DIR, PRISMA_BINARY_CACHE_DIR and XDG_CACHE_HOME on writable volumes; the image's Admin UI under
- * /var/lib/litellm/ui is pre-restructured, so it is only read). 65532 is the `nonroot` user of the Chainguard
- * python base recent BerriAI/litellm Dockerfiles build on (LITELLM_RUNTIME_IMAGE cgr.dev/chainguard/python; the
- * v1.104.9 Dockerfile itself was not read here). No passwd entry is needed: HOME and the caches are set below.
+ * The gateway runs as the image's own user with a read-only root filesystem. What that rests on:
+ * - The image. The BerriAI/litellm root Dockerfile at exactly v1.104.9 is not in the stored index; the nearest stored
+ *   revision is of the same generation as the 1.104.9 wheel (it creates /var/run/litellm, where the wheel's
+ *   litellm/proxy/spend_tracking/spend_event_producer.py puts the collector socket) and runs `USER 65532:65532`,
+ *   `ENTRYPOINT ["/app/docker-entrypoint.sh"]`, with HOME=/app, LITELLM_NON_ROOT=true, the Admin UI pre-staged in
+ *   /var/lib/litellm/ui with a `.litellm_ui_ready` marker and the Prisma CLI and engines baked under /opt/prisma
+ *   (PRISMA_BINARY_CACHE_DIR=/opt/prisma/binaries). docker-entrypoint.sh (same revision) runs `litellm "$@"` for
+ *   args starting with "-" and creates nothing unless PROMETHEUS_MULTIPROC_DIR is set. It is not the exact
+ *   revision (it copies logo.png, the wheel ships logo.jpg). An older stored revision (ENTRYPOINT
+ *   docker/prod_entrypoint.sh, no USER) runs as root; this pod still starts on such an image: prod_entrypoint.sh only
+ *   execs `litellm "$@"`, and without LITELLM_NON_ROOT the proxy serves its packaged UI, logging that it cannot
+ *   restructure a read-only copy.
+ * - What the proxy writes. litellm 1.104.9 (PyPI wheel) started as the layer runs it (--config, one worker, no
+ *   DATABASE_URL), traced with strace through start-up and /health/liveliness and /health/readiness: it opens no
+ *   file for writing except a .pyc (Python skips it on a read-only tree) and a copy of the UI into
+ *   /var/lib/litellm/ui when that directory is missing (litellm/proxy/proxy_server.py, `_is_ui_pre_restructured`,
+ *   `_try_populate_ui_directory`); the image ships it with the marker, so the proxy only reads it.
+ *   PROMETHEUS_MULTIPROC_DIR is only created with several workers or a separate metrics port (proxy_cli.py);
+ *   Python's tempfile and libraries that cache under $HOME or $XDG_CACHE_HOME (tokenizers fetched at request time)
+ *   get the emptyDirs below.
+ * - No database. The layer sets no DATABASE_URL (render/services.ts gatewayEnv), so Prisma and the migrations
+ *   (LITELLM_MIGRATION_DIR, litellm_proxy_extras/utils.py) never run. The image's PRISMA_BINARY_CACHE_DIR and
+ *   /app/migrations are left as they are: pointing Prisma at an empty emptyDir, or shadowing /app/migrations,
+ *   would break a database added later, for nothing now.
  */
 export const GATEWAY_UID = 65532;
+/** The emptyDirs of the gateway pod: the only paths it can write. */
 const GATEWAY_SCRATCH = [
   scratchVolume("tmp", "/tmp", "256Mi"),
   scratchVolume("cache", "/app/cache", "512Mi"),
-  scratchVolume("migrations", "/app/migrations", "64Mi"),
 ];
+/** HOME and XDG_CACHE_HOME moved off the image's read-only HOME=/app onto the emptyDirs. */
 const GATEWAY_WRITABLE_ENV = [
   { name: "HOME", value: "/tmp" },
   { name: "XDG_CACHE_HOME", value: "/app/cache" },
-  { name: "PRISMA_BINARY_CACHE_DIR", value: "/app/cache/prisma-python/binaries" },
-  { name: "LITELLM_MIGRATION_DIR", value: "/app/migrations" },
 ];
 
 /** sha256 of the config, as a pod annotation: a config change changes the template and rolls the pods. */

@@ -51,8 +51,14 @@ export const GATEWAY_MASTER_KEY_SECRET_KEY = "gatewayMasterKey";
 /** Layer Secret key holding Grafana's admin password. */
 export const GRAFANA_ADMIN_PASSWORD_SECRET_KEY = "grafanaAdminPassword";
 
-// prom/prometheus and grafana/grafana run as these users (the images' USER: nobody 65534, grafana 472).
+// prom/prometheus runs as busybox's nobody (65534): prometheus/prometheus Dockerfile (v3 line, the stored revisions;
+// the v3.14.0 tag itself was not read) `chown -R nobody:nobody /etc/prometheus /prometheus && chmod g+w /prometheus`,
+// `USER nobody`. It writes only under --storage.tsdb.path, an emptyDir here.
 const PROMETHEUS_UID = 65534;
+// grafana/grafana runs as 472 (Dockerfile `ARG GF_UID="472"`, `ARG GF_GID="0"`; the 13.2.1 tag itself was not read),
+// which owns its paths, so the group need not be the image's 0. packaging/docker/run.sh needs GF_PATHS_DATA
+// (/var/lib/grafana) writable, creates the plugins directory inside it and forces `log.mode=console`, so no log
+// files are written.
 const GRAFANA_UID = 472;
 
 /** sha256 of the files a pod reads, as a pod annotation: a changed ConfigMap rolls the Deployment. */

@@ -25,13 +25,20 @@ export const WAITING_REQUESTS_PER_REPLICA = 5;
 const gi = (n: number) => `${Math.ceil(n)}Gi`;
 
 /**
- * vLLM runs as a non-root user. vllm/vllm-openai has no USER (root by default), but vllm-project/vllm#40275
- * (merged 2026-04-19; docker/Dockerfile, vllm-base stage) creates `vllm`, UID 2000, and documents that the libraries
- * (Hugging Face, vLLM, Triton, Inductor) only need a writable $HOME to run as it. Whether the pinned v0.25.1 image
- * carries that user was not checked here; nothing below depends on it having a passwd entry. So: HOME on an emptyDir, USER set so
- * getpass.getuser() (torch's cache init) needs no /etc/passwd entry (kserve/kserve#5666), HF_HOME on the weight
- * volume, which fsGroup makes writable. The root filesystem stays writable (not read-only): JIT caches move between
- * vLLM releases, and a non-root user can write only world-writable paths such as /tmp there anyway.
+ * vLLM runs as a non-root user. vllm/vllm-openai keeps USER root; vllm-project/vllm#40275 (opened 2026-04-19,
+ * merged) adds to the vllm-base stage a user `vllm`, UID 2000, GID 0 (docs/deployment/docker.md, "Run as a non-root
+ * user"). Whether the v0.25.1 image carries it could not be read at that tag (the stored Dockerfiles are older or
+ * newer); nothing below depends on the passwd entry. The PR's wrapper docker/entrypoints/vllm-nonroot-entrypoint.sh
+ * (used only by the opt-in vllm-openai-nonroot image) states what a non-root run needs: a writable $HOME, so every
+ * cache that defaults to $HOME/.cache (Hugging Face, Triton, Inductor, vLLM, Numba, Outlines) lands on it; USER and
+ * LOGNAME set, so getpass.getuser() (torch's cache init) never looks the UID up in /etc/passwd
+ * (kserve/kserve#5666); and a writable working directory, else it changes to $HOME. The plain image runs `vllm
+ * serve` without that wrapper, so the pod does the same itself: HOME and the working directory on an emptyDir, USER
+ * and LOGNAME set, HF_HOME on the weight volume. The group is 2000, not the image's 0: docker.md leaves other
+ * groups out of its support matrix only because they may be unable to write /home/vllm or /opt/uv/cache; /home/vllm
+ * is an emptyDir here, which fsGroup makes writable, and /opt/uv/cache is uv's install cache, unused by `vllm
+ * serve`. The root filesystem stays writable (not read-only): libraries that write to tempfile.gettempdir() find
+ * the image's own /tmp, and JIT caches move between vLLM releases.
  */
 export const VLLM_UID = 2000;
 const VLLM_HOME = "/home/vllm";
@@ -73,6 +80,9 @@ export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTr
             {
               name: "vllm",
               image: track.image,
+              // The image's WORKDIR /vllm-workspace (docker/Dockerfile, vllm-base) is root's: start in $HOME, as
+              // vllm-nonroot-entrypoint.sh does when the working directory is not writable.
+              workingDir: VLLM_HOME,
               args: renderVllmArgs(model, track, VLLM_PORT),
               ports: [{ name: "http", containerPort: VLLM_PORT, protocol: "TCP" }],
               env: [
@@ -82,6 +92,7 @@ export function vllmDeployment(ctx: KubeContext, model: VllmModel, track: VllmTr
                 { name: "HF_HOME", value: VLLM_WEIGHTS_PATH },
                 { name: "HOME", value: VLLM_HOME },
                 { name: "USER", value: "vllm" },
+                { name: "LOGNAME", value: "vllm" },
               ],
               securityContext: restrictedContainerSecurityContext(false),
               resources: {

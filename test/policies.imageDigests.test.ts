@@ -139,7 +139,14 @@ describe("layer.security.requireImageDigests", () => {
       ],
       security: { requireImageDigests: true },
     });
-    const secrets = new Set(["modalTokenId", "modalTokenSecret", "runpodApiKey", "hfToken"]);
+    const secrets = new Set([
+      "modalTokenId",
+      "modalTokenSecret",
+      "modalProxyTokenId",
+      "modalProxyTokenSecret",
+      "runpodApiKey",
+      "hfToken",
+    ]);
     try {
       plan(cloud, { stack: "t", providedSecrets: secrets });
       expect.unreachable();

@@ -12,7 +12,14 @@ import { LayerConfigError, parseLayerSpec } from "../components/spec";
 import { CATALOG } from "./helpers/runpodFake";
 
 const NOMIC = findModel("nomic-embed-text-v1.5")!;
-const SECRETS = new Set(["modalTokenId", "modalTokenSecret", "runpodApiKey", "hfToken"]);
+const SECRETS = new Set([
+  "modalTokenId",
+  "modalTokenSecret",
+  "modalProxyTokenId",
+  "modalProxyTokenSecret",
+  "runpodApiKey",
+  "hfToken",
+]);
 const cluster = (embed: object) => ({
   target: { kind: "kubernetes", context: "c" },
   models: [{ name: "embed", model: "nomic-embed-text-v1.5", gpu: { type: "L4" }, ...embed }],

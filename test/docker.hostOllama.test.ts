@@ -75,7 +75,8 @@ describe("docker target with the host's own Ollama", async () => {
       const inputs = pull.inputs as Inputs;
       expect(pull.name).toBe("ai-layer-ollama-models-pull");
       expect(inputs.create).toBe(
-        `docker run --rm --network "$AI_LAYER_NETWORK"${hosts} -e AI_LAYER_OLLAMA_URL --entrypoint python3 "$AI_LAYER_PULL_IMAGE" -u -c "$AI_LAYER_PULL_SCRIPT"`,
+        `command -v docker >/dev/null || { echo "ai-layer: the docker CLI is needed to pull the models (install Docker, or put docker on PATH)" >&2; exit 1; }; ` +
+          `docker run --rm --network "$AI_LAYER_NETWORK"${hosts} -e AI_LAYER_OLLAMA_URL --entrypoint python3 "$AI_LAYER_PULL_IMAGE" -u -c "$AI_LAYER_PULL_SCRIPT"`,
       );
       const network = r.resources.find((x) => x.type === "docker:index/network:Network")!;
       expect(inputs.environment).toEqual({

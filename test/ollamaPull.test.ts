@@ -1,9 +1,13 @@
 // The Ollama pull script (renderOllamaPullScript) run the way the pull container runs it, `python3 -u -c <script>`
 // (Debian's python3 here, the gateway image's there; standard library only), against an Ollama API stub on
 // loopback and against a closed port.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { ollamaPullCommandLine } from "../components/docker/ollamaModels";
 import type { OllamaModel } from "../components/plan";
 import { renderOllamaPullScript } from "../components/render/ollamaPull";
 import { ollamaStub } from "./e2e/stubs/ollama";
@@ -83,5 +87,52 @@ describe("the host-Ollama pull script", () => {
     expect(r.stderr).toContain("install it (https://ollama.com/download) and start it");
     expect(r.stderr).toContain("layer.target.ollama.url");
     expect(r.stderr).not.toContain("Traceback");
+  });
+});
+
+describe("the pull command line, as the command provider runs it (/bin/sh -c, values from env)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ai-layer-pull-cmd-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const sh = (line: string, env: Record<string, string>) =>
+    spawnSync("/bin/sh", ["-c", line], { env: { ...env, PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
+
+  it("hands docker the network, host entry, image and the script as single words", () => {
+    const argsFile = join(dir, "args.json");
+    writeFileSync(
+      join(dir, "docker"),
+      `#!/usr/bin/env node\nrequire("node:fs").writeFileSync(${JSON.stringify(argsFile)}, JSON.stringify(process.argv.slice(2)));\n`,
+    );
+    chmodSync(join(dir, "docker"), 0o755);
+    const script = renderOllamaPullScript(MODELS, 60);
+    const r = sh(ollamaPullCommandLine([{ host: "host.docker.internal", ip: "host-gateway" }]), {
+      AI_LAYER_NETWORK: "ai-layer-net-1a2b3c4",
+      AI_LAYER_PULL_IMAGE: "ghcr.io/berriai/litellm:v1.104.9",
+      AI_LAYER_PULL_SCRIPT: script,
+      AI_LAYER_OLLAMA_URL: "http://host.docker.internal:11434",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(argsFile, "utf8"))).toEqual([
+      "run",
+      "--rm",
+      "--network",
+      "ai-layer-net-1a2b3c4",
+      "--add-host",
+      "host.docker.internal:host-gateway",
+      "-e",
+      "AI_LAYER_OLLAMA_URL",
+      "--entrypoint",
+      "python3",
+      "ghcr.io/berriai/litellm:v1.104.9",
+      "-u",
+      "-c",
+      script,
+    ]);
+  });
+
+  it("without the docker CLI: exit 1 saying so", () => {
+    rmSync(join(dir, "docker"), { force: true });
+    const r = sh(ollamaPullCommandLine(), { AI_LAYER_PULL_SCRIPT: "x" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("ai-layer: the docker CLI is needed to pull the models");
   });
 });

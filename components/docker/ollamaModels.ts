@@ -26,6 +26,7 @@ export interface OllamaModelsArgs {
 export function ollamaPullCommandLine(extraHosts: readonly { host: string; ip: string }[] = []): string {
   const hosts = extraHosts.map((h) => ` --add-host ${h.host}:${h.ip}`).join("");
   return (
+    `command -v docker >/dev/null || { echo "ai-layer: the docker CLI is needed to pull the models (install Docker, or put docker on PATH)" >&2; exit 1; }; ` +
     `docker run --rm --network "$AI_LAYER_NETWORK"${hosts} -e ${OLLAMA_PULL_URL_ENV} ` +
     `--entrypoint python3 "$AI_LAYER_PULL_IMAGE" -u -c "$AI_LAYER_PULL_SCRIPT"`
   );

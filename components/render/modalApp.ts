@@ -69,6 +69,8 @@ const HF_REPO = /^(?:[A-Za-z0-9][A-Za-z0-9._-]*\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const SAFE_TOKEN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 const SECRET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 // name, then a tag, a digest or both (`repo:tag@sha256:…`, what the image lock produces); at least one of them.
+// Modal takes a digest reference as is: modal 1.6.4 _image.py `from_registry(tag)` builds a Dockerfile whose first
+// line is `FROM {tag}` (_registry_setup_commands), and a Dockerfile FROM accepts `image[:tag][@digest]`.
 const PINNED_IMAGE =
   /^[a-z0-9][a-z0-9._/-]*(?:(?::(?<tag>[A-Za-z0-9._-]+))(?<digest>@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/;
 // eslint-disable-next-line no-control-regex

@@ -18,6 +18,7 @@ import { ssmSecretName, type PlanFor } from "../components/plan";
 import { fileList, renderLayerFiles } from "../components/render";
 import { itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
 import { gpuFleetPlan as fleetPlan } from "./helpers/gpuFleet";
+import { EXPECTED_SESSION_MANAGER_STATEMENTS } from "./helpers/sessionManager";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -222,20 +223,7 @@ describe("AwsControlHost on the mock runtime", () => {
     // No managed policy: AmazonSSMManagedInstanceCore would grant ssm:GetParameter on every parameter.
     expect(of("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "fleet")).toEqual([]);
     const session = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "fleet-session-manager").policy);
-    expect(session.Statement).toEqual([
-      {
-        Sid: "SessionManager",
-        Effect: "Allow",
-        Action: [
-          "ssm:UpdateInstanceInformation",
-          "ssmmessages:CreateControlChannel",
-          "ssmmessages:CreateDataChannel",
-          "ssmmessages:OpenControlChannel",
-          "ssmmessages:OpenDataChannel",
-        ],
-        Resource: "*",
-      },
-    ]);
+    expect(session.Statement).toEqual(EXPECTED_SESSION_MANAGER_STATEMENTS);
     const doc = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "fleet-read").policy);
     const bucketArn = `arn:aws:s3:::${await unwrap(host.bucketName)}`;
     const sid = (s: string) => doc.Statement.find((x: Json) => x.Sid === s);

@@ -15,6 +15,7 @@ import type { AwsEc2Plan } from "../components/plan/planAwsEc2";
 import { fleetVllmArgs } from "../components/render";
 import { gpuFleetPlan } from "./helpers/gpuFleet";
 import { itRequiresToolInCi, requireTool, run, toolTitle } from "./helpers/tools";
+import { EXPECTED_SESSION_MANAGER_STATEMENTS } from "./helpers/sessionManager";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -291,20 +292,7 @@ describe("AwsGpuFleet on the mock runtime", () => {
     expect(of(T.attachment)).toEqual([]);
     const session = of(T.rolePolicy).filter((r) => r.name.endsWith("-session-manager"));
     expect(session).toHaveLength(1);
-    expect(JSON.parse(session[0]!.inputs.policy).Statement).toEqual([
-      {
-        Sid: "SessionManager",
-        Effect: "Allow",
-        Action: [
-          "ssm:UpdateInstanceInformation",
-          "ssmmessages:CreateControlChannel",
-          "ssmmessages:CreateDataChannel",
-          "ssmmessages:OpenControlChannel",
-          "ssmmessages:OpenDataChannel",
-        ],
-        Resource: "*",
-      },
-    ]);
+    expect(JSON.parse(session[0]!.inputs.policy).Statement).toEqual(EXPECTED_SESSION_MANAGER_STATEMENTS);
     const policies = of(T.rolePolicy).filter((r) => !r.name.endsWith("-session-manager"));
     expect(policies).toHaveLength(1);
     const doc = JSON.parse(policies[0]!.inputs.policy);

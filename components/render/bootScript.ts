@@ -26,8 +26,9 @@ read_parameter() {
  * every instance behind it) must not leave an instance without its server until the health check replaces it.
  * An image the host already holds is not pulled again: the control host's unit runs at every boot, and a re-pull
  * would fetch whatever a re-pointed tag names now. `docker image inspect` exits 1 ("Error: No such image: …")
- * when no local image matches the reference (not checked against docker/cli source here: no copy was at hand),
- * so a new reference in the user data (an upgrade, or a digest from the lock) is still pulled.
+ * when no local image matches the reference (docker/cli cli/command/image/inspect.go: runInspect returns the
+ * ImageInspect API error, and a command's error is exit status 1), so a new reference in the user data (an
+ * upgrade, or a digest from the lock) is still pulled.
  */
 export const PULL_IMAGE_FUNCTION = `pull_image() {
   local attempt

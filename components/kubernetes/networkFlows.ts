@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 import {
   dcgmExporterNamespace,
   isCloud,
@@ -78,6 +80,21 @@ function apiPort(apiBase: string | undefined): number {
   if (!apiBase) return 443;
   const url = new URL(apiBase);
   return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+}
+
+/**
+ * Whether a remote API's base URL points inside the cluster or the private network (an openai-compatible vLLM/TGI
+ * on `*.svc`, `*.cluster.local`, a `*.internal` VPC name, a single-label name, or a private address): the gateway
+ * reaches it on private addresses, which the "internet" peer excludes. A public name that resolves to a private
+ * address is not visible here; such an endpoint needs an IP or an internal name in `apiBase`.
+ */
+export function apiInsideNetwork(apiBase: string | undefined): boolean {
+  if (!apiBase) return false;
+  const host = new URL(apiBase).hostname.replace(/^\[|\]$/g, "");
+  if (!host.includes(".") || /\.(svc|cluster\.local|internal|local)$/.test(host)) return true;
+  if (!isIP(host)) return false;
+  // ipaddr.js ranges: RFC 1918 "private", RFC 6598 "carrierGradeNat" (CLUSTER_RANGES), IPv6 "uniqueLocal".
+  return ["private", "carrierGradeNat", "uniqueLocal"].includes(ipaddr.parse(host).range());
 }
 
 const serviceName = (host: string) => host.split(".")[0]!;
@@ -165,11 +182,21 @@ export function layerFlows(plan: ClusterPlan): Flow[] {
       s.redis.port,
       "apps outside the cluster (the load balancer limits sources)",
     );
-  const apiPorts = [...plan.models.filter(isRemote), ...plan.models.filter(isCloud)].map((m) =>
-    apiPort(m.apiBase),
-  );
-  for (const port of [...new Set(apiPorts)].sort((a, b) => a - b))
+  const apis = [...plan.models.filter(isRemote), ...plan.models.filter(isCloud)].map((m) => ({
+    port: apiPort(m.apiBase),
+    inside: apiInsideNetwork(m.apiBase),
+  }));
+  const portsOf = (inside: boolean) =>
+    [...new Set(apis.filter((a) => a.inside === inside).map((a) => a.port))].sort((a, b) => a - b);
+  for (const port of portsOf(false))
     add(w.gateway, { kind: "internet" }, port, "the gateway calls remote APIs and GPU-cloud endpoints");
+  for (const port of portsOf(true))
+    add(
+      w.gateway,
+      { kind: "private" },
+      port,
+      "the gateway calls a model endpoint inside the cluster or the VPC",
+    );
   for (const v of w.vllm) add(v, { kind: "internet" }, 443, "vLLM downloads weights from Hugging Face");
 
   if (w.redisExporter) {

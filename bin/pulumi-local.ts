@@ -38,14 +38,14 @@ export function pulumiCommands(action: Action, stack: string, extra: string[], e
 }
 
 /** What `up` prints at the end: where the gateway is, how to get the key, how to check that it answers. */
-export function nextSteps(plan: Plan, backendUrl: string): string {
+export function nextSteps(plan: Plan, backendUrl: string, defaultPassphrase = false): string {
   const stack = plan.stack;
   return [
     "",
     `ai-layer: ${stack} is up.`,
     `  Gateway (OpenAI base URL): ${plan.urls.gateway}/v1 — models: ${plan.models.map((m) => m.name).join(", ")}`,
     ...(plan.urls.grafana ? [`  Grafana: ${plan.urls.grafana} (user admin)`] : []),
-    `  Key:   PULUMI_BACKEND_URL=${backendUrl} pulumi stack output gatewayMasterKey --show-secrets -s ${stack}`,
+    `  Key:   PULUMI_BACKEND_URL=${backendUrl}${defaultPassphrase ? ` PULUMI_CONFIG_PASSPHRASE=${DEV_PASSPHRASE}` : ""} pulumi stack output gatewayMasterKey --show-secrets -s ${stack}`,
     `  Check: npm run smoke -- ${stack}   (every model through the gateway, and the cache)`,
   ].join("\n");
 }
@@ -93,7 +93,8 @@ function main(): number {
     const r = spawnSync("pulumi", step, { stdio: "inherit", cwd: ROOT, env: cmd.env });
     if (r.status !== 0) return r.status ?? 1;
   }
-  if (action === "up" && plan) console.log(nextSteps(plan, cmd.env.PULUMI_BACKEND_URL!));
+  if (action === "up" && plan)
+    console.log(nextSteps(plan, cmd.env.PULUMI_BACKEND_URL!, cmd.usesDefaultPassphrase));
   return 0;
 }
 

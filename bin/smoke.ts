@@ -67,6 +67,12 @@ function stackOutputs(stack: string): StackOutputs {
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const cleanups: (() => void)[] = [];
+  // Ctrl-C or a cancelled CI job: still stop kubectl and remove the kubeconfig copy (a secret output).
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      for (const cleanup of cleanups) cleanup();
+      process.exit(130);
+    });
   try {
     const args = parseArgs(argv);
     const configPath = args.config ?? join(ROOT, "stacks", `Pulumi.${args.stack}.yaml`);
@@ -75,6 +81,16 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     if (args.key)
       console.error(
         "ai-layer smoke: --key puts the key in your shell history and `ps`; prefer AI_LAYER_GATEWAY_KEY",
+      );
+    // A remote Docker host publishes the gateway on its own loopback: the output's 127.0.0.1 is not this machine.
+    if (
+      !args.url &&
+      plan.target.kind === "docker" &&
+      plan.target.host &&
+      !plan.target.host.startsWith("unix://")
+    )
+      throw new SmokeUsageError(
+        `the gateway runs on ${plan.target.host}: forward it first (ssh -L ${plan.target.ports.gateway}:${plan.target.bindAddress}:${plan.target.ports.gateway} <host>), then pass --url http://127.0.0.1:${plan.target.ports.gateway}`,
       );
     let url = args.url;
     let key = args.key ?? env.AI_LAYER_GATEWAY_KEY;

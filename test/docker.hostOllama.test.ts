@@ -125,6 +125,10 @@ describe("host Ollama config mistakes are refused with the path and the fix", ()
     expect(problems({ ollama: { on: "host", memoryGiB: 21, url: "host:11434" } })).toMatch(
       /layer\.target\.ollama\.url: must (be a URL|start with http)/,
     );
+    for (const url of ["http://127.0.0.1:11434", "http://localhost:11434", "http://[::1]:11434"])
+      expect(problems({ ollama: { on: "host", memoryGiB: 21, url } })).toMatch(
+        /layer\.target\.ollama\.url: is read inside the gateway's container, where loopback is the container itself: use http:\/\/host\.docker\.internal:11434/,
+      );
     expect(problems({ ollama: { on: "host", memoryGiB: 21, url: "http://a:b@host:11434" } })).toMatch(
       /layer\.target\.ollama\.url: must not hold credentials/,
     );

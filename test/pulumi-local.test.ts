@@ -39,6 +39,10 @@ describe("npm run up/preview/down", () => {
       "Key:   PULUMI_BACKEND_URL=file:///repo/.pulumi pulumi stack output gatewayMasterKey --show-secrets -s dev",
     );
     expect(text).toContain("Check: npm run smoke -- dev");
+    // With the dev default passphrase the printed command must carry it, or pulumi cannot decrypt the key.
+    expect(nextSteps(plan, "file:///repo/.pulumi", true)).toContain(
+      `PULUMI_BACKEND_URL=file:///repo/.pulumi PULUMI_CONFIG_PASSPHRASE=${DEV_PASSPHRASE} pulumi stack output gatewayMasterKey`,
+    );
     expect(text).toContain("Grafana: http://127.0.0.1:3000");
   });
 

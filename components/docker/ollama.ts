@@ -5,13 +5,13 @@ import { createServiceContainer, type ServiceInputs } from "./common";
 
 export interface OllamaServerArgs extends ServiceInputs {
   /**
-   * The Ollama service (describeServices): the pinned image, the entrypoint that serves and pre-pulls the models,
-   * the health check that passes once every model is pulled, OLLAMA_* env, memory limit and GPUs.
+   * The Ollama service (describeServices): the pinned image, `ollama serve`, the health check that passes once the
+   * server answers, OLLAMA_* env, memory limit and GPUs. The models are pulled by OllamaModels (./ollamaModels.ts).
    */
   readonly service: ServiceDescription;
 }
 
-/** Ollama in Docker with its model volume; healthy only once every model of the layer is pulled. */
+/** Ollama in Docker with its model volume; healthy once it answers (OllamaModels then pulls the layer's models). */
 export class OllamaServer extends pulumi.ComponentResource {
   /** The Ollama container. */
   public readonly container: docker.Container;

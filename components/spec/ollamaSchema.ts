@@ -10,7 +10,10 @@ const ollamaUrl = (what: string) =>
       try {
         url = new URL(value);
       } catch {
-        ctx.addIssue({ code: "custom", message: `must be a URL such as http://127.0.0.1:11434 (${what})` });
+        ctx.addIssue({
+          code: "custom",
+          message: `must be a URL such as http://host.docker.internal:11434 (${what})`,
+        });
         return;
       }
       if (url.protocol !== "http:" && url.protocol !== "https:")
@@ -18,7 +21,15 @@ const ollamaUrl = (what: string) =>
       else if (url.pathname !== "/" || url.search || url.hash)
         ctx.addIssue({
           code: "custom",
-          message: `must be the server's base URL, without a path (e.g. http://127.0.0.1:11434)`,
+          message: `must be the server's base URL, without a path (e.g. http://host.docker.internal:11434)`,
+        });
+      // The gateway and the pull run in containers, where loopback is the container itself.
+      const host = url.hostname.replace(/^\[|\]$/g, "");
+      if (host === "localhost" || host === "0.0.0.0" || host === "::1" || /^127\./.test(host))
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "is read inside the gateway's container, where loopback is the container itself: use http://host.docker.internal:11434 (the default) or the host's address",
         });
       if (url.username || url.password)
         ctx.addIssue({

@@ -1,6 +1,8 @@
 // `npm run smoke` against the real gateway of this tier (LiteLLM 1.104.9 + Redis, the Ollama stub behind it): the
 // CLI as a user runs it, with the stack's config (stacks/Pulumi.dev.yaml) and the gateway's URL and key.
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { isOllama } from "../../components/plan";
@@ -96,6 +98,25 @@ describeWithTools("npm run smoke against the real gateway", ["litellm (.venv-e2e
       expect(row(r.stdout, "chat", "chat (stream)")![7]).toBe("ok");
     } finally {
       dev!.ollama.healAll();
+    }
+  });
+
+  it("a remote Docker host: refuses to smoke the laptop's loopback and says how to forward", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ai-layer-smoke-remote-"));
+    try {
+      const stackFile = join(dir, "Pulumi.remote.yaml");
+      const dev = readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
+      writeFileSync(
+        stackFile,
+        dev.replace("      kind: docker\n", "      kind: docker\n      host: ssh://me@gpu-box\n"),
+      );
+      const r = await smoke(["remote", "--config", stackFile], { AI_LAYER_GATEWAY_KEY: "sk-x" });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        "the gateway runs on ssh://me@gpu-box: forward it first (ssh -L 4000:127.0.0.1:4000 <host>), then pass --url http://127.0.0.1:4000",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

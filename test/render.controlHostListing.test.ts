@@ -1,7 +1,7 @@
 // The aws-ec2 control host's fleet listing (the host-side timer that writes Prometheus' file_sd targets with the
 // host's role: containers get none), run with a stub aws CLI whose `ec2 describe-instances --query` is evaluated by
 // jmespath; and shellcheck on the whole user data.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -97,6 +97,8 @@ describe.skipIf(!hasJmespath || !hasPromtool)(
         },
       ]);
       expect(statSync(file).mode & 0o777).toBe(0o644);
+      // Each run writes a temp file of its own and renames it: nothing else is left beside the list.
+      expect(readdirSync(dirname(file))).toEqual(["vllm-ec2.json"]);
       const call = readFileSync(join(dir, "ec2.log"), "utf8");
       expect(call).toMatch(/^ec2 describe-instances --region us-east-1 --output json --filters /);
       expect(call).toContain('"tag:ai-layer.dev/stack","Values":["gpu-fleet"]');

@@ -34,7 +34,12 @@ describe("imds-hop-limit", () => {
     expect(findings("imds-hop-limit", [res(LT, md())])[0]).toMatch(/not set/);
     expect(findings("imds-hop-limit", [res(LT, {})])).toHaveLength(1);
     expect(findings("imds-hop-limit", [res(INSTANCE, md(2))], { maxHopLimit: 2 })).toEqual([]);
-    expect(findings("imds-hop-limit", [res("aws:eks/nodeGroup:NodeGroup", {})])).toEqual([]);
+    // A node group is checked through its launch template; without one it gets the AMI's default (2).
+    const NG = "aws:eks/nodeGroup:NodeGroup";
+    expect(findings("imds-hop-limit", [res(NG, { launchTemplate: { id: "lt-1", version: "1" } })])).toEqual(
+      [],
+    );
+    expect(findings("imds-hop-limit", [res(NG, {})])[0]).toMatch(/node group without a launch template/);
   });
 });
 
@@ -69,6 +74,34 @@ describe("no-account-wide-parameter-reads", () => {
     const session = doc({ Effect: "Allow", Action: ["ssm:UpdateInstanceInformation"], Resource: "*" });
     for (const policy of [narrow, deny, session, "not json"])
       expect(findings("no-account-wide-parameter-reads", [res(P, { policy })])).toEqual([]);
+  });
+  it("catches the other ways to read every parameter (found by review)", () => {
+    const rule = "no-account-wide-parameter-reads";
+    for (const arn of [
+      "arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess",
+      "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM",
+      "arn:aws:iam::aws:policy/ReadOnlyAccess",
+      "arn:aws:iam::aws:policy/AdministratorAccess",
+    ])
+      expect(findings(rule, [res(ATTACH, { policyArn: arn })]), arn).toHaveLength(1);
+    // A name that only ends like one (AmazonS3ReadOnlyAccess) is not one.
+    expect(
+      findings(rule, [res(ATTACH, { policyArn: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" })]),
+    ).toEqual([]);
+    const P = "aws:iam/rolePolicy:RolePolicy";
+    const accountArn = doc({
+      Effect: "Allow",
+      Action: "ssm:GetParameter",
+      Resource: "arn:aws:ssm:us-east-1:123456789012:parameter/*",
+    });
+    const admin = doc({ Effect: "Allow", Action: "*", Resource: "*" });
+    for (const policy of [accountArn, admin]) expect(findings(rule, [res(P, { policy })])).toHaveLength(1);
+    const inline = res("aws:iam/role:Role", {
+      inlinePolicies: [
+        { name: "x", policy: doc({ Effect: "Allow", Action: ["ssm:GetParameters"], Resource: "*" }) },
+      ],
+    });
+    expect(findings(rule, [inline])).toHaveLength(1);
   });
 });
 

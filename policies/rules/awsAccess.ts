@@ -5,6 +5,7 @@ import { resourceRule, stackRule, type StackResource } from "./types";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 
 /**
  * IMDSv2's PUT hop limit: 1 keeps the token, hence the instance role, on the host; every container or pod one hop
@@ -13,7 +14,8 @@ const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 export const imdsHopLimit = resourceRule({
   name: "imds-hop-limit",
   description:
-    "EC2 instances and launch templates set metadataOptions.httpPutResponseHopLimit to at most maxHopLimit (1), so " +
+    "EC2 instances and launch templates (and so EKS node groups, which must launch from one) set " +
+    "metadataOptions.httpPutResponseHopLimit to at most maxHopLimit (1), so " +
     "containers and pods cannot take the instance role through IMDS. Unset counts as too high (AL2023 AMIs default to 2).",
   severity: "high",
   enforcementLevel: "mandatory",
@@ -26,6 +28,14 @@ export const imdsHopLimit = resourceRule({
     properties: { maxHopLimit: { type: "integer", minimum: 1, default: 1 } },
   },
   check(type, props, { config }) {
+    // An EKS managed node group without a launch template of ours launches from EKS's own, with the AMI's
+    // default hop limit (2 on AL2023): its pods could take the node role.
+    if (type === NODE_GROUP)
+      return isObject(props.launchTemplate)
+        ? []
+        : [
+            `node group without a launch template: its nodes get the AMI's default IMDS hop limit (2); launch it from one with at most ${config.maxHopLimit}`,
+          ];
     if (type !== INSTANCE && type !== LAUNCH_TEMPLATE) return [];
     const limit = Number(props.metadataOptions?.httpPutResponseHopLimit);
     if (!Number.isFinite(limit) || limit < 1)
@@ -40,9 +50,22 @@ export const imdsHopLimit = resourceRule({
   },
 });
 
-/** AWS managed policies that grant ssm:GetParameter(s) on every parameter of the account. */
-export const ACCOUNT_WIDE_PARAMETER_READERS = ["AmazonSSMManagedInstanceCore"];
-const READ_ACTION = /^ssm:(\*|GetParameters?\*?|GetParameter|GetParametersByPath|Get\*)$/i;
+/**
+ * AWS managed policies that grant ssm:GetParameter(s) on every parameter of the account (their documents: Resource
+ * "*" for ssm:GetParameter*, or Action "*"/"ssm:*"), matched by the policy name after the last "/".
+ */
+export const ACCOUNT_WIDE_PARAMETER_READERS = [
+  "AmazonSSMManagedInstanceCore",
+  "AmazonSSMReadOnlyAccess",
+  "AmazonSSMFullAccess",
+  "AmazonEC2RoleforSSM",
+  "ReadOnlyAccess",
+  "PowerUserAccess",
+  "AdministratorAccess",
+];
+const READ_ACTION = /^(\*|ssm:\*|ssm:Get\*|ssm:GetParameters?\*?|ssm:GetParametersByPath)$/i;
+/** Every parameter: "*", or a parameter ARN whose name is "*" (any partition, region and account). */
+const EVERY_PARAMETER = /^(\*|arn:aws[\w-]*:ssm:[^:]*:[^:]*:parameter\/\*)$/;
 
 /** Statements of a policy document given as JSON text or an object; none when it is unknown or unparsable. */
 function statements(policy: unknown): Record<string, any>[] {
@@ -62,9 +85,10 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined 
 export const noAccountWideParameterReads = resourceRule({
   name: "no-account-wide-parameter-reads",
   description:
-    "No role may read every SSM parameter of the account: no AmazonSSMManagedInstanceCore attachment (its " +
-    "ssm:GetParameter(s) has Resource *) and no inline Allow of ssm:GetParameter* on Resource *, which would make a " +
-    "narrow secrets grant moot.",
+    "No role may read every SSM parameter of the account: no managed policy that does (AmazonSSMManagedInstanceCore, " +
+    "AmazonSSMReadOnlyAccess, AmazonEC2RoleforSSM, ReadOnlyAccess, …) and no Allow of ssm:GetParameter*, ssm:* or * " +
+    "on Resource * or parameter/* (attached, inline or in the role's inlinePolicies), which would make a narrow " +
+    "secrets grant moot.",
   severity: "high",
   enforcementLevel: "mandatory",
   remediation:
@@ -74,22 +98,29 @@ export const noAccountWideParameterReads = resourceRule({
   defaults: {},
   check(type, props) {
     const managed = (arn: unknown) =>
-      typeof arn === "string" && ACCOUNT_WIDE_PARAMETER_READERS.some((p) => arn.endsWith(`:policy/${p}`));
+      typeof arn === "string" &&
+      arn.includes(":policy/") &&
+      ACCOUNT_WIDE_PARAMETER_READERS.includes(arn.split("/").pop()!);
     if (
       type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" ||
       type === "aws:iam/policyAttachment:PolicyAttachment"
     )
       return managed(props.policyArn) ? [`attaches ${props.policyArn}, which reads every SSM parameter`] : [];
-    if (type === "aws:iam/role:Role")
-      return asArray(props.managedPolicyArns)
-        .filter(managed)
-        .map((arn) => `attaches ${arn}, which reads every SSM parameter`);
-    if (type === "aws:iam/rolePolicy:RolePolicy" || type === "aws:iam/policy:Policy")
-      return statements(props.policy)
+    const wide = (policy: unknown) =>
+      statements(policy)
         .filter((s) => s.Effect === "Allow")
         .filter((s) => list(s.Action).some((a) => typeof a === "string" && READ_ACTION.test(a)))
-        .filter((s) => list(s.Resource).some((r) => r === "*" || r === "arn:aws:ssm:*:*:parameter/*"))
+        .filter((s) => list(s.Resource).some((r) => typeof r === "string" && EVERY_PARAMETER.test(r)))
         .map((s) => `statement ${s.Sid ?? "(no Sid)"} allows reading every SSM parameter (Resource *)`);
+    if (type === "aws:iam/role:Role")
+      return [
+        ...asArray(props.managedPolicyArns)
+          .filter(managed)
+          .map((arn) => `attaches ${arn}, which reads every SSM parameter`),
+        ...asArray(props.inlinePolicies).flatMap((p) => (isObject(p) ? wide(p.policy) : [])),
+      ];
+    if (type === "aws:iam/rolePolicy:RolePolicy" || type === "aws:iam/policy:Policy")
+      return wide(props.policy);
     return [];
   },
 });

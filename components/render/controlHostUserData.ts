@@ -342,18 +342,18 @@ readonly TARGETS_UNIT=${q(CONTROL_HOST_TARGETS_UNIT)}
 # Lists the GPU fleet with the host's role into Prometheus' file_sd targets: Prometheus runs in a container and gets
 # no role (IMDS hop limit 1). Keeps the last good list when the EC2 API fails, and never fails itself.
 discover() {
-  local out="$TARGETS/"${q(file)} tmp
+  local out="$TARGETS/"${q(file)} tmp=""
   umask 022
   mkdir -p "$TARGETS"
   # A file of its own per run (the timer and start may list at once), renamed over the list: Prometheus reads only
-  # the exact file name, never a half-written one. mktemp makes it 0600; Prometheus (nobody) must read it.
-  tmp=$(mktemp "$TARGETS/.${file}.XXXXXX") || return 0
-  if aws ec2 describe-instances --region "$REGION" --output json \\
+  # the exact file name, never a half-written one. mktemp makes it 0600; Prometheus (nobody) must read it. Any step
+  # failing (mktemp included) keeps the previous list and says so.
+  if tmp=$(mktemp "$TARGETS/.${file}.XXXXXX") && aws ec2 describe-instances --region "$REGION" --output json \\
     --filters ${q(ec2VllmFilters(d))} \\
     --query ${q(ec2VllmTargetsQuery(d))} >"$tmp" && chmod 644 "$tmp" && mv -f "$tmp" "$out"; then
     :
   else
-    rm -f "$tmp"
+    [[ -z "$tmp" ]] || rm -f "$tmp"
     echo "ai-layer: listing the GPU fleet failed; Prometheus keeps the previous targets" >&2
   fi
   [[ -f "$out" ]] || printf '[]\\n' >"$out"

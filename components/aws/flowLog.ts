@@ -1,7 +1,7 @@
 // The VPC's flow log: every accepted and rejected connection, kept in CloudWatch Logs for a bounded time.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceTrustPolicy } from "./common";
+import { roleWithPolicies, serviceTrustPolicy } from "./common";
 
 /** How long CloudWatch Logs keeps the flow log by default, days (one of the retention values it accepts). */
 export const DEFAULT_FLOW_LOG_RETENTION_DAYS = 90;
@@ -56,11 +56,13 @@ export function vpcFlowLog(
     { retentionInDays: args.retentionDays, tags },
     opts,
   );
-  const role = new aws.iam.Role(
+  // No managed policy: the inline one below grants delivery to this log group only.
+  const { role } = roleWithPolicies(
     `${name}-flow-log`,
     {
       description: "VPC flow log delivery to its CloudWatch log group",
       assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com"),
+      policyArns: [],
       tags,
     },
     opts,
